@@ -1,0 +1,384 @@
+"""The `kolvet` command: a thin Typer shell over kolvet.pipeline.
+
+Exit codes: 0 ok, 1 input problem (one line on stderr, no traceback), 2 usage,
+3 flagged creators (batch --fail-on-flagged)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kolvet import __version__
+from kolvet.errors import KolvetError, UsageError
+
+app = typer.Typer(
+    name="kolvet",
+    help="Vet Xiaohongshu (RedNote) creators: save-first scores, fake-engagement flags with reasons, shortlists.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+InputsArg = Annotated[list[str], typer.Argument(help="Post files (CSV, TSV, JSON, JSONL, Parquet, XLSX), folders or globs.")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="kolvet.toml with your weights, tiers and thresholds.")]
+PresetOpt = Annotated[str | None, typer.Option("--preset", help="Weight preset: save-first (default) or ces.")]
+CreatorsOpt = Annotated[Path | None, typer.Option("--creators", help="Creators table or roster (creator_id, nickname, followers, category, quote).")]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Force the text encoding (utf-8, gbk, gb18030); default: detect.")]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet to read; default: the first.")]
+AsOfOpt = Annotated[datetime | None, typer.Option("--as-of", help="Judge notes up to this date; default: the newest note.", formats=["%Y-%m-%d"])]
+FraudModelOpt = Annotated[Path | None, typer.Option("--fraud-model", help="Fraud model saved by `kolvet fit-fraud` on a larger roster.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+
+
+def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Domain errors become one line and their exit code; nothing shows a traceback unless
+    KOLVET_DEBUG is set."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except KolvetError as exc:
+            err.print(f"kolvet: error: {exc}", markup=False)
+            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            err.print("kolvet: interrupted; no output was left half-written")
+            raise typer.Exit(130) from None
+        except Exception as exc:  # a bug: still one line, but say so
+            if os.environ.get("KOLVET_DEBUG"):
+                raise
+            err.print(f"kolvet: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+                      "(set KOLVET_DEBUG=1 for details)", markup=False)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _config(config: Path | None, preset: str | None):
+    from kolvet.config import load_config
+
+    return load_config(config, preset)
+
+
+def _sample_path() -> Path:
+    return Path(str(resources.files("kolvet") / "data" / "sample_posts.csv"))
+
+
+def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10) -> None:
+    from kolvet import export
+    from kolvet import fraud as F
+    from kolvet import shortlist as SL
+
+    creators = result.creators
+    counts = dict(creators.group_by(SL.VERDICT).len().iter_rows())
+    flagged = int(creators.get_column(F.FRAUD_FLAG).sum())
+    for s in result.sources:
+        out.print(f"[dim]read[/] {s.source}: {s.family} ({s.kind}), {s.rows:,} rows, {s.taken:,} taken, {s.set_aside:,} set aside", markup=True)
+    for s in result.skipped:
+        out.print(f"[dim]skipped[/] {s.source}: {s.reason}")
+    out.print(
+        f"[bold]{creators.height:,} creators[/]: "
+        + ", ".join(f"{counts.get(v, 0):,} {v}" for v in SL.VERDICTS)
+        + f"; [bold]{flagged:,} flagged[/] for likely fake engagement"
+    )
+    reasons = result.rejected_by_reason()
+    if reasons:
+        total = sum(n for _, n in reasons)
+        out.print(f"{total:,} rows set aside: " + "; ".join(f"{r} ({n:,})" for r, n in reasons[:6]), markup=False)
+    else:
+        out.print("no rows set aside")
+    out.print(f"[dim]weights {result.meta.get('weights')}; as of {result.meta.get('as_of')}; fraud: {result.meta.get('fraud_mode')}[/]")
+    table = Table(title=f"Top {min(top, creators.height)}", show_lines=False)
+    for col, just in (("rank", "right"), ("nickname", "left"), ("category", "left"), ("followers", "right"),
+                      ("notes", "right"), ("score", "right"), ("save rate", "right"), ("藏赞比", "right"),
+                      ("fraud", "right"), ("verdict", "left")):
+        table.add_column(col, justify=just)
+    ranked = export.ranked_table(result).head(top)
+    for r in ranked.iter_rows(named=True):
+        table.add_row(
+            str(r["rank"]), str(r["nickname"] or r["creator_id"]), str(r["category"]),
+            "-" if r["followers"] is None else f"{r['followers']:,}", str(r["n_posts"]),
+            "-" if r["score"] is None else f"{r['score']:.1f}",
+            "-" if r["save_rate"] is None else f"{r['save_rate'] * 100:.2f}%",
+            "-" if r["save_like_ratio"] is None else f"{r['save_like_ratio']:.2f}",
+            "-" if r["fraud_score"] is None else f"{r['fraud_score']:.2f}" + (" ⚑" if r["fraud_flag"] else ""),
+            r["verdict"],
+        )
+    out.print(table)
+    if written:
+        for kind, path in written.items():
+            out.print(f"wrote {kind}: {path}", markup=False)
+
+
+def _progress(quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        return None
+    return lambda msg: err.print(f"[dim]… {msg}[/]")
+
+
+@app.command()
+@_friendly
+def vet(
+    inputs: InputsArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Ranked output: .csv, .parquet, .json or .xlsx.")] = Path("kolvet-ranked.csv"),
+    creators: CreatorsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    sort: Annotated[str, typer.Option("--sort", help="score (default) or cpe: cheapest cost per engagement first.")] = "score",
+    posts_out: Annotated[Path | None, typer.Option("--posts-out", help="Also write every note with its per-note boost flag.")] = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
+    as_of: AsOfOpt = None,
+    fraud_model: FraudModelOpt = None,
+    streaming: Annotated[bool, typer.Option("--streaming", help="Stream large Parquet/CSV inputs instead of loading them whole.")] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Rank creators from their note histories and write one row per creator."""
+    from kolvet import export, pipeline
+    from kolvet.fraud import FraudModel
+
+    if sort not in ("score", "cpe"):
+        raise UsageError(f"--sort {sort}: use score or cpe")
+    cfg = _config(config, preset)
+    model = FraudModel.load(fraud_model) if fraud_model else None
+    inputs_read = pipeline.input_paths(inputs, str(creators) if creators else None)
+    export.check_not_input(output, inputs_read)
+    result = pipeline.vet(inputs, cfg, creators_file=str(creators) if creators else None, fraud_model=model,
+                          as_of=as_of, encoding=encoding, sheet=sheet, sort=sort, progress=_progress(quiet),
+                          streaming=streaming)
+    written = export.write_result(result, output, inputs_read, posts_out)
+    if not quiet:
+        _print_summary(result, written)
+
+
+@app.command()
+@_friendly
+def demo(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the ranked CSV.")] = Path("kolvet-demo-ranked.csv"),
+    quiet: QuietOpt = False,
+) -> None:
+    """Vet the bundled sample (300 synthetic creators) and write the ranked CSV here."""
+    from kolvet import export, pipeline
+
+    sample = _sample_path()
+    result = pipeline.vet([sample])
+    written = export.write_result(result, output, {sample.resolve()})
+    if not quiet:
+        out.print(f"Vetting the bundled sample: {sample}", markup=False)
+        _print_summary(result, written)
+        out.print(f"\nNext: kolvet explain {result.creators.get_column('creator_id')[0]} {sample}", markup=False)
+
+
+@app.command()
+@_friendly
+def explain(
+    creator_id: Annotated[str, typer.Argument(help="The creator to explain (creator_id as in the output).")],
+    inputs: InputsArg,
+    creators: CreatorsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
+    as_of: AsOfOpt = None,
+    fraud_model: FraudModelOpt = None,
+) -> None:
+    """Explain one creator's score, peer comparison and fraud reasons in plain words."""
+    from kolvet import pipeline
+    from kolvet.explain import explain_lines
+    from kolvet.fraud import FraudModel
+
+    cfg = _config(config, preset)
+    model = FraudModel.load(fraud_model) if fraud_model else None
+    result = pipeline.vet(inputs, cfg, creators_file=str(creators) if creators else None, fraud_model=model,
+                          as_of=as_of, encoding=encoding, sheet=sheet)
+    row = result.creator(creator_id)
+    if row is None:
+        raise KolvetError(f"creator {creator_id!r} is not in the inputs ({result.creators.height} creators read)")
+    for line in explain_lines(row, result.notes_of(creator_id), result.meta.get("weights", "")):
+        out.print(line, markup=False)
+
+
+@app.command()
+@_friendly
+def sample(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the posts (.csv, .parquet, .json, .xlsx).")] = Path("posts.csv"),
+    creators: Annotated[int, typer.Option("--creators", "-n", min=1, help="How many creators.")] = 300,
+    seed: Annotated[int, typer.Option("--seed", "-s", help="Random seed: the same seed gives the same file.")] = 0,
+    posts_per_creator: Annotated[float, typer.Option("--posts-per-creator", min=1.0, help="Mean notes per creator.")] = 30.0,
+    fake_rate: Annotated[float, typer.Option("--fake-rate", min=0.0, max=0.9, help="Share of creators with injected fake engagement.")] = 0.08,
+    hard_rate: Annotated[float, typer.Option("--hard-rate", min=0.0, max=0.9, help="Share of honest hard cases (viral, tutorial, discussion, few notes).")] = 0.12,
+    views: Annotated[bool, typer.Option("--views/--no-views", help="Include views (marketplace data) or not (crawler data).")] = True,
+    variant: Annotated[str, typer.Option("--variant", help="Generator variant: base, noisy, subtle or steady.")] = "base",
+    truth: Annotated[Path | None, typer.Option("--truth", help="Also write each creator's label, pattern and true per-view value.")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Generate realistic synthetic XHS note histories, with labelled fake-engagement patterns."""
+    from kolvet import io, synth
+
+    world = synth.World(creators=creators, seed=seed, fake_rate=fake_rate, honest_hard_rate=hard_rate,
+                        views=views, posts_per_creator=posts_per_creator)
+    try:
+        world = synth.vary(world, variant)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    posts, labels = synth.generate(world)
+    io.write_frame(posts, output)
+    if truth:
+        io.write_frame(labels, truth)
+    if not quiet:
+        n_fake = int((labels.get_column("label") == "fake").sum())
+        out.print(f"wrote {posts.height:,} notes by {creators:,} creators ({n_fake} with fake engagement) to {output}", markup=False)
+        if truth:
+            out.print(f"wrote labels to {truth}", markup=False)
+
+
+@app.command("init-config")
+@_friendly
+def init_config(
+    output: Annotated[Path, typer.Argument(help="Where to write the config.")] = Path("kolvet.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented kolvet.toml with every weight, tier, window and threshold."""
+    from kolvet import io
+    from kolvet.config import default_config_toml
+
+    if output.exists() and not force:
+        raise KolvetError(f"{output}: already exists (use --force to overwrite)")
+    io.write_text(default_config_toml(), output)
+    out.print(f"wrote {output}; edit it and pass --config {output}", markup=False)
+
+
+@app.command("fit-fraud")
+@_friendly
+def fit_fraud(
+    inputs: InputsArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to save the model.")] = Path("kolvet-fraud.model"),
+    creators: CreatorsOpt = None,
+    config: ConfigOpt = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
+) -> None:
+    """Fit the fake-engagement model on a large reference roster, to reuse on small cohorts."""
+    from kolvet import pipeline
+
+    cfg = _config(config, None)
+    result, model = pipeline.fit_fraud_model(inputs, cfg, creators_file=str(creators) if creators else None,
+                                             encoding=encoding, sheet=sheet)
+    if model is None:
+        raise KolvetError(f"only {result.creators.height} creators: too few to fit a forest (need {cfg.fraud.min_cohort} judged)")
+    model.save(output)
+    out.print(f"fit on {model.detector.n_fit_:,} creators; saved {output}; use it with --fraud-model {output}", markup=False)
+
+
+@app.command()
+@_friendly
+def browse(
+    inputs: Annotated[list[str] | None, typer.Argument(help="Post files, folders or globs (default: the bundled sample).")] = None,
+    creators: CreatorsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    shortlist: Annotated[Path | None, typer.Option("--shortlist", help="Shortlist file; default: kolvet-shortlist.csv beside the first input.")] = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
+    as_of: AsOfOpt = None,
+    fraud_model: FraudModelOpt = None,
+) -> None:
+    """Browse the ranking in the terminal, inspect creators and build a shortlist."""
+    from kolvet import pipeline
+    from kolvet.fraud import FraudModel
+    from kolvet.tui.app import run_browser
+
+    cfg = _config(config, preset)
+    paths = inputs or [str(_sample_path())]
+    pipeline.input_paths(paths, str(creators) if creators else None)  # fail fast on missing paths
+    model = FraudModel.load(fraud_model) if fraud_model else None
+    if shortlist is None:
+        first = Path(paths[0])
+        base = first if first.is_dir() else first.parent
+        shortlist = base / "kolvet-shortlist.csv" if os.access(base, os.W_OK) else Path("kolvet-shortlist.csv")
+
+    def job():
+        return pipeline.vet(paths, cfg, creators_file=str(creators) if creators else None, fraud_model=model,
+                            as_of=as_of, encoding=encoding, sheet=sheet)
+
+    run_browser(job, shortlist_path=shortlist, title=", ".join(Path(p).name for p in paths))
+
+
+@app.command()
+@_friendly
+def batch(
+    rosters: Annotated[list[str], typer.Argument(help="One file or folder per agency roster.")],
+    out_dir: Annotated[Path, typer.Option("--out-dir", "-d", help="Folder for the ranked files and summary.csv.")] = Path("kolvet-batch"),
+    creators: CreatorsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    previous: Annotated[Path | None, typer.Option("--previous", help="An earlier batch's --out-dir: add a change column.")] = None,
+    xlsx: Annotated[bool, typer.Option("--xlsx", help="Also write one workbook: a sheet per roster plus the summary.")] = False,
+    fail_on_flagged: Annotated[bool, typer.Option("--fail-on-flagged", help="Exit 3 when any creator is flagged.")] = False,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
+    as_of: AsOfOpt = None,
+    fraud_model: FraudModelOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Vet many agency rosters against one combined cohort; one ranked file per roster."""
+    from kolvet.batch import run_batch
+    from kolvet.fraud import FraudModel
+
+    cfg = _config(config, preset)
+    model = FraudModel.load(fraud_model) if fraud_model else None
+    report = run_batch(rosters, out_dir, cfg, creators_file=str(creators) if creators else None,
+                       previous=previous, xlsx=xlsx, encoding=encoding, sheet=sheet, as_of=as_of,
+                       fraud_model=model, quiet=quiet, console=err)
+    if not quiet:
+        _print_batch(report)
+    if report.failed:
+        raise typer.Exit(1)
+    if fail_on_flagged and report.flagged:
+        if not quiet:
+            err.print(f"kolvet: {report.flagged} creators flagged (--fail-on-flagged)")
+        raise typer.Exit(3)
+
+
+def _print_batch(report) -> None:
+    table = Table(title=f"Batch: {len(report.summary)} rosters")
+    cols = ("roster", "creators", "shortlisted", "review", "rejected", "insufficient_data", "flagged", "median_score", "top_creator", "problems")
+    for c in cols:
+        table.add_column(c.replace("_", " "))
+    for r in report.summary.iter_rows(named=True):
+        table.add_row(*["" if r.get(c) is None else str(r.get(c)) for c in cols])
+    out.print(table)
+    for path in report.written:
+        out.print(f"wrote {path}", markup=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"kolvet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """kolvet vets XHS creators: ranks them by saves and engagement quality for their size, flags
+    likely fake engagement with reasons, and exports shortlists."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,76 @@
+"""One creator's vetting in plain words, for `kolvet explain` and the browser's detail view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from kolvet import fraud as F
+from kolvet import metrics as M
+from kolvet import schema as S
+from kolvet import score as SC
+from kolvet import shortlist as SL
+
+
+def _pct(x: Any, digits: int = 2) -> str:
+    return "n/a" if x is None else f"{x * 100:.{digits}f}%"
+
+
+def _num(x: Any, fmt: str = "{:,.0f}") -> str:
+    return "unknown" if x is None else fmt.format(x)
+
+
+def _vs(x: Any) -> str:
+    return "n/a" if x is None else f"{x:.2f}x"
+
+
+def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weights: str = "") -> list[str]:
+    """Each component with its number, the peer comparison, and the fraud reasons."""
+    basis = row.get(M.RATE_BASIS)
+    per = {"views": "per view", "followers": "per follower"}.get(basis, "(no reach known)")
+    name = row.get(S.NICKNAME) or row[S.CREATOR_ID]
+    lines = [
+        f"{name} ({row[S.CREATOR_ID]}): rank {row[SL.RANK]}, score {_num(row.get(SC.SCORE), '{:.1f}')}/100, verdict {row[SL.VERDICT]}",
+        f"  why: {row.get(SL.VERDICT_REASON) or ''}",
+        f"  {row.get(S.CATEGORY)} creator, {_num(row.get(S.FOLLOWERS))} followers ({row.get(M.TIER)} tier), "
+        f"{row.get(M.N_POSTS)} notes judged of {row.get(M.N_POSTS_TOTAL)}; rates are {per}",
+        "",
+        "Score components (50 = as expected for its size and category):",
+        f"  save quality        {_num(row.get(SC.SAVE_QUALITY), '{:5.1f}')}  median save rate {_pct(row.get(M.SAVE_RATE))} {per}; "
+        f"{_vs(row.get(SC.SAVES_VS_EXPECTED))} the {_pct(row.get(SC.EXPECTED_SAVE_RATE))} expected",
+        f"  engagement quality  {_num(row.get(SC.ENGAGEMENT_QUALITY), '{:5.1f}')}  weighted engagement {_pct(row.get(M.WEIGHTED_RATE))} {per}; "
+        f"{_vs(row.get(SC.ENGAGEMENT_VS_EXPECTED))} the {_pct(row.get(SC.EXPECTED_WEIGHTED_RATE))} expected"
+        + (f" ({weights})" if weights else ""),
+        f"  comment depth       {_num(row.get(SC.COMMENT_DEPTH), '{:5.1f}')}  评赞比 comments/likes {_num(row.get(M.COMMENT_LIKE), '{:.2f}')}; "
+        f"{_vs(row.get(SC.COMMENT_DEPTH_VS_PEERS))} the category median",
+        f"  consistency         {_num(row.get(SC.CONSISTENCY), '{:5.1f}')}  hit rate {_pct(row.get(M.HIT_RATE), 0)} of notes >= 3x own median; "
+        f"{_num(row.get(M.POSTS_PER_WEEK), '{:.1f}')} notes a week",
+        f"  quality score {_num(row.get(SC.QUALITY_SCORE), '{:.1f}')} - authenticity penalty "
+        f"{_num(row.get(SC.AUTHENTICITY_PENALTY), '{:.1f}')} = {_num(row.get(SC.SCORE), '{:.1f}')}",
+        "",
+        f"Peers: ahead of {_num(row.get(SL.PEER_PERCENTILE))}% of {row.get(S.CATEGORY)} {row.get(M.TIER)} creators; "
+        f"engagement {_pct(row.get(M.ENGAGEMENT_RATE))} {per} is {row.get(SC.BENCHMARK)}",
+        f"  藏赞比 saves/likes {_num(row.get(M.SAVE_LIKE), '{:.2f}')} (healthy notes: 0.35-0.60)",
+    ]
+    if row.get(S.QUOTE) is not None:
+        lines.append(f"  value: quote {row[S.QUOTE]:,.0f}, cost per engagement {_num(row.get(SC.CPE), '{:,.2f}')}, "
+                     f"per save {_num(row.get(SC.COST_PER_SAVE), '{:,.2f}')}")
+    lines.append("")
+    fs = row.get(F.FRAUD_SCORE)
+    if fs is None:
+        lines.append("Fake engagement: not judged (too few notes or no reach)")
+    elif row.get(F.FRAUD_FLAG):
+        lines.append(f"Fake engagement: FLAGGED, fraud score {fs:.2f} ({row.get(F.FRAUD_PATTERN)})")
+        for reason in (row.get(F.FRAUD_REASONS) or "").split("; "):
+            lines.append(f"  - {reason}")
+    else:
+        lines.append(f"Fake engagement: not flagged, fraud score {fs:.2f} (flags need >= 0.50 and a reason a peer check confirms)")
+    lines.append(f"  method: {row.get(F.FRAUD_MODE)}")
+    if notes is not None and notes.height and F.BOOSTED in notes.columns:
+        boosted = notes.filter(pl.col(F.BOOSTED))
+        if boosted.height:
+            lines.append(f"  notes that look boosted ({boosted.height}):")
+            for r in boosted.head(5).iter_rows(named=True):
+                lines.append(f"    {r[S.POSTED_AT]:%Y-%m-%d} {r[S.POST_ID]}: {r[F.BOOST_REASON]}")
+    return lines

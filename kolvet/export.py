@@ -1,0 +1,142 @@
+"""What users receive: the ranked table in a fixed column order, set-aside rows, per-note
+flags, and the metadata of the run. Every text cell is guarded against spreadsheet formula
+injection before it leaves kolvet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+
+from kolvet import fraud as F
+from kolvet import io
+from kolvet import metrics as M
+from kolvet import schema as S
+from kolvet import score as SC
+from kolvet import shortlist as SL
+from kolvet.errors import KolvetError
+from kolvet.pipeline import VetResult
+
+# The fixed head of every ranked output (README, "Output columns").
+HEAD = (
+    SL.RANK, S.CREATOR_ID, S.NICKNAME, S.CATEGORY, S.FOLLOWERS, M.N_POSTS, SC.SCORE, M.SAVE_RATE,
+    M.ENGAGEMENT_RATE, M.SAVE_LIKE, F.FRAUD_SCORE, F.FRAUD_FLAG, F.FRAUD_REASONS, SL.VERDICT,
+)
+DETAIL = (
+    SL.VERDICT_REASON, M.TIER, M.RATE_BASIS, SL.PEER_PERCENTILE, SC.BENCHMARK,
+    SC.QUALITY_SCORE, SC.SAVE_QUALITY, SC.ENGAGEMENT_QUALITY, SC.COMMENT_DEPTH, SC.CONSISTENCY,
+    SC.AUTHENTICITY_PENALTY, SC.SAVES_VS_EXPECTED, SC.ENGAGEMENT_VS_EXPECTED, SC.COMMENT_DEPTH_VS_PEERS,
+    M.LIKE_RATE, M.COMMENT_RATE, M.SHARE_RATE, M.WEIGHTED_RATE, M.COMMENT_LIKE, M.SHARE_LIKE,
+    M.HIT_RATE, M.POSTS_PER_WEEK, M.MEDIAN_INTERACTIONS, M.MEDIAN_SAVES, S.QUOTE, SC.CPE,
+    SC.COST_PER_SAVE, F.FRAUD_PATTERN, F.FOREST_SCORE, M.CENSORED_SHARE, M.N_POSTS_TOTAL, M.LAST_POST,
+)
+ROUNDING = {
+    M.SAVE_RATE: 5, M.ENGAGEMENT_RATE: 5, M.LIKE_RATE: 5, M.COMMENT_RATE: 5, M.SHARE_RATE: 5,
+    M.WEIGHTED_RATE: 5, M.SAVE_LIKE: 3, M.COMMENT_LIKE: 3, M.SHARE_LIKE: 3, M.HIT_RATE: 3,
+    M.POSTS_PER_WEEK: 2, SC.QUALITY_SCORE: 1, SC.SAVE_QUALITY: 1, SC.ENGAGEMENT_QUALITY: 1,
+    SC.COMMENT_DEPTH: 1, SC.CONSISTENCY: 1, SC.AUTHENTICITY_PENALTY: 1, SC.SAVES_VS_EXPECTED: 2,
+    SC.ENGAGEMENT_VS_EXPECTED: 2, SC.COMMENT_DEPTH_VS_PEERS: 2, SC.CPE: 2, SC.COST_PER_SAVE: 2,
+    M.CENSORED_SHARE: 3, M.MEDIAN_INTERACTIONS: 1, M.MEDIAN_SAVES: 1,
+}
+POST_COLUMNS = (
+    S.CREATOR_ID, S.POST_ID, S.POSTED_AT, S.TITLE, S.POST_TYPE, S.LIKES, S.SAVES, S.COMMENTS,
+    S.SHARES, S.VIEWS, M.REACH, M.INTERACTIONS, M.IN_WINDOW, M.NOTE_SPIKE, M.NOTE_RATIO_DEV,
+    F.BOOSTED, F.BOOST_REASON, S.COUNT_DROPPED, S.SOURCE,
+)
+
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe
+    (OWASP's advice). Plain numbers such as "-5" are left alone: they're not formulas."""
+    starts = "^[" + "".join("\\t" if c == "\t" else "\\r" if c == "\r" else "\\" + c for c in _DANGEROUS) + "]"
+    number = r"^[+-]?\d+(\.\d+)?$"
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(starts) & ~pl.col(c).str.contains(number))
+        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c, dt in frame.schema.items() if dt == pl.String
+    )
+
+
+def ranked_table(result: VetResult, extra: dict[str, pl.Expr] | None = None) -> pl.DataFrame:
+    """The ranked table users get: HEAD columns in order, then the explanation columns."""
+    frame = result.creators
+    cols = [c for c in (*HEAD, *DETAIL) if c in frame.columns]
+    out = frame.select(cols).with_columns(
+        pl.col(c).round(d) for c, d in ROUNDING.items() if c in cols
+    )
+    if extra:
+        out = out.with_columns(**extra)
+    return out
+
+
+def metadata(result: VetResult) -> dict[str, str]:
+    return dict(result.meta)
+
+
+def output_paths(out: Path) -> dict[str, Path]:
+    return {
+        "ranked": out,
+        "rejected": out.with_name(f"{out.stem}.rejected.csv"),
+        "meta": out.with_name(f"{out.stem}.meta.json"),
+    }
+
+
+def check_not_input(target: Path, inputs: set[Path]) -> None:
+    if target.resolve() in inputs:
+        raise KolvetError(f"{target}: is one of the inputs; kolvet won't write over its own input")
+
+
+def write_result(result: VetResult, out: str | Path, inputs: set[Path] | None = None,
+                 posts_out: str | Path | None = None) -> dict[str, Path]:
+    """Write the ranking (format from the extension), the set-aside rows beside it as
+    <stem>.rejected.csv, the run's metadata, and optionally per-note flags. All atomic."""
+    out = Path(out)
+    paths = output_paths(out)
+    if posts_out is not None:
+        paths["posts"] = Path(posts_out)
+    for p in paths.values():
+        check_not_input(p, inputs or set())
+    table = ranked_table(result)
+    meta = metadata(result)
+    suffix = out.suffix.lower()
+    if suffix == ".xlsx":
+        about = pl.DataFrame({"key": list(meta), "value": list(meta.values())})
+        io.write_workbook({"ranking": table, "about": about}, out)
+    else:
+        io.write_frame(guard_formulas(table) if suffix == ".csv" else table, out,
+                       metadata=meta if suffix in (".parquet", ".json") else None)
+    written = {"ranked": out}
+    if result.rejected.height:
+        io.write_frame(guard_formulas(result.rejected), paths["rejected"])
+        written["rejected"] = paths["rejected"]
+    elif paths["rejected"].exists():
+        paths["rejected"].unlink()  # a stale file from an earlier run would mislead
+    if suffix == ".csv":
+        io.write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", paths["meta"])
+        written["meta"] = paths["meta"]
+    if posts_out is not None:
+        write_posts(result, paths["posts"])
+        written["posts"] = paths["posts"]
+    return written
+
+
+def write_posts(result: VetResult, path: str | Path) -> Path:
+    cols = [c for c in POST_COLUMNS if c in result.posts.columns]
+    frame = result.posts.select(cols).sort([S.CREATOR_ID, S.POSTED_AT, S.POST_ID]).with_columns(
+        pl.col(M.NOTE_SPIKE).round(2), pl.col(M.NOTE_RATIO_DEV).round(2)
+    )
+    target = Path(path)
+    if target.suffix.lower() == ".xlsx":
+        return io.write_workbook({"notes": frame}, target)
+    return io.write_frame(guard_formulas(frame) if target.suffix.lower() == ".csv" else frame, target)
+
+
+def write_shortlist(table: pl.DataFrame, path: str | Path) -> Path:
+    """A campaign-brief export: the vet columns plus whatever note column the caller added."""
+    target = Path(path)
+    if target.suffix.lower() == ".xlsx":
+        return io.write_workbook({"shortlist": table}, target)
+    return io.write_frame(guard_formulas(table), target)

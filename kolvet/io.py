@@ -1,0 +1,420 @@
+"""The only module that opens files: finding inputs, reading them as raw tables, and writing
+outputs atomically (temporary file, then rename), so an interrupted run never leaves a
+half-written file that looks complete."""
+
+from __future__ import annotations
+
+import codecs
+import glob
+import io as _io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from kolvet import schema as S
+from kolvet.errors import KolvetError
+
+READABLE = {".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".pq", ".xlsx", ".xls"}
+# Files kolvet writes itself; they live beside inputs and must not be read back as posts.
+OWN_OUTPUT_MARKERS = (".rejected.", ".posts.", "kolvet-shortlist", ".ranked.")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One input file as read: raw headers, before any mapping."""
+
+    source: str  # the path as the user will recognise it
+    frame: pl.DataFrame
+    family: str  # which export family its headers look like
+    kind: str  # "posts" or "creators"
+    mapping: S.ColumnMapping
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    source: str
+    reason: str
+
+
+# ---- finding files ------------------------------------------------------------------------
+
+def expand_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, bool]]:
+    """Files named directly (True) and files found inside folders or globs (False), sorted."""
+    found: list[tuple[Path, bool]] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            inner = sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in READABLE
+                           and not q.name.startswith("."))
+            if not inner:
+                raise KolvetError(f"{p}: folder holds no CSV, TSV, JSON, JSONL, Parquet or XLSX files")
+            found += [(q, False) for q in inner]
+        elif p.is_file():
+            found.append((p, True))
+        elif any(ch in str(raw) for ch in "*?["):
+            matches = sorted(Path(m) for m in glob.glob(str(raw), recursive=True) if Path(m).is_file())
+            if not matches:
+                raise KolvetError(f"{raw}: no files match this pattern")
+            found += [(m, False) for m in matches]
+        else:
+            raise KolvetError(f"{p}: no such file or folder")
+    seen: set[Path] = set()
+    unique = []
+    for path, explicit in found:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append((path, explicit))
+    return unique
+
+
+# ---- encodings ----------------------------------------------------------------------------
+_PROBE_BYTES = 4 << 20
+
+
+def detect_encoding(path: Path, forced: str | None = None) -> str:
+    """UTF-8 (with or without BOM) or GB18030 (a superset of GBK, what Excel on Chinese Windows
+    writes), judged from the first 4 MiB."""
+    if forced:
+        try:
+            codecs.lookup(forced)
+        except LookupError:
+            raise KolvetError(f"--encoding {forced}: unknown encoding") from None
+        return forced
+    with open(path, "rb") as fh:
+        head = fh.read(_PROBE_BYTES)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        raise KolvetError(f"{path}: looks binary, not a text table (try --encoding if it is text)")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(head, final=len(head) < _PROBE_BYTES)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise KolvetError(f"{path}: unknown text encoding (not UTF-8 or GBK); pass --encoding")
+
+
+def _text(path: Path, encoding: str) -> str:
+    try:
+        return path.read_bytes().decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise KolvetError(f"{path}: not valid {encoding} at byte {exc.start}; pass --encoding") from None
+
+
+# ---- readers ------------------------------------------------------------------------------
+
+def _sniff_separator(first_line: str, suffix: str) -> str:
+    if suffix == ".tsv":
+        return "\t"
+    counts = {sep: first_line.count(sep) for sep in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] > 0 else ","
+
+
+def _string_overrides(header: list[str]) -> dict[str, pl.DataType]:
+    """Ids and free text are read as text: ids like "00123" must keep their zeros."""
+    mapping = S.map_columns(header)
+    return {mapping.source_of[c]: pl.String() for c in S.TEXT_COLUMNS if c in mapping.source_of}
+
+
+def read_csv(path: Path, encoding: str | None = None) -> pl.DataFrame:
+    enc = detect_encoding(path, encoding)
+    if enc in ("utf-8", "utf-8-sig"):
+        source: Path | _io.BytesIO = path
+        with open(path, encoding=enc, errors="replace") as fh:
+            first = fh.readline()
+    else:  # Polars reads UTF-8 only: decode once, hand it the UTF-8 bytes.
+        text = _text(path, enc)
+        first = text.split("\n", 1)[0]
+        source = _io.BytesIO(text.encode("utf-8"))
+    if not first.strip():
+        raise KolvetError(f"{path}: file is empty")
+    sep = _sniff_separator(first, path.suffix.lower())
+    header = [h.strip().strip('"') for h in first.rstrip("\r\n").lstrip("\ufeff").split(sep)]
+    common = dict(separator=sep, truncate_ragged_lines=True, try_parse_dates=False)
+    try:
+        return pl.read_csv(source, infer_schema_length=10_000,
+                           schema_overrides=_string_overrides(header), **common)
+    except pl.exceptions.NoDataError:
+        raise KolvetError(f"{path}: file is empty") from None
+    except Exception:
+        # A count column that looks numeric early but holds "1.2万" later: read all as text.
+        if isinstance(source, _io.BytesIO):
+            source.seek(0)
+        try:
+            return pl.read_csv(source, infer_schema=False, **common)
+        except Exception as exc:
+            raise KolvetError(f"{path}: can't read as CSV ({_first_line(exc)})") from None
+
+
+def _cell(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _records_frame(records: list[object], path: Path) -> pl.DataFrame:
+    """JSON records as an all-text frame: crawlers mix "5" and 5 in the same field."""
+    rows = [r for r in records if isinstance(r, dict)]
+    if len(rows) != len(records):
+        raise KolvetError(f"{path}: expected a list of objects (one per note or creator)")
+    columns: dict[str, None] = {}
+    for r in rows:
+        for k in r:
+            columns.setdefault(str(k), None)
+    data = {c: [_cell(r.get(c)) for r in rows] for c in columns}
+    return pl.DataFrame(data, schema={c: pl.String for c in columns})
+
+
+def read_json(path: Path, encoding: str | None = None) -> pl.DataFrame:
+    enc = detect_encoding(path, encoding)
+    text = _text(path, enc).lstrip("\ufeff")
+    if not text.strip():
+        raise KolvetError(f"{path}: file is empty")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        data = None
+    if data is None:  # JSON Lines: one object per line
+        records = []
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise KolvetError(f"{path}: line {lineno}: not valid JSON ({exc.msg})") from None
+        return _records_frame(records, path)
+    if isinstance(data, dict):
+        lists = [v for v in data.values() if isinstance(v, list)]
+        if len(lists) == 1:  # API envelopes such as {"data": [...]}
+            data = lists[0]
+        else:
+            data = [data]
+    if not isinstance(data, list):
+        raise KolvetError(f"{path}: expected a JSON array of objects")
+    return _records_frame(data, path)
+
+
+def read_excel(path: Path, sheet: str | None = None) -> pl.DataFrame:
+    try:
+        if sheet is None:
+            return pl.read_excel(path, sheet_id=1, infer_schema_length=0)
+        return pl.read_excel(path, sheet_name=sheet, infer_schema_length=0)
+    except Exception as exc:
+        msg = _first_line(exc)
+        if sheet is not None and "not found" in msg.lower():
+            raise KolvetError(f"{path}: no sheet named {sheet!r}") from None
+        raise KolvetError(f"{path}: can't read as a workbook ({msg})") from None
+
+
+def read_parquet(path: Path) -> pl.DataFrame:
+    try:
+        return pl.read_parquet(path)
+    except Exception as exc:
+        raise KolvetError(f"{path}: can't read as Parquet ({_first_line(exc)})") from None
+
+
+def read_table(path: Path, encoding: str | None = None, sheet: str | None = None) -> pl.DataFrame:
+    """Any supported file as a frame with its own headers (strings where types are unclear)."""
+    suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise KolvetError(f"{path}: file is empty")
+    if suffix in (".parquet", ".pq"):
+        return read_parquet(path)
+    if suffix in (".xlsx", ".xls"):
+        return read_excel(path, sheet)
+    if suffix in (".json", ".jsonl", ".ndjson"):
+        return read_json(path, encoding)
+    return read_csv(path, encoding)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+# ---- recognising what a file holds --------------------------------------------------------
+
+def _describe_missing(missing: list[str], columns: list[str]) -> str:
+    looked = "; ".join(f"{m} (e.g. {', '.join(S.ALIASES[m][:4])})" for m in missing)
+    found = ", ".join(columns[:30]) + (" ..." if len(columns) > 30 else "")
+    return f"no column for {looked}; columns found: {found}"
+
+
+def classify(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]], want: str | None = None) -> RawTable:
+    """Decide whether a table holds notes or creators and map its columns, or say why not."""
+    mapping = S.map_columns(frame.columns, aliases)
+    family = S.recognise_family(frame.columns)
+    has_counts = sum(c in mapping.source_of for c in S.REQUIRED_COUNTS)
+    if want == "creators" or (want is None and has_counts == 0 and S.CREATOR_ID in mapping.source_of
+                              and (S.FOLLOWERS in mapping.source_of or S.QUOTE in mapping.source_of)):
+        missing = mapping.missing([S.CREATOR_ID])
+        if missing:
+            raise KolvetError(f"{source}: {_describe_missing(missing, frame.columns)}")
+        return RawTable(source, frame, family, "creators", mapping)
+    missing = mapping.missing(S.REQUIRED_POST_COLUMNS)
+    if missing:
+        raise KolvetError(f"{source}: {_describe_missing(missing, frame.columns)}")
+    if frame.height == 0:
+        raise KolvetError(f"{source}: has a header but no rows")
+    return RawTable(source, frame, family, "posts", mapping)
+
+
+def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list[str]] | None = None,
+                encoding: str | None = None, sheet: str | None = None,
+                progress: Callable[[str], None] | None = None) -> tuple[list[RawTable], list[SkippedFile]]:
+    """Read every input. A file named directly must be usable (else a one-line error); files
+    found in a folder that hold neither notes nor creators are skipped and reported."""
+    tables: list[RawTable] = []
+    skipped: list[SkippedFile] = []
+    for path, explicit in expand_inputs(paths):
+        name = path.name.lower()
+        if not explicit and any(m in name for m in OWN_OUTPUT_MARKERS):
+            skipped.append(SkippedFile(str(path), "written by kolvet"))
+            continue
+        if not explicit and "comments" in name:
+            skipped.append(SkippedFile(str(path), "comment file (kolvet reads notes and creators)"))
+            continue
+        if progress:
+            progress(str(path))
+        try:
+            frame = read_table(path, encoding, sheet)
+            if frame.height == 0 and not explicit:
+                skipped.append(SkippedFile(str(path), "no rows"))
+                continue
+            tables.append(classify(frame, str(path), aliases or {}))
+        except KolvetError as exc:
+            if explicit:
+                raise
+            skipped.append(SkippedFile(str(path), str(exc).removeprefix(f"{path}: ")))
+    if not any(t.kind == "posts" for t in tables):
+        detail = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:3])
+        raise KolvetError("no notes found in the inputs" + (f" ({detail})" if detail else ""))
+    return tables, skipped
+
+
+def read_creators_file(path: str | os.PathLike[str], aliases: dict[str, list[str]] | None = None,
+                       encoding: str | None = None, sheet: str | None = None) -> RawTable:
+    p = Path(path)
+    if not p.is_file():
+        raise KolvetError(f"{p}: no such file")
+    return classify(read_table(p, encoding, sheet), str(p), aliases or {}, want="creators")
+
+
+# ---- writing ------------------------------------------------------------------------------
+
+@contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; on success it replaces `target` in one rename."""
+    target = Path(target)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise KolvetError(f"{target}: folder {parent} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=parent)
+    except OSError as exc:
+        raise KolvetError(f"{target}: can't write here ({exc.strerror})") from None
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    except OSError as exc:
+        raise KolvetError(f"{target}: can't write ({exc.strerror})") from None
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def _write_xlsx_sheets(sheets: dict[str, pl.DataFrame], path: Path) -> None:
+    """Text stays text: no string is ever turned into a formula, link or number."""
+    import xlsxwriter
+
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with xlsxwriter.Workbook(str(path), options) as workbook:
+        bold = workbook.add_format({"bold": True})
+        used: set[str] = set()
+        for name, frame in sheets.items():
+            title = _sheet_title(name, used)
+            sheet = workbook.add_worksheet(title)
+            for j, col in enumerate(frame.columns):
+                sheet.write_string(0, j, col, bold)
+                for i, value in enumerate(frame.get_column(col).to_list(), start=1):
+                    if value is None:
+                        continue
+                    if isinstance(value, str):
+                        sheet.write_string(i, j, value)
+                    elif isinstance(value, bool):
+                        sheet.write_boolean(i, j, value)
+                    elif isinstance(value, (int, float)):
+                        if value == value and value not in (float("inf"), float("-inf")):
+                            sheet.write_number(i, j, value)
+                    else:
+                        sheet.write_string(i, j, str(value))
+            sheet.freeze_panes(1, 0)
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "sheet"
+    title, n = base, 1
+    while title.lower() in used:
+        n += 1
+        title = f"{base[:28]}~{n}"
+    used.add(title.lower())
+    return title
+
+
+def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str], metadata: dict[str, str] | None = None) -> Path:
+    """Write by extension: .csv (UTF-8), .parquet, .json, .xlsx. Atomic."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".json", ".xlsx"):
+        raise KolvetError(f"{target}: unsupported output format {suffix or '(none)'}; use .csv, .parquet, .json or .xlsx")
+    with atomic_path(target) as tmp:
+        if suffix == ".csv":
+            frame.write_csv(tmp)
+        elif suffix == ".parquet":
+            frame.write_parquet(tmp, metadata=metadata or None)
+        elif suffix == ".json":
+            rows = frame.to_dicts()
+            payload = {"metadata": metadata or {}, "creators": rows} if metadata else rows
+            tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        else:
+            _write_xlsx_sheets({"ranking": frame}, tmp)
+    return target
+
+
+def write_workbook(sheets: dict[str, pl.DataFrame], path: str | os.PathLike[str]) -> Path:
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        _write_xlsx_sheets(sheets, tmp)
+    return target
+
+
+def write_text(text: str, path: str | os.PathLike[str]) -> Path:
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return target
+
+
+def read_previous(path: str | os.PathLike[str]) -> pl.DataFrame:
+    """A ranked file kolvet wrote earlier (for batch --previous and shortlist restore)."""
+    p = Path(path)
+    if p.suffix.lower() == ".parquet":
+        return pl.read_parquet(p)
+    return pl.read_csv(p, infer_schema_length=10_000, schema_overrides={S.CREATOR_ID: pl.String})

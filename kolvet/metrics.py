@@ -1,0 +1,227 @@
+"""Posts -> one row of metrics per creator.
+
+Rates are taken against views when a creator's notes carry them, otherwise against followers
+(the reach proxy), and the output says which (`rate_basis`). Each creator is judged on its
+notes from the last `window.days` before the as-of date, and on at least its
+`window.min_recent_posts` most recent notes. Everything is a Polars expression over the posts;
+no Python loop touches a row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+
+from kolvet import schema as S
+from kolvet.config import Config, Weights
+
+# Per-creator columns produced here (names used by score, fraud, shortlist and export).
+TIER = "tier"
+N_POSTS = "n_posts"
+N_POSTS_TOTAL = "n_posts_total"
+RATE_BASIS = "rate_basis"
+SAVE_RATE = "save_rate"
+LIKE_RATE = "like_rate"
+COMMENT_RATE = "comment_rate"
+SHARE_RATE = "share_rate"
+ENGAGEMENT_RATE = "engagement_rate"
+WEIGHTED_RATE = "weighted_rate"
+SAVE_LIKE = "save_like_ratio"
+COMMENT_LIKE = "comment_like_ratio"
+SHARE_LIKE = "share_like_ratio"
+HIT_RATE = "hit_rate"
+POSTS_PER_WEEK = "posts_per_week"
+MEDIAN_INTERACTIONS = "median_interactions"
+MEDIAN_SAVES = "median_saves"
+LOG_WEIGHTED = "log_weighted_rate"  # median over notes of log(weighted engagement / reach)
+LOG_SAVE = "log_save_rate"
+LOG_WEIGHTED_SPREAD = "log_weighted_spread"  # robust sd of log weighted rate across notes
+LOG_SAVE_LIKE_SD = "log_save_like_sd"
+LOG_COMMENT_LIKE_SD = "log_comment_like_sd"
+CORR_LIKES_SAVES = "corr_likes_saves"
+CORR_LIKES_COMMENTS = "corr_likes_comments"
+CV_INTERACTIONS = "cv_interactions"
+GINI_INTERACTIONS = "gini_interactions"
+SPIKE = "max_median_ratio"
+JUMP_SHARE = "ratio_jump_share"
+BURSTINESS = "posting_burstiness"
+CENSORED_SHARE = "censored_share"
+ROUNDED_SHARE = "rounded_share"
+DROPPED_SHARE = "counts_down_share"
+AS_OF = "as_of"
+LAST_POST = "last_post_at"
+
+# Per-post columns added here.
+REACH = "reach"
+INTERACTIONS = "interactions"
+WEIGHTED = "weighted_engagement"
+IN_WINDOW = "in_window"
+NOTE_RATIO_DEV = "note_ratio_deviation"  # robust z of the note's ratios against the creator's own
+NOTE_SPIKE = "note_spike"  # note interactions / creator's median interactions
+
+SMOOTH = 0.5  # added to counts before logs so that zero counts stay finite
+
+
+def tier_expr(followers: pl.Expr, tiers: dict[str, int]) -> pl.Expr:
+    names = list(tiers)
+    expr = pl.when(followers.is_null()).then(pl.lit("unknown"))
+    for name in reversed(names[1:]):
+        expr = expr.when(followers >= tiers[name]).then(pl.lit(name))
+    return expr.otherwise(pl.lit(names[0]))
+
+
+def weighted_expr(weights: Weights) -> pl.Expr:
+    w = (weights.likes * pl.col(S.LIKES) + weights.saves * pl.col(S.SAVES)
+         + weights.comments * pl.col(S.COMMENTS) + weights.shares * pl.col(S.SHARES).fill_null(0))
+    if weights.follows:
+        w = w + weights.follows * pl.col(S.NEW_FOLLOWS).fill_null(0)
+    return w
+
+
+def creator_profiles(posts: pl.LazyFrame, creators: pl.DataFrame | None) -> pl.LazyFrame:
+    """One row per creator with nickname, followers and category: from the creators table
+    where given, else from the creator's newest notes (category: the most common one)."""
+    newest = [S.SNAPSHOT_AT, S.POSTED_AT]
+    from_posts = (
+        posts.sort([S.CREATOR_ID, *newest], nulls_last=False)
+        .group_by(S.CREATOR_ID)
+        .agg(
+            pl.col(S.NICKNAME).drop_nulls().last(),
+            pl.col(S.FOLLOWERS).drop_nulls().last(),
+            pl.col(S.CATEGORY).drop_nulls().mode().sort().first(),
+        )
+    )
+    if creators is None or creators.height == 0:
+        return from_posts.with_columns(pl.lit(None, pl.Float64).alias(S.QUOTE))
+    table = (
+        creators.lazy()
+        .sort([S.CREATOR_ID, S.SNAPSHOT_AT], nulls_last=False)
+        .group_by(S.CREATOR_ID)
+        .agg(pl.col(c).drop_nulls().last().alias(f"_t_{c}") for c in (S.NICKNAME, S.FOLLOWERS, S.CATEGORY, S.QUOTE))
+    )
+    return from_posts.join(table, on=S.CREATOR_ID, how="left").select(
+        S.CREATOR_ID,
+        pl.coalesce(f"_t_{S.NICKNAME}", S.NICKNAME).alias(S.NICKNAME),
+        pl.coalesce(f"_t_{S.FOLLOWERS}", S.FOLLOWERS).alias(S.FOLLOWERS),
+        pl.coalesce(f"_t_{S.CATEGORY}", S.CATEGORY).alias(S.CATEGORY),
+        pl.col(f"_t_{S.QUOTE}").alias(S.QUOTE),
+    )
+
+
+def _robust_sd(expr: pl.Expr) -> pl.Expr:
+    """Scaled median absolute deviation: a spread one lucky note can't blow up."""
+    return 1.4826 * (expr - expr.median()).abs().median()
+
+
+def _gini(expr: pl.Expr) -> pl.Expr:
+    x = expr.sort()
+    n = x.len().cast(pl.Float64)
+    i = pl.int_range(1, x.len() + 1).cast(pl.Float64)
+    return ((2 * i - n - 1) * x).sum() / (n * x.sum()).clip(lower_bound=1e-9)
+
+
+def annotate_posts(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, as_of: datetime) -> pl.LazyFrame:
+    """Add reach, interactions, weighted engagement, the window flag and per-note deviations."""
+    days = config.window.days
+    recent = config.window.min_recent_posts
+    by = S.CREATOR_ID
+    followers = pl.col("_creator_followers")
+    has_views = pl.col(S.VIEWS).is_not_null()
+    log_sl = ((pl.col(S.SAVES) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log()
+    log_cl = ((pl.col(S.COMMENTS) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log()
+    return (
+        posts.join(profiles.select(by, pl.col(S.FOLLOWERS).alias("_creator_followers")), on=by, how="left")
+        .with_columns(
+            (pl.col(S.LIKES) + pl.col(S.SAVES) + pl.col(S.COMMENTS) + pl.col(S.SHARES).fill_null(0)).alias(INTERACTIONS),
+            weighted_expr(config.weights).alias(WEIGHTED),
+            (
+                (pl.col(S.POSTED_AT) >= pl.lit(as_of) - pl.duration(days=days))
+                | (pl.col(S.POSTED_AT).rank("ordinal", descending=True).over(by) <= recent)
+            ).alias(IN_WINDOW),
+        )
+        .with_columns(
+            # A creator is judged per view when most of its judged notes carry views.
+            pl.when((has_views & pl.col(IN_WINDOW)).sum().over(by) * 2 >= pl.col(IN_WINDOW).sum().over(by))
+            .then(pl.lit("views"))
+            .when(followers > 0).then(pl.lit("followers"))
+            .otherwise(pl.lit("none"))
+            .alias(RATE_BASIS),
+        )
+        .with_columns(
+            pl.when(pl.col(RATE_BASIS) == "views").then(pl.col(S.VIEWS))
+            .when(pl.col(RATE_BASIS) == "followers").then(followers)
+            .cast(pl.Float64).alias(REACH),
+        )
+        .with_columns(
+            # How far this note's ratios sit from the creator's own, in robust deviations.
+            pl.max_horizontal(
+                ((log_sl - log_sl.median().over(by)).abs() / _robust_sd(log_sl).over(by).clip(lower_bound=0.25)),
+                ((log_cl - log_cl.median().over(by)).abs() / _robust_sd(log_cl).over(by).clip(lower_bound=0.25)),
+            ).alias(NOTE_RATIO_DEV),
+            (pl.col(INTERACTIONS) / pl.col(INTERACTIONS).median().over(by).clip(lower_bound=1.0)).alias(NOTE_SPIKE),
+        )
+    )
+
+
+def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, as_of: datetime) -> pl.LazyFrame:
+    """Per-creator rates, ratios, spreads and the raw material for fraud features."""
+    by = S.CREATOR_ID
+    windowed = posts.filter(pl.col(IN_WINDOW)).sort([by, S.POSTED_AT])
+    reach = pl.col(REACH)
+    ok = reach > 0
+
+    def rate(col: str | pl.Expr) -> pl.Expr:
+        c = pl.col(col) if isinstance(col, str) else col
+        return (c / reach).filter(ok).median()
+
+    def log_rate(col: str) -> pl.Expr:
+        return ((pl.col(col) + SMOOTH) / reach).log().filter(ok)
+
+    log_likes = (pl.col(S.LIKES) + 1).log()
+    gaps = pl.col(S.POSTED_AT).diff().dt.total_seconds().cast(pl.Float64).drop_nulls()
+    hit_floor = config.scoring.hit_multiple * pl.col(INTERACTIONS).median()
+    all_counts = posts.group_by(by).agg(pl.len().alias(N_POSTS_TOTAL), pl.col(S.POSTED_AT).max().alias(LAST_POST))
+    aggregated = windowed.group_by(by).agg(
+        pl.len().alias(N_POSTS),
+        pl.col(RATE_BASIS).first(),
+        rate(S.SAVES).alias(SAVE_RATE),
+        rate(S.LIKES).alias(LIKE_RATE),
+        rate(S.COMMENTS).alias(COMMENT_RATE),
+        rate(pl.col(S.SHARES).fill_null(0)).alias(SHARE_RATE),
+        rate(INTERACTIONS).alias(ENGAGEMENT_RATE),
+        rate(WEIGHTED).alias(WEIGHTED_RATE),
+        (pl.col(S.SAVES).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(SAVE_LIKE),
+        (pl.col(S.COMMENTS).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(COMMENT_LIKE),
+        (pl.col(S.SHARES).fill_null(0).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(SHARE_LIKE),
+        (pl.col(INTERACTIONS) >= hit_floor.clip(lower_bound=1)).mean().alias(HIT_RATE),
+        pl.col(INTERACTIONS).median().alias(MEDIAN_INTERACTIONS),
+        pl.col(S.SAVES).median().alias(MEDIAN_SAVES),
+        log_rate(WEIGHTED).median().alias(LOG_WEIGHTED),
+        log_rate(S.SAVES).median().alias(LOG_SAVE),
+        _robust_sd(log_rate(WEIGHTED)).alias(LOG_WEIGHTED_SPREAD),
+        ((pl.col(S.SAVES) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log().std().alias(LOG_SAVE_LIKE_SD),
+        ((pl.col(S.COMMENTS) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log().std().alias(LOG_COMMENT_LIKE_SD),
+        pl.corr(log_likes, (pl.col(S.SAVES) + 1).log()).alias(CORR_LIKES_SAVES),
+        pl.corr(log_likes, (pl.col(S.COMMENTS) + 1).log()).alias(CORR_LIKES_COMMENTS),
+        (pl.col(INTERACTIONS).std() / pl.col(INTERACTIONS).mean().clip(lower_bound=1e-9)).alias(CV_INTERACTIONS),
+        _gini(pl.col(INTERACTIONS).cast(pl.Float64)).alias(GINI_INTERACTIONS),
+        (pl.col(INTERACTIONS).max() / pl.col(INTERACTIONS).median().clip(lower_bound=1.0)).alias(SPIKE),
+        (pl.col(NOTE_RATIO_DEV) > config.fraud.note_z).mean().alias(JUMP_SHARE),
+        ((gaps.std() - gaps.mean()) / (gaps.std() + gaps.mean()).clip(lower_bound=1e-9)).alias(BURSTINESS),
+        (pl.col(S.PRECISION) == S.LOWER_BOUND).mean().alias(CENSORED_SHARE),
+        (pl.col(S.PRECISION) == S.ROUNDED).mean().alias(ROUNDED_SHARE),
+        pl.col(S.COUNT_DROPPED).mean().alias(DROPPED_SHARE),
+        (pl.len() / ((pl.col(S.POSTED_AT).max() - pl.col(S.POSTED_AT).min()).dt.total_days().cast(pl.Float64)
+                     .clip(lower_bound=7.0) / 7.0)).alias(POSTS_PER_WEEK),
+    )
+    return (
+        profiles.join(all_counts, on=by, how="left")
+        .join(aggregated, on=by, how="left")
+        .with_columns(
+            tier_expr(pl.col(S.FOLLOWERS), config.tiers).alias(TIER),
+            pl.col(S.CATEGORY).fill_null("unknown"),
+            pl.col(N_POSTS).fill_null(0),
+            pl.lit(as_of).alias(AS_OF),
+        )
+    )

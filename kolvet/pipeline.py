@@ -1,0 +1,185 @@
+"""vet(): the one place where the stages are composed.
+
+files -> io -> schema (map, parse, validate; bad rows set aside) -> metrics -> score
+      -> fraud -> score (authenticity penalty) -> shortlist (verdict, rank) -> VetResult
+
+`cli` and `tui` are thin shells over this module; `export` writes what it returns.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from kolvet import __version__
+from kolvet import fraud as F
+from kolvet import io
+from kolvet import metrics as M
+from kolvet import schema as S
+from kolvet import score as SC
+from kolvet import shortlist as SL
+from kolvet.config import Config
+from kolvet.errors import KolvetError
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """What kolvet made of one input file."""
+
+    source: str
+    family: str
+    kind: str
+    rows: int
+    taken: int
+    set_aside: int
+
+
+@dataclass(frozen=True)
+class Loaded:
+    posts: pl.DataFrame
+    creators: pl.DataFrame | None
+    rejected: pl.DataFrame
+    sources: list[SourceReport]
+    skipped: list[io.SkippedFile]
+
+
+@dataclass
+class VetResult:
+    creators: pl.DataFrame  # one row per input creator, ranked
+    posts: pl.DataFrame  # every kept note with rates and per-note boost flags
+    rejected: pl.DataFrame  # rows set aside, with a reason
+    sources: list[SourceReport] = field(default_factory=list)
+    skipped: list[io.SkippedFile] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    config: Config = field(default_factory=Config)
+    fraud_model: F.FraudModel | None = None
+
+    def rejected_by_reason(self) -> list[tuple[str, int]]:
+        if self.rejected.height == 0:
+            return []
+        counts = self.rejected.group_by(S.REASON).len().sort(["len", S.REASON], descending=[True, False])
+        return [(r, n) for r, n in counts.iter_rows()]
+
+    def creator(self, creator_id: str) -> dict | None:
+        rows = self.creators.filter(pl.col(S.CREATOR_ID) == creator_id)
+        return rows.row(0, named=True) if rows.height else None
+
+    def notes_of(self, creator_id: str) -> pl.DataFrame:
+        return self.posts.filter(pl.col(S.CREATOR_ID) == creator_id).sort(S.POSTED_AT)
+
+
+def load(inputs: Sequence[str | os.PathLike[str]], config: Config, creators_file: str | None = None,
+         encoding: str | None = None, sheet: str | None = None, progress: Progress | None = None) -> Loaded:
+    """Read, map and validate every input; nothing is dropped without a reason."""
+    encoding = encoding or config.input.encoding
+    sheet = sheet or config.input.sheet
+    aliases = config.input.aliases
+    tables, skipped = io.read_inputs(inputs, aliases, encoding, sheet, progress)
+    if creators_file is not None:
+        tables.append(io.read_creators_file(creators_file, aliases, encoding, sheet))
+    bench = {k: b.aliases for k, b in config.benchmarks.items()}
+    posts_parts, creator_parts, rejected_parts = [], [], []
+    for table in tables:
+        if table.kind == "posts":
+            posts, rejected = S.parse_posts(table.frame, table.mapping, table.source, bench)
+            posts_parts.append(posts)
+        else:
+            creators, rejected = S.parse_creators(table.frame, table.mapping, table.source, bench)
+            creator_parts.append(creators)
+        rejected_parts.append(rejected)
+    posts = pl.concat(posts_parts, how="vertical") if posts_parts else S.empty_posts()
+    rejected = pl.concat(rejected_parts, how="vertical") if rejected_parts else S.empty_rejected()
+
+    future = pl.col(S.POSTED_AT) > pl.lit(datetime.now() + timedelta(days=2))
+    if posts.select(future.any()).item():
+        rejected = pl.concat([rejected, _set_aside(posts.filter(future), "posted_at: in the future")])
+        posts = posts.filter(~future)
+    posts, older = S.merge_snapshots(posts)
+    rejected = pl.concat([rejected, older])
+    creators = pl.concat(creator_parts) if creator_parts else None
+
+    if posts.height == 0:
+        reasons = rejected.group_by(S.REASON).len().sort("len", descending=True).head(3)
+        detail = ", ".join(f"{r} ({n})" for r, n in reasons.iter_rows())
+        raise KolvetError(f"no usable notes: every row was set aside ({detail})")
+
+    taken = dict(posts.group_by(S.SOURCE).len().iter_rows())
+    aside = dict(rejected.group_by(S.SOURCE).len().iter_rows())
+    sources = [
+        SourceReport(t.source, t.family, t.kind, t.frame.height,
+                     taken.get(t.source, 0) if t.kind == "posts" else t.frame.height - aside.get(t.source, 0),
+                     aside.get(t.source, 0))
+        for t in tables
+    ]
+    return Loaded(posts, creators, rejected, sources, skipped)
+
+
+def _set_aside(rows: pl.DataFrame, reason: str) -> pl.DataFrame:
+    return rows.select(
+        pl.col(S.SOURCE), pl.lit(None, pl.Int64).alias(S.ROW), pl.lit(reason).alias(S.REASON),
+        *[pl.col(c).cast(pl.String) for c in S.REJECTED_COLUMNS[3:]],
+    )
+
+
+def vet_loaded(loaded: Loaded, config: Config | None = None, fraud_model: F.FraudModel | None = None,
+               as_of: datetime | None = None, sort: str = "score", streaming: bool = False) -> VetResult:
+    """The stages, in order, on already-loaded posts."""
+    config = config or Config()
+    posts = loaded.posts
+    as_of = as_of or posts.get_column(S.POSTED_AT).max()
+    profiles = M.creator_profiles(posts.lazy(), loaded.creators)
+    annotated = M.annotate_posts(posts.lazy(), profiles, config, as_of)
+    annotated = F.note_flags(annotated, config)
+    per_creator = M.creator_metrics(annotated, profiles, config, as_of)
+    creators, notes = pl.collect_all([per_creator.sort(S.CREATOR_ID), annotated],
+                                     engine="streaming" if streaming else "auto")
+
+    scored = SC.quality(creators, config)
+    scored, model = F.detect(scored, config, fraud_model)
+    scored = SC.authenticity(scored, F.FRAUD_SCORE, config)
+    ranked = SL.rank(SL.verdicts(scored, config), sort=sort)
+
+    meta = {
+        "kolvet_version": __version__,
+        "preset": config.preset,
+        "weights": ", ".join(f"{k}={v:g}" for k, v in config.weights.model_dump().items()),
+        "as_of": str(as_of),
+        "window": f"last {config.window.days} days, at least {config.window.min_recent_posts} notes",
+        "fraud_mode": str(ranked.get_column(F.FRAUD_MODE).first()) if ranked.height else "",
+        "time_zone": "China Standard Time (UTC+8)",
+        "sort": sort,
+    }
+    return VetResult(ranked, notes, loaded.rejected, loaded.sources, loaded.skipped, meta, config, model)
+
+
+def vet(inputs: Sequence[str | os.PathLike[str]], config: Config | None = None, *,
+        creators_file: str | None = None, fraud_model: F.FraudModel | None = None,
+        as_of: datetime | None = None, encoding: str | None = None, sheet: str | None = None,
+        sort: str = "score", progress: Progress | None = None, streaming: bool = False) -> VetResult:
+    """Vet creators from post files, folders or globs. Raises KolvetError for unusable input."""
+    config = config or Config()
+    loaded = load(inputs, config, creators_file, encoding, sheet, progress)
+    if progress:
+        progress("scoring")
+    return vet_loaded(loaded, config, fraud_model, as_of, sort, streaming)
+
+
+def fit_fraud_model(inputs: Sequence[str | os.PathLike[str]], config: Config | None = None, **kwargs) -> tuple[VetResult, F.FraudModel | None]:
+    """Vet a (large) reference roster and return the fraud model fit on it, for reuse."""
+    result = vet(inputs, config, **kwargs)
+    return result, result.fraud_model
+
+
+def input_paths(inputs: Sequence[str | os.PathLike[str]], creators_file: str | None = None) -> set[Path]:
+    """Every file a run reads, resolved, so writers can refuse to overwrite one."""
+    found = {p.resolve() for p, _ in io.expand_inputs(inputs)}
+    if creators_file:
+        found.add(Path(creators_file).resolve())
+    return found

@@ -1,0 +1,472 @@
+"""The canonical post and creator contract, and how raw tables are mapped onto it.
+
+Everything after this module sees only canonical column names and types. Raw tables come from
+io.py with their own headers; `map_columns` renames them through the alias table, and
+`parse_posts` / `parse_creators` turn XHS count strings ("1.2万", "10万+") and times into typed
+columns, setting aside every row that can't be used with a reason instead of failing.
+
+Time convention: XHS shows China time, so every `posted_at` is a naive datetime in China
+Standard Time (UTC+8, no daylight saving). Epoch numbers and ISO strings with an offset are
+converted to it; strings without a zone are taken as China time already.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+# ---- canonical columns --------------------------------------------------------------------
+CREATOR_ID = "creator_id"
+POST_ID = "post_id"
+POSTED_AT = "posted_at"
+FOLLOWERS = "followers"
+LIKES = "likes"
+SAVES = "saves"
+COMMENTS = "comments"
+SHARES = "shares"
+VIEWS = "views"
+NEW_FOLLOWS = "new_follows"
+CATEGORY = "category"
+NICKNAME = "nickname"
+TITLE = "title"
+POST_TYPE = "post_type"
+QUOTE = "quote"
+SNAPSHOT_AT = "snapshot_at"
+
+# Bookkeeping columns added by kolvet.
+SOURCE = "source_file"
+ROW = "row"
+REASON = "reason"
+PRECISION = "count_precision"  # worst precision over the post's counts (see below)
+COUNT_DROPPED = "counts_went_down"  # a newer snapshot showed a lower count than an older one
+
+# Count precision codes, ordered so that max() over a post's counts gives the weakest.
+EXACT, ROUNDED, LOWER_BOUND = 0, 1, 2
+PRECISION_NAMES = {EXACT: "exact", ROUNDED: "rounded", LOWER_BOUND: "lower_bound"}
+
+REQUIRED_POST_COLUMNS = (CREATOR_ID, POST_ID, POSTED_AT, LIKES, SAVES, COMMENTS)
+COUNT_COLUMNS = (LIKES, SAVES, COMMENTS, SHARES, VIEWS, NEW_FOLLOWS, FOLLOWERS)
+REQUIRED_COUNTS = (LIKES, SAVES, COMMENTS)
+TEXT_COLUMNS = (CREATOR_ID, POST_ID, CATEGORY, NICKNAME, TITLE, POST_TYPE)
+
+POST_SCHEMA: dict[str, pl.DataType] = {
+    CREATOR_ID: pl.String(),
+    POST_ID: pl.String(),
+    POSTED_AT: pl.Datetime("us"),
+    FOLLOWERS: pl.Int64(),
+    LIKES: pl.Int64(),
+    SAVES: pl.Int64(),
+    COMMENTS: pl.Int64(),
+    SHARES: pl.Int64(),
+    VIEWS: pl.Int64(),
+    NEW_FOLLOWS: pl.Int64(),
+    CATEGORY: pl.String(),
+    NICKNAME: pl.String(),
+    TITLE: pl.String(),
+    POST_TYPE: pl.String(),
+    SNAPSHOT_AT: pl.Datetime("us"),
+    PRECISION: pl.UInt8(),
+    COUNT_DROPPED: pl.Boolean(),
+    SOURCE: pl.String(),
+}
+
+CREATOR_SCHEMA: dict[str, pl.DataType] = {
+    CREATOR_ID: pl.String(),
+    NICKNAME: pl.String(),
+    FOLLOWERS: pl.Int64(),
+    CATEGORY: pl.String(),
+    QUOTE: pl.Float64(),
+    SNAPSHOT_AT: pl.Datetime("us"),
+}
+
+# ---- aliases ------------------------------------------------------------------------------
+# Per canonical column, the headers seen in real exports (data-formats.md), most specific
+# first: when a file has several, the first one listed wins and the rest stay unmapped.
+ALIASES: dict[str, tuple[str, ...]] = {
+    CREATOR_ID: ("creator_id", "user_id", "creator_hash", "userid", "用户id", "作者id", "博主id",
+                 "达人id", "小红书号", "redid", "author_id", "uid"),
+    POST_ID: ("post_id", "note_id", "noteid", "笔记id", "作品id", "id"),
+    POSTED_AT: ("posted_at", "time", "publish_time", "publishtime", "发布时间", "上传时间",
+                "create_time", "createtime", "date", "时间戳"),
+    FOLLOWERS: ("followers", "fans", "fanscount", "fansnum", "fans_count", "follower_count",
+                "粉丝数", "粉丝数量", "粉丝量", "粉丝"),
+    LIKES: ("likes", "liked_count", "likenum", "like_count", "likes_count", "点赞", "点赞数",
+            "点赞数量", "获赞数", "点赞量"),
+    SAVES: ("saves", "collected_count", "collectnum", "favnum", "collect_count", "collects",
+            "收藏", "收藏数", "收藏数量", "收藏量"),
+    COMMENTS: ("comments", "comment_count", "cmtnum", "comments_count", "评论", "评论数",
+               "评论数量", "评论量"),
+    SHARES: ("shares", "share_count", "sharenum", "shared_count", "分享", "分享数", "分享数量",
+             "分享量", "转发数"),
+    VIEWS: ("views", "readnum", "view_count", "reads", "阅读量", "阅读", "阅读数", "浏览量"),
+    NEW_FOLLOWS: ("new_follows", "followcnt", "新增关注", "涨粉数"),
+    CATEGORY: ("category", "类目", "分类", "领域", "垂类", "行业", "industry"),
+    NICKNAME: ("nickname", "昵称", "博主昵称", "作者昵称", "用户名", "达人昵称", "name"),
+    TITLE: ("title", "标题", "作品标题", "笔记标题"),
+    POST_TYPE: ("post_type", "type", "笔记类型", "作品类型", "isvideo"),
+    QUOTE: ("quote", "图文报价", "图文报价(rmb)", "图文报价（rmb）", "picture_price",
+            "pictureprice", "图文笔记一口价", "报价", "price"),
+    SNAPSHOT_AT: ("snapshot_at", "last_modify_ts", "crawled_at", "抓取时间"),
+}
+
+# Recognised export families, by the headers that give them away (normalised).
+FAMILIES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("kolvet canonical", frozenset({"creator_id", "post_id", "likes", "saves"})),
+    ("MediaCrawler notes (anonymised)", frozenset({"creator_hash", "liked_count", "collected_count"})),
+    ("MediaCrawler notes", frozenset({"note_id", "liked_count", "collected_count"})),
+    ("MediaCrawler creator profiles", frozenset({"fans", "interaction"})),
+    ("Spider_XHS notes", frozenset({"笔记id", "点赞数量", "收藏数量"})),
+    ("Spider_XHS users", frozenset({"用户id", "粉丝数量"})),
+    ("XHS-Downloader", frozenset({"作品id", "作者id"})),
+    ("Pugongying note list", frozenset({"noteid", "likenum"})),
+    ("Pugongying creators", frozenset({"fanscount"})),
+    ("agency monitoring export", frozenset({"小红书号", "获赞数", "收藏数"})),
+    ("app-API dump", frozenset({"collected_count", "comments_count"})),
+    ("Chinese headers", frozenset({"博主id", "点赞", "收藏"})),
+    ("roster sheet", frozenset({"user_id", "fans count"})),
+)
+
+
+def normalise_header(name: str) -> str:
+    """Headers match case- and whitespace-insensitively (and ignore a stray BOM)."""
+    return re.sub(r"\s+", "", str(name).replace("\ufeff", "")).lower()
+
+
+def recognise_family(columns: Iterable[str]) -> str:
+    seen = {normalise_header(c) for c in columns} | {c.strip().lower() for c in columns}
+    for family, signature in FAMILIES:
+        if signature <= seen or {normalise_header(s) for s in signature} <= seen:
+            return family
+    return "custom headers"
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which raw header feeds which canonical column."""
+
+    source_of: dict[str, str]  # canonical -> raw header
+
+    def missing(self, required: Iterable[str]) -> list[str]:
+        return [c for c in required if c not in self.source_of]
+
+
+def map_columns(columns: Iterable[str], extra: Mapping[str, Iterable[str]] | None = None) -> ColumnMapping:
+    """Match raw headers to canonical columns; user aliases from config are tried first."""
+    by_norm: dict[str, str] = {}
+    for col in columns:
+        by_norm.setdefault(normalise_header(col), col)
+    taken: set[str] = set()
+    source_of: dict[str, str] = {}
+    for canonical, builtin in ALIASES.items():
+        candidates = [*(extra or {}).get(canonical, ()), *builtin]
+        for alias in candidates:
+            raw = by_norm.get(normalise_header(alias))
+            if raw is not None and raw not in taken:
+                source_of[canonical] = raw
+                taken.add(raw)
+                break
+    return ColumnMapping(source_of)
+
+
+# ---- count strings ------------------------------------------------------------------------
+_MISSING_TOKENS = ["", "-", "-1", "—", "--", "null", "none", "nan", "n/a", "na", "/"]
+_COUNT_RE = r"^(\d+(?:\.\d+)?)\s*([万wW千kK亿]?)\s*(\+?)$"
+_MULTIPLIER = {"万": 1e4, "w": 1e4, "W": 1e4, "千": 1e3, "k": 1e3, "K": 1e3, "亿": 1e8}
+MAX_PLAUSIBLE_COUNT = 10**10  # above every XHS note and account that exists
+
+
+@dataclass(frozen=True)
+class ParsedCount:
+    """Three expressions for one count column: its value, its precision and what's wrong with it."""
+
+    value: pl.Expr  # Int64, null when missing or unusable
+    precision: pl.Expr  # UInt8: EXACT, ROUNDED or LOWER_BOUND
+    problem: pl.Expr  # String: why the value can't be used, null when fine or merely missing
+
+
+def parse_count(raw: pl.Expr, dtype: pl.DataType, name: str) -> ParsedCount:
+    """Parse an XHS count column: "809", "1,200", "1.2万", "3千", "1.5w", "1.1K", "2亿", "10万+",
+    "10+", "1千+"; "", "-", "-1" and null are missing. Numeric columns take the fast path."""
+    if dtype.is_numeric():
+        num = raw.cast(pl.Float64)
+        missing = num.is_null() | num.is_nan() | (num == -1)
+        problem = (
+            pl.when(missing).then(None)
+            .when(num.is_infinite()).then(pl.lit(f"{name}: not a count"))
+            .when(num < 0).then(pl.lit(f"{name}: negative"))
+            .when(num > MAX_PLAUSIBLE_COUNT).then(pl.lit(f"{name}: implausibly large"))
+        )
+        value = pl.when(missing | problem.is_not_null()).then(None).otherwise(num.round(0)).cast(pl.Int64)
+        return ParsedCount(value, pl.lit(EXACT, pl.UInt8), problem)
+
+    text = raw.cast(pl.String).str.strip_chars().str.replace_all(",", "", literal=True)
+    missing = text.is_null() | text.str.to_lowercase().is_in(_MISSING_TOKENS)
+    number = text.str.extract(_COUNT_RE, 1).cast(pl.Float64, strict=False)
+    unit = text.str.extract(_COUNT_RE, 2)
+    bound = text.str.extract(_COUNT_RE, 3) == "+"
+    multiplier = unit.replace_strict(_MULTIPLIER, default=1.0, return_dtype=pl.Float64)
+    # Plain numbers such as "1e3" or "12.0" that the XHS pattern doesn't cover.
+    plain = text.cast(pl.Float64, strict=False)
+    num = pl.when(number.is_not_null()).then(number * multiplier).otherwise(plain)
+    problem = (
+        pl.when(missing).then(None)
+        .when(num.is_null() | num.is_nan() | num.is_infinite()).then(pl.lit(f"{name}: not a count"))
+        .when(num < 0).then(pl.lit(f"{name}: negative"))
+        .when(num > MAX_PLAUSIBLE_COUNT).then(pl.lit(f"{name}: implausibly large"))
+    )
+    value = pl.when(missing | problem.is_not_null()).then(None).otherwise(num.round(0)).cast(pl.Int64)
+    precision = (
+        pl.when(bound).then(pl.lit(LOWER_BOUND))
+        .when(unit.is_in(list(_MULTIPLIER)) ).then(pl.lit(ROUNDED))
+        .otherwise(pl.lit(EXACT))
+        .cast(pl.UInt8)
+    )
+    return ParsedCount(value, precision, problem)
+
+
+# ---- times --------------------------------------------------------------------------------
+CHINA_OFFSET = pl.duration(hours=8)
+_TIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d_%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+)
+
+
+def _from_epoch(num: pl.Expr) -> pl.Expr:
+    """Epoch seconds or milliseconds (told apart by size) to China time."""
+    millis = pl.when(num.abs() >= 1e11).then(num).otherwise(num * 1000).round(0).cast(pl.Int64)
+    return pl.from_epoch(millis, time_unit="ms").cast(pl.Datetime("us")) + CHINA_OFFSET
+
+
+def parse_time(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Epoch ms or s, ISO 8601 (with or without offset), "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d_%H:%M:%S" or "%Y-%m-%d", to a naive China-time datetime; null when unparsable."""
+    if dtype.is_numeric():
+        return _from_epoch(raw.cast(pl.Float64))
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is not None:
+            return raw.dt.convert_time_zone("UTC").dt.replace_time_zone(None).cast(pl.Datetime("us")) + CHINA_OFFSET
+        return raw.cast(pl.Datetime("us"))
+    if isinstance(dtype, pl.Date):
+        return raw.cast(pl.Datetime("us"))
+    text = raw.cast(pl.String).str.strip_chars()
+    epoch = text.cast(pl.Float64, strict=False)
+    with_offset = (
+        text.str.replace(r"Z$", "+00:00")
+        .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", strict=False, time_unit="us")
+        .dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        + CHINA_OFFSET
+    )
+    attempts = [pl.when(epoch > 1e8).then(_from_epoch(epoch)), with_offset]
+    attempts += [text.str.to_datetime(fmt, strict=False, time_unit="us") for fmt in _TIME_FORMATS]
+    return pl.coalesce(attempts)
+
+
+# ---- text normalisation -------------------------------------------------------------------
+
+def normalise_category(expr: pl.Expr, benchmarks: Mapping[str, Iterable[str]]) -> pl.Expr:
+    """Map category names and their aliases (美妆, skincare...) onto the benchmark keys."""
+    lookup: dict[str, str] = {}
+    for key, aliases in benchmarks.items():
+        for name in (key, key.replace("_", " "), key.replace("_", "-"), *aliases):
+            lookup[name.strip().lower()] = key
+    text = expr.cast(pl.String).str.strip_chars()
+    lowered = text.str.to_lowercase()
+    return (
+        pl.when(text.is_null() | (text == "")).then(pl.lit("unknown"))
+        .otherwise(lowered.replace_strict(lookup, default=text, return_dtype=pl.String))
+    )
+
+
+def normalise_post_type(expr: pl.Expr, raw_header: str | None) -> pl.Expr:
+    text = expr.cast(pl.String).str.strip_chars().str.to_lowercase()
+    if raw_header is not None and normalise_header(raw_header) == "isvideo":
+        is_video = text.is_in(["1", "true", "yes", "是"])
+    else:
+        is_video = text.str.contains("video|视频")
+    return pl.when(text.is_null()).then(None).when(is_video).then(pl.lit("video")).otherwise(pl.lit("image"))
+
+
+def blank_to_null(expr: pl.Expr) -> pl.Expr:
+    text = expr.cast(pl.String).str.strip_chars()
+    return pl.when(text.is_null() | text.str.to_lowercase().is_in(["", "null", "none", "nan"])).then(None).otherwise(text)
+
+
+# ---- rows: parse, validate, set aside -----------------------------------------------------
+REJECTED_COLUMNS = (SOURCE, ROW, REASON, CREATOR_ID, POST_ID, POSTED_AT, LIKES, SAVES, COMMENTS,
+                    SHARES, VIEWS, FOLLOWERS)
+
+
+def _raw(frame: pl.DataFrame, mapping: ColumnMapping, canonical: str) -> tuple[pl.Expr, pl.DataType]:
+    src = mapping.source_of.get(canonical)
+    if src is None:
+        return pl.lit(None, pl.String), pl.String()
+    return pl.col(src), frame.schema[src]
+
+
+def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
+                benchmarks: Mapping[str, Iterable[str]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Raw rows -> (posts in POST_SCHEMA, rejected rows with a reason). Never raises on bad rows."""
+    exprs: dict[str, pl.Expr] = {}
+    problems: list[pl.Expr] = []
+    precisions: list[pl.Expr] = []
+
+    for col in (CREATOR_ID, POST_ID):
+        raw, _ = _raw(frame, mapping, col)
+        exprs[col] = blank_to_null(raw)
+        problems.append(pl.when(exprs[col].is_null()).then(pl.lit(f"missing {col}")))
+
+    raw, dtype = _raw(frame, mapping, POSTED_AT)
+    exprs[POSTED_AT] = parse_time(raw, dtype)
+    has_time = raw.cast(pl.String).str.strip_chars().fill_null("") != ""
+    problems.append(
+        pl.when(~has_time).then(pl.lit(f"missing {POSTED_AT}"))
+        .when(exprs[POSTED_AT].is_null()).then(pl.lit(f"{POSTED_AT}: not a date"))
+    )
+
+    for col in (LIKES, SAVES, COMMENTS, SHARES, VIEWS, NEW_FOLLOWS, FOLLOWERS):
+        raw, dtype = _raw(frame, mapping, col)
+        parsed = parse_count(raw, dtype, col)
+        value = parsed.value
+        if col == VIEWS:  # app-API dumps write 0 when views are hidden
+            value = pl.when(value > 0).then(value)
+        exprs[col] = value
+        problems.append(parsed.problem)
+        if col in REQUIRED_COUNTS:
+            problems.append(pl.when(value.is_null()).then(pl.lit(f"missing {col}")))
+        if col in (LIKES, SAVES, COMMENTS, SHARES) and col in mapping.source_of:
+            precisions.append(pl.when(value.is_not_null()).then(parsed.precision).otherwise(pl.lit(EXACT, pl.UInt8)))
+
+    # Likes far beyond reads can't be organic counting; the row is unusable as it stands.
+    problems.append(
+        pl.when(exprs[VIEWS].is_not_null() & (exprs[LIKES] > 10 * exprs[VIEWS]))
+        .then(pl.lit("likes: more than 10x views"))
+    )
+
+    for col in (NICKNAME, TITLE):
+        raw, _ = _raw(frame, mapping, col)
+        exprs[col] = blank_to_null(raw)
+    raw, _ = _raw(frame, mapping, CATEGORY)
+    exprs[CATEGORY] = pl.when(blank_to_null(raw).is_null()).then(None).otherwise(normalise_category(raw, benchmarks))
+    raw, _ = _raw(frame, mapping, POST_TYPE)
+    exprs[POST_TYPE] = normalise_post_type(raw, mapping.source_of.get(POST_TYPE))
+    raw, dtype = _raw(frame, mapping, SNAPSHOT_AT)
+    exprs[SNAPSHOT_AT] = parse_time(raw, dtype)
+    exprs[PRECISION] = pl.max_horizontal(precisions) if precisions else pl.lit(EXACT, pl.UInt8)
+    exprs[COUNT_DROPPED] = pl.lit(False)
+    exprs[SOURCE] = pl.lit(source)
+
+    reason = pl.coalesce(problems) if problems else pl.lit(None, pl.String)
+    staged = frame.with_row_index(ROW, offset=1).select(
+        *[e.alias(f"_parsed_{k}") for k, e in exprs.items()],
+        reason.alias(REASON),
+        pl.col(ROW),
+        *[pl.col(mapping.source_of[c]).cast(pl.String).alias(f"_raw_{c}")
+          for c in REJECTED_COLUMNS if c in mapping.source_of],
+    )
+    posts = staged.filter(pl.col(REASON).is_null()).select(
+        pl.col(f"_parsed_{k}").cast(dtype).alias(k) for k, dtype in POST_SCHEMA.items()
+    )
+    rejected = staged.filter(pl.col(REASON).is_not_null()).select(
+        pl.lit(source).alias(SOURCE),
+        pl.col(ROW).cast(pl.Int64),
+        pl.col(REASON),
+        *[(pl.col(f"_raw_{c}") if c in mapping.source_of else pl.lit(None, pl.String)).alias(c)
+          for c in REJECTED_COLUMNS[3:]],
+    )
+    return posts, rejected
+
+
+def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
+                   benchmarks: Mapping[str, Iterable[str]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A creators table or crawler profile file -> (creators in CREATOR_SCHEMA, rejected rows)."""
+    cid = blank_to_null(_raw(frame, mapping, CREATOR_ID)[0])
+    raw, dtype = _raw(frame, mapping, FOLLOWERS)
+    followers = parse_count(raw, dtype, FOLLOWERS)
+    raw, dtype = _raw(frame, mapping, QUOTE)
+    quote_text = raw.cast(pl.String).str.strip_chars().str.replace_all(r"[,¥￥元]|rmb|RMB", "")
+    quote = blank_to_null(quote_text).cast(pl.Float64, strict=False)
+    raw_cat, _ = _raw(frame, mapping, CATEGORY)
+    raw_snap, snap_dtype = _raw(frame, mapping, SNAPSHOT_AT)
+    reason = pl.coalesce(
+        pl.when(cid.is_null()).then(pl.lit(f"missing {CREATOR_ID}")),
+        followers.problem,
+        pl.when(blank_to_null(quote_text).is_not_null() & quote.is_null()).then(pl.lit("quote: not a number")),
+    )
+    staged = frame.with_row_index(ROW, offset=1).select(
+        cid.alias(CREATOR_ID),
+        blank_to_null(_raw(frame, mapping, NICKNAME)[0]).alias(NICKNAME),
+        followers.value.alias(FOLLOWERS),
+        pl.when(blank_to_null(raw_cat).is_null()).then(None).otherwise(normalise_category(raw_cat, benchmarks)).alias(CATEGORY),
+        quote.alias(QUOTE),
+        parse_time(raw_snap, snap_dtype).alias(SNAPSHOT_AT),
+        reason.alias(REASON),
+        pl.col(ROW).cast(pl.Int64),
+        (pl.col(mapping.source_of[FOLLOWERS]).cast(pl.String) if FOLLOWERS in mapping.source_of
+         else pl.lit(None, pl.String)).alias("_raw_followers"),
+    )
+    creators = staged.filter(pl.col(REASON).is_null()).select(
+        pl.col(k).cast(t) for k, t in CREATOR_SCHEMA.items()
+    )
+    rejected = staged.filter(pl.col(REASON).is_not_null()).select(
+        pl.lit(source).alias(SOURCE), pl.col(ROW), pl.col(REASON),
+        pl.col(CREATOR_ID), *[pl.lit(None, pl.String).alias(c) for c in REJECTED_COLUMNS[4:11]],
+        pl.col("_raw_followers").alias(FOLLOWERS),
+    )
+    return creators, rejected
+
+
+def empty_posts() -> pl.DataFrame:
+    return pl.DataFrame(schema=POST_SCHEMA)
+
+
+def empty_creators() -> pl.DataFrame:
+    return pl.DataFrame(schema=CREATOR_SCHEMA)
+
+
+def empty_rejected() -> pl.DataFrame:
+    return pl.DataFrame(schema={SOURCE: pl.String, ROW: pl.Int64, REASON: pl.String,
+                                **{c: pl.String for c in REJECTED_COLUMNS[3:]}})
+
+
+def merge_snapshots(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Keep one row per post_id: the newest snapshot (by snapshot_at, then the last row read).
+
+    Older snapshots are returned as set-aside rows. When an older snapshot had a higher count
+    than the kept one, the kept row gets counts_went_down = true: platforms purge bought
+    engagement after the fact, which is a fraud signal."""
+    if posts.height == 0:
+        return posts, empty_rejected()
+    order = "_order"
+    ranked = posts.with_row_index(order).sort(
+        [POST_ID, SNAPSHOT_AT, order], nulls_last=False, maintain_order=True
+    )
+    is_dup = pl.col(POST_ID).is_duplicated()
+    if not ranked.select(is_dup.any()).item():
+        return posts, empty_rejected()
+    peaks = [pl.col(c).max().over(POST_ID) for c in (LIKES, SAVES, COMMENTS)]
+    went_down = pl.any_horizontal(
+        peak > pl.col(c) for peak, c in zip(peaks, (LIKES, SAVES, COMMENTS), strict=True)
+    )
+    ranked = ranked.with_columns(
+        (pl.col(COUNT_DROPPED) | went_down.fill_null(False)).alias(COUNT_DROPPED),
+        (pl.int_range(pl.len()).over(POST_ID) == pl.len().over(POST_ID) - 1).alias("_keep"),
+    )
+    kept = ranked.filter("_keep").sort(order).drop(order, "_keep")
+    older = ranked.filter(~pl.col("_keep")).sort(order)
+    rejected = older.select(
+        pl.col(SOURCE), pl.lit(None, pl.Int64).alias(ROW),
+        pl.lit("duplicate post_id: older snapshot (kept the newest)").alias(REASON),
+        *[pl.col(c).cast(pl.String).alias(c) for c in REJECTED_COLUMNS[3:]],
+    )
+    return kept, rejected

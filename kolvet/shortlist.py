@@ -1,0 +1,111 @@
+"""Ranking, verdicts, peer percentiles, and the filters the browser and batch share."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from kolvet import fraud as F
+from kolvet import metrics as M
+from kolvet import schema as S
+from kolvet import score as SC
+from kolvet.config import Config
+
+RANK = "rank"
+VERDICT = "verdict"
+VERDICT_REASON = "verdict_reason"
+PEER_PERCENTILE = "peer_percentile"
+VERDICTS = ("shortlist", "review", "reject", "insufficient_data")
+MIN_PEER_GROUP = 5
+
+
+def _percentile_within(keys: list[str]) -> tuple[pl.Expr, pl.Expr]:
+    judged = pl.col(VERDICT) != "insufficient_data"
+    score = pl.when(judged).then(pl.col(SC.SCORE))
+    count = score.count().over(keys)
+    below = (score.rank("min").over(keys) - 1) / (count - 1).clip(lower_bound=1) * 100
+    return below, count
+
+
+def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
+    v = config.verdict
+    min_posts = config.scoring.min_posts
+    too_few = pl.col(M.N_POSTS) < min_posts
+    no_reach = pl.col(M.RATE_BASIS) == "none"
+    flagged = pl.col(F.FRAUD_FLAG).fill_null(False)
+    verdict = (
+        pl.when(too_few | no_reach).then(pl.lit("insufficient_data"))
+        .when(flagged & (pl.col(F.FRAUD_SCORE) >= v.reject_fraud_score)).then(pl.lit("reject"))
+        .when(flagged).then(pl.lit("review"))
+        .when(pl.col(SC.SCORE) >= v.shortlist_min_score).then(pl.lit("shortlist"))
+        .when(pl.col(SC.SCORE) >= v.review_min_score).then(pl.lit("review"))
+        .otherwise(pl.lit("reject"))
+    )
+    reason = (
+        pl.when(no_reach).then(pl.lit("no follower count and no views: rates can't be computed"))
+        .when(too_few).then(pl.format("only {} notes in the window; {} needed to judge", pl.col(M.N_POSTS), pl.lit(min_posts)))
+        .when(flagged).then(pl.format("likely fake engagement ({})", pl.col(F.FRAUD_PATTERN)))
+        .when(pl.col(SC.SCORE) >= v.shortlist_min_score).then(pl.format("score {} >= {}", pl.col(SC.SCORE), pl.lit(v.shortlist_min_score)))
+        .when(pl.col(SC.SCORE) >= v.review_min_score).then(pl.format("score {} between {} and {}", pl.col(SC.SCORE), pl.lit(v.review_min_score), pl.lit(v.shortlist_min_score)))
+        .otherwise(pl.format("score {} < {}", pl.col(SC.SCORE), pl.lit(v.review_min_score)))
+    )
+    caveat = (
+        pl.when(pl.col(M.CENSORED_SHARE) > 0.5)
+        .then(pl.lit("; most counts are lower bounds (\"10万+\"), so rates are understated"))
+        .otherwise(pl.lit(""))
+    )
+    followers_unknown = (
+        pl.when(pl.col(S.FOLLOWERS).is_null() & (pl.col(M.RATE_BASIS) == "views"))
+        .then(pl.lit("; followers unknown")).otherwise(pl.lit(""))
+    )
+    return scored.with_columns(verdict.alias(VERDICT)).with_columns(
+        pl.concat_str([reason, caveat, followers_unknown]).alias(VERDICT_REASON)
+    )
+
+
+def rank(scored: pl.DataFrame, sort: str = "score") -> pl.DataFrame:
+    """rank 1 = best. Judged creators first (by score, or by cost per engagement with
+    sort="cpe"), creators with too little data last; ties broken by creator_id so the order
+    is the same on every run."""
+    insufficient = pl.col(VERDICT) == "insufficient_data"
+    if sort == "cpe":
+        keys = [insufficient, pl.col(SC.CPE).is_null(), SC.CPE, pl.col(SC.SCORE).is_null(), SC.SCORE, S.CREATOR_ID]
+        desc = [False, False, False, False, True, False]
+    else:
+        keys = [insufficient, pl.col(SC.SCORE).is_null(), SC.SCORE, S.CREATOR_ID]
+        desc = [False, False, True, False]
+    ordered = scored.sort(keys, descending=desc)
+    group, group_n = _percentile_within([S.CATEGORY, M.TIER])
+    cat, cat_n = _percentile_within([S.CATEGORY])
+    cohort, _ = _percentile_within(["_all"])
+    return (
+        ordered.with_columns(pl.lit(1).alias("_all"))
+        .with_columns(
+            pl.when(group_n >= MIN_PEER_GROUP).then(group)
+            .when(cat_n >= MIN_PEER_GROUP).then(cat)
+            .otherwise(cohort).round(0).alias(PEER_PERCENTILE)
+        )
+        .drop("_all")
+        .with_row_index(RANK, offset=1)
+        .with_columns(pl.col(RANK).cast(pl.Int64))
+    )
+
+
+def filter_creators(frame: pl.DataFrame, *, text: str = "", category: str | None = None,
+                    tier: str | None = None, min_score: float | None = None,
+                    hide_flagged: bool = False) -> pl.DataFrame:
+    """The browser's filters, in Polars: search nickname and id, category, tier, minimum
+    score, and hiding flagged creators."""
+    expr = pl.lit(True)
+    if text:
+        needle = text.lower()
+        expr &= (pl.col(S.NICKNAME).fill_null("").str.to_lowercase().str.contains(needle, literal=True)
+                 | pl.col(S.CREATOR_ID).str.to_lowercase().str.contains(needle, literal=True))
+    if category:
+        expr &= pl.col(S.CATEGORY) == category
+    if tier:
+        expr &= pl.col(M.TIER) == tier
+    if min_score is not None:
+        expr &= pl.col(SC.SCORE).fill_null(0) >= min_score
+    if hide_flagged:
+        expr &= ~pl.col(F.FRAUD_FLAG).fill_null(False)
+    return frame.filter(expr)

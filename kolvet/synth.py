@@ -1,0 +1,196 @@
+"""The synthetic world behind `kolvet sample`: XHS-like note histories per category, with
+honest hard cases and labelled fake-engagement patterns.
+
+For demos, tests and benchmarks only; it is not the world, and nothing in scoring or fraud
+detection is fitted to it. Rates follow domain.md: per-view like rates of 2-5%, saves 35-60% of
+likes, comments 8-15% of likes, shares rarer; engagement per follower falls with size because
+reach per follower does; reach is heavy-tailed and better notes are pushed further.
+
+Honest patterns that must not be flagged: one viral note with normal ratios (viral), save-heavy
+tutorials (tutorial), comment-heavy discussions (discussion), creators with 1-4 notes
+(few_notes). Fake patterns: bought_likes, bought_followers, save_farming, comment_farm,
+boosted_burst. Every creator's label and true per-view value go to the truth file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import numpy as np
+import polars as pl
+
+from kolvet.config import DEFAULT_PRESETS
+
+# Per-view like rate, saves per like, comments per like, shares per save, share of creators.
+CATEGORIES: dict[str, tuple[float, float, float, float, float]] = {
+    "beauty": (0.040, 0.55, 0.10, 0.12, 0.22),
+    "fashion": (0.035, 0.45, 0.09, 0.15, 0.18),
+    "food": (0.030, 0.50, 0.12, 0.18, 0.20),
+    "mother_baby": (0.045, 0.60, 0.14, 0.10, 0.12),
+    "travel": (0.028, 0.55, 0.08, 0.18, 0.16),
+    "luxury": (0.022, 0.40, 0.12, 0.08, 0.12),
+}
+FAKE_PATTERNS = ("bought_likes", "bought_followers", "save_farming", "comment_farm", "boosted_burst")
+HONEST_PATTERNS = ("viral", "tutorial", "discussion", "few_notes")
+TITLES = ("平价好物分享", "周末探店", "新手入门教程", "一周穿搭", "宝宝辅食记录", "旅行攻略",
+          "开箱测评", "护肤心得", "通勤妆容", "私藏清单", "避雷指南", "真实测评")
+END = datetime(2025, 6, 30, 22, 0, 0)
+
+
+@dataclass(frozen=True)
+class World:
+    """Knobs of the generator; evaluation varies them so nothing is tuned to one world."""
+
+    creators: int = 300
+    posts_per_creator: float = 30.0
+    seed: int = 0
+    fake_rate: float = 0.0
+    honest_hard_rate: float = 0.0
+    views: bool = True
+    quality_sigma: float = 0.45  # spread of true per-view quality between creators
+    note_sigma: float = 0.8  # spread of reach between a creator's notes
+    reach_noise: float = 0.25  # creator-level reach luck beyond quality
+    bundle_low: float = 3.0  # bought engagement per note, as a multiple of organic
+    bundle_high: float = 10.0
+    boosted_share: tuple[float, float] = (0.5, 1.0)  # share of a faker's notes that get bundles
+
+
+def generate(world: World) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(posts, truth). Deterministic for a given World."""
+    rng = np.random.default_rng(world.seed)
+    n = world.creators
+    cat_names = list(CATEGORIES)
+    cat_p = np.array([CATEGORIES[c][4] for c in cat_names])
+    cat_idx = rng.choice(len(cat_names), size=n, p=cat_p / cat_p.sum())
+    base = np.array([CATEGORIES[c][:4] for c in cat_names])[cat_idx]  # like, save/like, cmt/like, share/save
+
+    followers_true = np.round(10 ** np.clip(rng.normal(3.9, 0.75, n), 2.3, 7.0)).astype(np.int64)
+    quality = np.exp(rng.normal(0, world.quality_sigma, n))
+    save_style = np.exp(rng.normal(0, 0.25, n))
+    comment_style = np.exp(rng.normal(0, 0.3, n))
+    share_style = np.exp(rng.normal(0, 0.3, n))
+    # Reach per follower falls with size, and better creators get pushed further.
+    reach = 0.9 * (followers_true / 1000.0) ** -0.25 * quality ** 0.5 * np.exp(rng.normal(0, world.reach_noise, n))
+    n_posts = np.clip(np.round(np.exp(rng.normal(np.log(world.posts_per_creator) - 0.18, 0.6, n))), 5, 400).astype(np.int64)
+
+    # Labels: honest hard cases and fakes, disjoint.
+    pattern = np.full(n, "none", dtype=object)
+    order = rng.permutation(n)
+    n_fake = int(round(world.fake_rate * n))
+    n_hard = int(round(world.honest_hard_rate * n))
+    for i, idx in enumerate(order[:n_fake]):
+        pattern[idx] = FAKE_PATTERNS[i % len(FAKE_PATTERNS)]
+    for i, idx in enumerate(order[n_fake:n_fake + n_hard]):
+        pattern[idx] = HONEST_PATTERNS[i % len(HONEST_PATTERNS)]
+    n_posts = np.where(pattern == "few_notes", rng.integers(1, 5, n), n_posts)
+    save_style = np.where(pattern == "tutorial", save_style * rng.uniform(2.3, 4.0, n), save_style)
+    comment_style = np.where(pattern == "discussion", comment_style * rng.uniform(3.5, 7.0, n), comment_style)
+
+    like_rate = base[:, 0] * quality
+    save_like = base[:, 1] * save_style
+    comment_like = base[:, 2] * comment_style
+    share_save = base[:, 3] * share_style
+    w = DEFAULT_PRESETS["save-first"]
+    true_value = like_rate * (w.likes + w.saves * save_like + w.comments * comment_like
+                              + w.shares * save_like * share_save)
+
+    # ---- notes ----
+    owner = np.repeat(np.arange(n), n_posts)
+    m = owner.size
+    first = np.concatenate([[0], np.cumsum(n_posts)[:-1]])
+    pos = np.arange(m) - first[owner]
+    views = followers_true[owner] * reach[owner] * np.exp(rng.normal(0, world.note_sigma, m))
+    viral_note = (pattern[owner] == "viral") & (pos == (n_posts[owner] // 2))
+    views = np.where(viral_note, views * rng.uniform(30, 100, m), views)
+    views = np.maximum(np.round(views), 20)
+    lr = like_rate[owner] * np.exp(rng.normal(0, 0.25, m))
+    likes = rng.poisson(views * lr)
+    saves = rng.poisson(views * lr * save_like[owner] * np.exp(rng.normal(0, 0.25, m)))
+    comments = rng.poisson(views * lr * comment_like[owner] * np.exp(rng.normal(0, 0.35, m)))
+    shares = rng.poisson(views * lr * save_like[owner] * share_save[owner] * np.exp(rng.normal(0, 0.35, m)))
+
+    # Posting times: each creator posts over a span that fits its cadence, ending near END.
+    per_week = np.exp(rng.normal(np.log(2.0), 0.5, n))
+    span_days = np.clip(n_posts / per_week * 7, 3, 720)
+    age = rng.uniform(0, 1, m) * span_days[owner] + rng.uniform(0, 5, n)[owner]
+    burst = pattern[owner] == "boosted_burst"
+
+    # ---- fakes ----
+    fake_p = pattern[owner]
+    lo, hi = world.bundle_low, world.bundle_high
+    exp_likes = followers_true[owner] * reach[owner] * like_rate[owner]
+    share_lo, share_hi = world.boosted_share
+    boosted_share = rng.uniform(share_lo, share_hi, n)[owner]
+    hit = rng.uniform(0, 1, m) < boosted_share
+    mult = rng.uniform(lo, hi, n)[owner] * np.exp(rng.normal(0, 0.15, m))
+    likes = np.where((fake_p == "bought_likes") & hit, likes + np.round(exp_likes * mult), likes)
+    exp_saves = exp_likes * save_like[owner]
+    saves = np.where((fake_p == "save_farming") & hit, saves + np.round(np.maximum(exp_saves, 5) * mult), saves)
+    exp_comments = exp_likes * comment_like[owner]
+    comments = np.where((fake_p == "comment_farm") & hit, comments + np.round(np.maximum(exp_comments, 3) * mult * 1.5), comments)
+    # Boosted bursts: a handful of notes in a few days, each pumped with likes and saves.
+    burst_k = np.clip(np.round(n_posts * 0.2), 3, 8)[owner]
+    in_burst = burst & (pos < burst_k)
+    age = np.where(in_burst, rng.uniform(0, 3, m) + rng.uniform(5, 40, n)[owner], age)
+    likes = np.where(in_burst, likes + np.round(exp_likes * mult * 1.5), likes)
+    saves = np.where(in_burst, saves + np.round(exp_saves * mult * 0.3), saves)
+    followers = np.where(pattern == "bought_followers", followers_true * rng.uniform(4, 12, n), followers_true).astype(np.int64)
+
+    posted = np.datetime64(END) - (age * 86400).astype("timedelta64[s]")
+    post_type = np.where(rng.uniform(0, 1, m) < 0.3, "video", "image")
+    titles = np.array(TITLES)[rng.integers(0, len(TITLES), m)]
+    creator_ids = pl.Series("creator_id", [f"c{world.seed % 1000:03d}{i:06d}" for i in range(n)]) if n < 200_000 \
+        else pl.Series("creator_id", np.arange(n)).cast(pl.String).str.zfill(7)
+    nick = pl.Series([f"博主{i:05d}" for i in range(n)]) if n < 200_000 else pl.Series(np.arange(n)).cast(pl.String)
+    cats = np.array(cat_names)[cat_idx]
+
+    posts = pl.DataFrame({
+        "creator_id": creator_ids.gather(owner),
+        "post_id": pl.Series(np.arange(m)).cast(pl.String).str.zfill(9).str.replace(r"^", "n"),
+        "posted_at": pl.Series(posted).cast(pl.Datetime("us")).dt.truncate("1s"),
+        "followers": followers[owner],
+        "likes": likes.astype(np.int64),
+        "saves": saves.astype(np.int64),
+        "comments": comments.astype(np.int64),
+        "shares": shares.astype(np.int64),
+        "views": views.astype(np.int64),
+        "category": cats[owner],
+        "nickname": nick.gather(owner),
+        "title": titles,
+        "post_type": post_type,
+    })
+    if not world.views:
+        posts = posts.drop("views")
+    posts = posts.sort(["creator_id", "posted_at", "post_id"])
+    truth = pl.DataFrame({
+        "creator_id": creator_ids,
+        "category": cats,
+        "followers": followers,
+        "followers_true": followers_true,
+        "n_posts": n_posts,
+        "quality": np.round(quality, 4),
+        "true_value": np.round(true_value, 6),
+        "label": np.where(np.isin(pattern, FAKE_PATTERNS), "fake", "honest"),
+        "pattern": pattern.astype(str),
+    })
+    return posts, truth
+
+
+def sample_world(creators: int, seed: int = 0, fake_rate: float = 0.08, hard_rate: float = 0.12,
+                 views: bool = True, posts_per_creator: float = 30.0) -> World:
+    return World(creators=creators, seed=seed, fake_rate=fake_rate, honest_hard_rate=hard_rate,
+                 views=views, posts_per_creator=posts_per_creator)
+
+
+def vary(world: World, variant: str) -> World:
+    """Named variations of the generator used by the evaluation, beyond the seed."""
+    if variant == "base":
+        return world
+    if variant == "noisy":
+        return replace(world, note_sigma=1.1, reach_noise=0.4, quality_sigma=0.6)
+    if variant == "subtle":
+        return replace(world, bundle_low=2.0, bundle_high=5.0, boosted_share=(0.4, 0.8))
+    if variant == "steady":
+        return replace(world, note_sigma=0.5, reach_noise=0.15, quality_sigma=0.35, posts_per_creator=50)
+    raise ValueError(f"unknown variant {variant!r}")
