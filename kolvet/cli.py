@@ -86,8 +86,17 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
     creators = result.creators
     counts = dict(creators.group_by(SL.VERDICT).len().iter_rows())
     flagged = int(creators.get_column(F.FRAUD_FLAG).sum())
-    for s in result.sources:
-        out.print(f"[dim]read[/] {s.source}: {s.family} ({s.kind}), {s.rows:,} rows, {s.taken:,} taken, {s.set_aside:,} set aside", markup=True)
+    if len(result.sources) <= 8:
+        for s in result.sources:
+            out.print(f"read {s.source}: {s.family} ({s.kind}), {s.rows:,} rows, {s.taken:,} taken, {s.set_aside:,} set aside", markup=False)
+    else:  # many files (a crawl folder): one line per format; every file is listed in the .meta.json
+        families: dict[tuple[str, str], list[int]] = {}
+        for s in result.sources:
+            acc = families.setdefault((s.family, s.kind), [0, 0, 0, 0])
+            for i, v in enumerate((1, s.rows, s.taken, s.set_aside)):
+                acc[i] += v
+        for (family, kind), (files, rows, taken, aside) in families.items():
+            out.print(f"read {files} files of {family} ({kind}): {rows:,} rows, {taken:,} taken, {aside:,} set aside", markup=False)
     for s in result.skipped:
         out.print(f"[dim]skipped[/] {s.source}: {s.reason}")
     out.print(

@@ -76,6 +76,17 @@ def metadata(result: VetResult) -> dict[str, str]:
     return dict(result.meta)
 
 
+def sources_report(result: VetResult) -> list[dict[str, object]]:
+    """Per input file: the format recognised and the rows taken or set aside."""
+    rows: list[dict[str, object]] = [
+        {"file": s.source, "format": s.family, "holds": s.kind, "rows": s.rows, "taken": s.taken, "set_aside": s.set_aside}
+        for s in result.sources
+    ]
+    rows += [{"file": s.source, "format": "skipped", "holds": "", "rows": 0, "taken": 0, "set_aside": 0, "reason": s.reason}
+             for s in result.skipped]
+    return rows
+
+
 def output_paths(out: Path) -> dict[str, Path]:
     return {
         "ranked": out,
@@ -115,7 +126,7 @@ def write_result(result: VetResult, out: str | Path, inputs: set[Path] | None = 
     elif paths["rejected"].exists():
         paths["rejected"].unlink()  # a stale file from an earlier run would mislead
     if suffix == ".csv":
-        io.write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", paths["meta"])
+        io.write_text(json.dumps({**meta, "inputs": sources_report(result)}, ensure_ascii=False, indent=1) + "\n", paths["meta"])
         written["meta"] = paths["meta"]
     if posts_out is not None:
         write_posts(result, paths["posts"])

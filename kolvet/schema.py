@@ -122,11 +122,11 @@ FAMILIES: tuple[tuple[str, frozenset[str]], ...] = (
     ("Spider_XHS users", frozenset({"用户id", "粉丝数量"})),
     ("XHS-Downloader", frozenset({"作品id", "作者id"})),
     ("Pugongying note list", frozenset({"noteid", "likenum"})),
+    ("roster sheet", frozenset({"user_id", "fanscount"})),
     ("Pugongying creators", frozenset({"fanscount"})),
     ("agency monitoring export", frozenset({"小红书号", "获赞数", "收藏数"})),
     ("app-API dump", frozenset({"collected_count", "comments_count"})),
     ("Chinese headers", frozenset({"博主id", "点赞", "收藏"})),
-    ("roster sheet", frozenset({"user_id", "fans count"})),
 )
 
 
