@@ -131,8 +131,9 @@ FAMILIES: tuple[tuple[str, frozenset[str]], ...] = (
 
 
 def normalise_header(name: str) -> str:
-    """Headers match case- and whitespace-insensitively (and ignore a stray BOM)."""
-    return re.sub(r"\s+", "", str(name).replace("\ufeff", "")).lower()
+    """Headers match ignoring case, whitespace, underscores and hyphens ("fans count",
+    "fansCount" and "fans_count" are one header), and a stray BOM."""
+    return re.sub(r"[\s_\-]+", "", str(name).replace("\ufeff", "")).lower()
 
 
 def recognise_family(columns: Iterable[str]) -> str:

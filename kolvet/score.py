@@ -141,7 +141,8 @@ def quality(creators: pl.DataFrame, config: Config) -> pl.DataFrame:
     basis = creators.get_column(M.RATE_BASIS).fill_null("none").to_numpy().astype(str)
     judged = n >= sc.min_posts
     spread = creators.get_column(M.LOG_WEIGHTED_SPREAD).cast(pl.Float64).to_numpy()
-    within_var = float(np.nanmedian(spread[judged & (n >= 5)] ** 2)) if (judged & (n >= 5)).any() else float("nan")
+    well_observed = judged & (n >= 5) & np.isfinite(spread)
+    within_var = float(np.median(spread[well_observed] ** 2)) if well_observed.any() else float("nan")
 
     columns: dict[str, np.ndarray] = {}
     for name, log_col, expected_col, ratio_col in (
@@ -178,7 +179,7 @@ def quality(creators: pl.DataFrame, config: Config) -> pl.DataFrame:
     columns[COMMENT_DEPTH_VS_PEERS] = np.exp(log_cl - peer)
 
     # Consistency: spread of a creator's notes against the cohort's typical spread.
-    typical = np.nanmedian(spread[judged & (n >= 5)]) if (judged & (n >= 5)).any() else np.nan
+    typical = float(np.median(spread[well_observed])) if well_observed.any() else np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.log(np.maximum(spread, 0.05) / typical)
     consistency = _sigmoid_score(-rel, sc.steepness)

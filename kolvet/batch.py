@@ -1,0 +1,1 @@
+"""Batch roster vetting (issue 7): being written."""

@@ -1,0 +1,1 @@
+"""The Textual shortlist browser: a thin shell over kolvet.pipeline."""

@@ -1,0 +1,114 @@
+"""The CLI through Typer's runner: commands, summaries and one-line errors."""
+
+from __future__ import annotations
+
+import polars as pl
+from typer.testing import CliRunner
+
+from kolvet.cli import app
+from tests.conftest import post, write_csv
+
+runner = CliRunner()
+
+
+def test_vet_writes_ranked_csv_and_summary(tmp_path, sample_csv):
+    out = tmp_path / "ranked.csv"
+    res = runner.invoke(app, ["vet", str(sample_csv), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "300 creators" in res.output and "Top 10" in res.output
+    table = pl.read_csv(out)
+    assert table.height == 300 and table.columns[0] == "rank"
+
+
+def test_demo_writes_into_current_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(app, ["demo"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "kolvet-demo-ranked.csv").exists()
+
+
+def test_sample_is_deterministic(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    for p in (a, b):
+        assert runner.invoke(app, ["sample", "--creators", "40", "--seed", "5", "-o", str(p), "--truth", str(p) + ".truth.csv"]).exit_code == 0
+    assert a.read_bytes() == b.read_bytes()
+    assert pl.read_csv(str(a) + ".truth.csv").height == 40
+
+
+def test_bundled_sample_is_what_kolvet_sample_makes(tmp_path, sample_csv):
+    out = tmp_path / "s.csv"
+    assert runner.invoke(app, ["sample", "--creators", "300", "--seed", "7", "-o", str(out)]).exit_code == 0
+    assert out.read_bytes() == sample_csv.read_bytes()
+
+
+def test_missing_file_is_one_line_exit_1(tmp_path):
+    res = runner.invoke(app, ["vet", str(tmp_path / "nope.csv")])
+    assert res.exit_code == 1
+    assert res.output.strip().count("\n") == 0 and "no such file" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_missing_required_column_names_it(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("creator_id,post_id,posted_at,likes,comments\na,1,2025-01-01,5,1\n")
+    res = runner.invoke(app, ["vet", str(path), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 1
+    assert "saves" in res.output and "columns found" in res.output and str(path) in res.output
+
+
+def test_empty_file_is_one_line_exit_1(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    res = runner.invoke(app, ["vet", str(path)])
+    assert res.exit_code == 1 and "empty" in res.output
+
+
+def test_refuses_to_write_over_its_input(tmp_path):
+    path = write_csv(tmp_path / "x.csv", [post("a", i, 10, 5, 1, day=i + 1) for i in range(6)])
+    before = path.read_bytes()
+    res = runner.invoke(app, ["vet", str(path), "-o", str(path)])
+    assert res.exit_code == 1 and "input" in res.output
+    assert path.read_bytes() == before
+
+
+def test_bad_option_is_usage_error_exit_2(sample_csv):
+    assert runner.invoke(app, ["vet", str(sample_csv), "--sort", "followers"]).exit_code == 2
+    assert runner.invoke(app, ["vet", str(sample_csv), "--no-such-option"]).exit_code == 2
+
+
+def test_explain_prints_components_and_reasons(sample_csv):
+    res = runner.invoke(app, ["explain", "c007000000", str(sample_csv)])
+    assert res.exit_code == 0, res.output
+    for words in ("save quality", "engagement quality", "comment depth", "consistency", "Fake engagement", "Peers"):
+        assert words in res.output
+
+
+def test_explain_unknown_creator_is_exit_1(sample_csv):
+    res = runner.invoke(app, ["explain", "nobody", str(sample_csv)])
+    assert res.exit_code == 1 and "nobody" in res.output
+
+
+def test_init_config_round_trips(tmp_path, sample_csv):
+    cfg = tmp_path / "kolvet.toml"
+    assert runner.invoke(app, ["init-config", str(cfg)]).exit_code == 0
+    assert "[scoring]" in cfg.read_text()
+    res = runner.invoke(app, ["vet", str(sample_csv), "-c", str(cfg), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 0, res.output
+
+
+def test_bad_config_is_a_clear_error(tmp_path, sample_csv):
+    cfg = tmp_path / "kolvet.toml"
+    cfg.write_text("[scoring]\nsave_qualty = 0.5\n")
+    res = runner.invoke(app, ["vet", str(sample_csv), "-c", str(cfg)])
+    assert res.exit_code == 1 and "save_qualty" in res.output
+    cfg.write_text("[window]\ndays = -3\n")
+    res = runner.invoke(app, ["vet", str(sample_csv), "-c", str(cfg)])
+    assert res.exit_code == 1 and "window.days" in res.output
+
+
+def test_preset_ces_changes_the_weights(tmp_path, sample_csv):
+    out = tmp_path / "o.csv"
+    res = runner.invoke(app, ["vet", str(sample_csv), "--preset", "ces", "-o", str(out)])
+    assert res.exit_code == 0
+    assert "comments=4" in res.output
+    assert '"preset": "ces"' in (tmp_path / "o.meta.json").read_text()

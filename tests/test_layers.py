@@ -1,0 +1,25 @@
+"""The layering is checked mechanically: import-linter contracts, and the core importing
+neither Textual nor scikit-learn."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_linter_contracts_hold():
+    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which("lint-imports")
+    assert exe, "import-linter is part of the dev extra"
+    res = subprocess.run([exe], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_core_and_cli_start_without_textual_or_sklearn():
+    code = ("import sys, kolvet, kolvet.pipeline, kolvet.cli; "
+            "print([m for m in ('textual', 'sklearn') if m in sys.modules])")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert res.stdout.strip() == "[]", res.stdout + res.stderr

@@ -1,0 +1,88 @@
+"""End to end through the pipeline: generated data to a ranked table."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from kolvet import export, pipeline
+from kolvet.config import Config
+from tests.conftest import loaded_from_frame, post, write_csv
+
+
+def test_every_creator_appears_exactly_once(vetted_300, world_300):
+    posts, truth = world_300
+    ids = vetted_300.creators.get_column("creator_id")
+    assert ids.n_unique() == ids.len() == truth.height
+    assert set(ids) == set(posts.get_column("creator_id"))
+
+
+def test_rank_is_a_permutation_and_scores_are_in_range(vetted_300):
+    c = vetted_300.creators
+    assert sorted(c.get_column("rank").to_list()) == list(range(1, c.height + 1))
+    scores = c.get_column("score").drop_nulls()
+    assert scores.min() >= 0 and scores.max() <= 100
+    fraud = c.get_column("fraud_score").drop_nulls()
+    assert fraud.min() >= 0 and fraud.max() <= 1
+
+
+def test_head_columns_are_fixed(vetted_300):
+    table = export.ranked_table(vetted_300)
+    assert tuple(table.columns[:14]) == export.HEAD
+
+
+def test_too_few_notes_is_insufficient_data_never_dropped(tmp_path):
+    rows = [post("steady", i, 100, 40, 10, day=i + 1) for i in range(12)] + [post("newbie", 0, 50, 20, 5)]
+    result = pipeline.vet([write_csv(tmp_path / "p.csv", rows)])
+    verdicts = dict(result.creators.select("creator_id", "verdict").iter_rows())
+    assert verdicts["newbie"] == "insufficient_data"
+    assert result.creators.filter(pl.col("creator_id") == "newbie").get_column("rank").item() == 2
+
+
+def test_flagged_creators_never_get_shortlist(vetted_300):
+    flagged = vetted_300.creators.filter(pl.col("fraud_flag"))
+    assert "shortlist" not in flagged.get_column("verdict").to_list()
+
+
+def test_every_flag_has_reasons_with_numbers(vetted_300):
+    flagged = vetted_300.creators.filter(pl.col("fraud_flag"))
+    assert flagged.height > 0
+    for reasons in flagged.get_column("fraud_reasons"):
+        assert reasons and any(ch.isdigit() for ch in reasons)
+
+
+def test_two_runs_give_identical_bytes(tmp_path, sample_csv):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    export.write_result(pipeline.vet([sample_csv]), a)
+    export.write_result(pipeline.vet([sample_csv]), b)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_rejected_rows_are_written_beside_the_output(tmp_path):
+    rows = [post("a", i, 10, 5, 1, day=i + 1) for i in range(6)]
+    rows[2]["likes"] = "many"
+    result = pipeline.vet([write_csv(tmp_path / "p.csv", rows)])
+    written = export.write_result(result, tmp_path / "out.csv")
+    rejected = pl.read_csv(written["rejected"])
+    assert rejected.select("row", "reason").rows() == [(3, "likes: not a count")]
+    assert result.rejected_by_reason() == [("likes: not a count", 1)]
+
+
+def test_outputs_by_extension(tmp_path, vetted_300):
+    for ext in ("csv", "parquet", "json", "xlsx"):
+        path = export.write_result(vetted_300, tmp_path / f"r.{ext}")["ranked"]
+        assert path.exists() and path.stat().st_size > 0
+    back = pl.read_parquet(tmp_path / "r.parquet")
+    assert back.height == vetted_300.creators.height
+    assert pl.read_excel(tmp_path / "r.xlsx").height == vetted_300.creators.height
+
+
+def test_followers_missing_and_no_views_is_insufficient_not_dropped():
+    frame = pl.DataFrame({
+        "creator_id": ["x"] * 6, "post_id": [f"p{i}" for i in range(6)],
+        "posted_at": pl.datetime_range(pl.datetime(2025, 1, 1), pl.datetime(2025, 1, 6), "1d", eager=True),
+        "likes": [10] * 6, "saves": [5] * 6, "comments": [1] * 6,
+    })
+    result = pipeline.vet_loaded(loaded_from_frame(frame), Config())
+    row = result.creators.row(0, named=True)
+    assert row["verdict"] == "insufficient_data"
+    assert "no follower count" in row["verdict_reason"]

@@ -1,0 +1,125 @@
+"""Parsing and validation on tiny hand-built frames."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+import pytest
+
+from kolvet import schema as S
+
+COUNTS = [
+    ("809", 809, S.EXACT), ("1,200", 1200, S.EXACT), ("1.2万", 12000, S.ROUNDED), ("3千", 3000, S.ROUNDED),
+    ("1.5w", 15000, S.ROUNDED), ("1.1K", 1100, S.ROUNDED), ("2亿", 200_000_000, S.ROUNDED),
+    ("10万+", 100_000, S.LOWER_BOUND), ("10+", 10, S.LOWER_BOUND), ("100+", 100, S.LOWER_BOUND),
+    ("1千+", 1000, S.LOWER_BOUND), ("116000", 116000, S.EXACT), (" 45 ", 45, S.EXACT),
+]
+
+
+@pytest.mark.parametrize("text,value,precision", COUNTS)
+def test_count_strings_keep_their_precision(text, value, precision):
+    parsed = S.parse_count(pl.col("v"), pl.String(), "likes")
+    row = pl.DataFrame({"v": [text]}).select(parsed.value.alias("v"), parsed.precision.alias("p"), parsed.problem.alias("x")).row(0)
+    assert row == (value, precision, None)
+
+
+@pytest.mark.parametrize("text", ["", "-", "-1", None, "null", "NaN"])
+def test_missing_count_markers_are_missing_not_errors(text):
+    parsed = S.parse_count(pl.col("v"), pl.String(), "likes")
+    row = pl.DataFrame({"v": [text]}, schema={"v": pl.String}).select(parsed.value.alias("v"), parsed.problem.alias("x")).row(0)
+    assert row == (None, None)
+
+
+@pytest.mark.parametrize("text,problem", [("abc", "likes: not a count"), ("-5", "likes: negative"),
+                                          ("1e15", "likes: implausibly large"), ("inf", "likes: not a count")])
+def test_bad_counts_name_the_problem(text, problem):
+    parsed = S.parse_count(pl.col("v"), pl.String(), "likes")
+    assert pl.DataFrame({"v": [text]}).select(parsed.problem.alias("x")).item() == problem
+
+
+def test_numeric_counts_take_the_fast_path():
+    parsed = S.parse_count(pl.col("v"), pl.Int64(), "saves")
+    out = pl.DataFrame({"v": [5, -1, -3, None]}).select(parsed.value.alias("v"), parsed.problem.alias("x"))
+    assert out.to_series(0).to_list() == [5, None, None, None]
+    assert out.to_series(1).to_list() == [None, None, "saves: negative", None]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("1741739525000", datetime(2025, 3, 12, 8, 32, 5)),  # epoch ms -> China time
+    ("1741739525", datetime(2025, 3, 12, 8, 32, 5)),  # epoch s
+    ("2025-03-01T10:00:00Z", datetime(2025, 3, 1, 18, 0)),
+    ("2025-03-01T10:00:00+08:00", datetime(2025, 3, 1, 10, 0)),
+    ("2025-03-01 10:00:00", datetime(2025, 3, 1, 10, 0)),
+    ("2025-03-01_10:00:00", datetime(2025, 3, 1, 10, 0)),
+    ("2025-03-01", datetime(2025, 3, 1)),
+    ("garbage", None),
+])
+def test_times_become_china_time(text, expected):
+    assert pl.DataFrame({"t": [text]}).select(S.parse_time(pl.col("t"), pl.String())).item() == expected
+
+
+@pytest.mark.parametrize("headers,expected", [
+    (["note_id", "user_id", "time", "liked_count", "collected_count", "comment_count", "share_count"], "MediaCrawler notes"),
+    (["note_id", "creator_hash", "time", "liked_count", "collected_count", "comment_count"], "MediaCrawler notes (anonymised)"),
+    (["笔记id", "用户id", "上传时间", "点赞数量", "收藏数量", "评论数量", "分享数量"], "Spider_XHS notes"),
+    (["作品ID", "作者ID", "发布时间", "点赞数量", "收藏数量", "评论数量", "分享数量"], "XHS-Downloader"),
+    (["noteId", "userId", "publishTime", "readNum", "likeNum", "collectNum", "cmtNum", "shareNum"], "Pugongying note list"),
+    (["小红书号", "昵称", "发布时间", "笔记ID", "获赞数", "收藏数", "评论数", "分享数"], "agency monitoring export"),
+    (["博主ID", "笔记ID", "发布时间", "点赞", "收藏", "评论"], "Chinese headers"),
+])
+def test_every_alias_family_maps_the_required_columns(headers, expected):
+    mapping = S.map_columns(headers)
+    assert S.recognise_family(headers) == expected
+    missing = mapping.missing(S.REQUIRED_POST_COLUMNS)
+    # Exports without a note id in their headers can't be used; every family here has one.
+    assert missing == []
+
+
+def test_headers_match_case_and_whitespace_insensitively():
+    mapping = S.map_columns([" Creator_ID ", "POST_ID", "Posted At", "Likes", "saves ", "comments"])
+    assert mapping.source_of["creator_id"] == " Creator_ID "
+    assert mapping.source_of["posted_at"] == "Posted At"
+
+
+def test_user_aliases_come_first():
+    mapping = S.map_columns(["赞", "likes"], {"likes": ["赞"]})
+    assert mapping.source_of["likes"] == "赞"
+
+
+def _parse(rows: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
+    frame = pl.DataFrame(rows, schema={k: pl.String for k in rows})
+    return S.parse_posts(frame, S.map_columns(frame.columns), "t.csv", {})
+
+
+def test_bad_rows_are_set_aside_with_a_reason():
+    posts, rejected = _parse({
+        "creator_id": ["a", "", "c", "d", "e"],
+        "post_id": ["1", "2", "3", "4", "5"],
+        "posted_at": ["2025-01-01", "2025-01-01", "yesterday", "2025-01-01", "2025-01-01"],
+        "likes": ["10", "10", "10", "lots", "1.2万"],
+        "saves": ["1", "1", "1", "1", "-3"],
+        "comments": ["1", "1", "1", "1", "1"],
+    })
+    assert posts.get_column("creator_id").to_list() == ["a"]
+    assert rejected.select("row", "reason").rows() == [
+        (2, "missing creator_id"), (3, "posted_at: not a date"), (4, "likes: not a count"), (5, "saves: negative"),
+    ]
+    assert rejected.get_column("likes").to_list() == ["10", "10", "lots", "1.2万"]
+
+
+def test_merge_snapshots_keeps_the_newest_and_notes_purges():
+    posts, _ = _parse({
+        "creator_id": ["a", "a", "a"], "post_id": ["1", "1", "2"],
+        "posted_at": ["2025-01-01"] * 3, "likes": ["50", "40", "5"], "saves": ["5", "5", "1"],
+        "comments": ["1", "1", "1"], "last_modify_ts": ["1741740000000", "1741840000000", "1741740000000"],
+    })
+    kept, older = S.merge_snapshots(posts)
+    assert kept.sort("post_id").select("post_id", "likes", "counts_went_down").rows() == [("1", 40, True), ("2", 5, False)]
+    assert older.get_column("reason").to_list() == ["duplicate post_id: older snapshot (kept the newest)"]
+
+
+def test_categories_map_through_benchmark_aliases():
+    frame = pl.DataFrame({"c": ["美妆", "Beauty", " food ", "宠物", None]})
+    out = frame.select(S.normalise_category(pl.col("c"), {"beauty": ["美妆"], "food": ["美食"]})).to_series().to_list()
+    assert out == ["beauty", "beauty", "food", "宠物", "unknown"]
