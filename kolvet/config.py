@@ -94,6 +94,7 @@ class ScoringConfig(_Frozen):
     consistency: float = Field(0.15, ge=0, description="share of the score from steady performance across notes")
     max_fraud_penalty: float = Field(40.0, ge=0, le=100, description="points taken off the score at fraud_score 1.0 (none at or below 0.5)")
     size_slope_prior: float = Field(-0.3, description="log-log slope of engagement per follower against followers, used when the cohort is too small to fit one")
+    category_weight: float = Field(0.0, ge=0, le=1, description="how far the size expectation follows each category's own level: 0 = one curve for all categories, so the score is value per view for its size (categories earn different engagement per view: beauty 6-10%, luxury 3-5%); 1 = judged only against its own category. Category peers always give peer_percentile and benchmark")
     min_fit_creators: int = Field(30, ge=3, description="creators needed to fit the size curve on the cohort instead of using the prior")
     shrinkage_max_prior_posts: float = Field(20.0, gt=0, description="cap on the prior's weight, in notes, when shrinking small samples toward their category")
 
@@ -118,7 +119,8 @@ class FraudConfig(_Frozen):
     random_state: int = Field(0, description="seed: the same input gives the same flags")
     min_cohort: int = Field(30, ge=5, description="below this many judged creators, fall back to peer checks against built-in benchmarks")
     min_posts: int = Field(5, ge=2, description="creators with fewer notes are not judged for fraud")
-    reason_z: float = Field(3.0, gt=0, description="a feature counts as a reason when it is this many robust deviations from peers")
+    pattern_z: float = Field(3.0, gt=0, description="a fake-engagement pattern is confirmed when its combined evidence reaches this many robust deviations from peers")
+    reason_z: float = Field(2.0, gt=0, description="a feature is named as a reason when it is this many robust deviations from peers, on its suspicious side")
     note_z: float = Field(3.0, gt=0, description="a note looks boosted when its ratios sit this many robust deviations from the creator's own")
     reasons_shown: int = Field(3, ge=1, le=10, description="reasons written per flagged creator")
 

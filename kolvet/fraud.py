@@ -10,19 +10,25 @@ pattern checks say *what* is unusual in words a marketer can verify, and a creat
 only when both agree. Cohorts too small for a forest are judged by the checks alone, against
 built-in benchmarks, and say so.
 
-Features (all compared with peers unless noted):
-  engagement_vs_size   weighted engagement per reach against the size-and-category curve
-  save_like            log 藏赞比 (saves / likes)
-  comment_like         log 评赞比 (comments / likes)
-  share_like           log shares / likes
-  saves_track_likes    correlation of log saves with log likes across the creator's notes
-  comments_track_likes correlation of log comments with log likes across notes
-  save_like_spread     sd of log saves/likes across notes (bundles sold at fixed ratios are flat)
-  comment_like_spread  sd of log comments/likes across notes
-  ratio_jumps          share of notes whose ratios jump away from the creator's own (own notes)
-  spike                max / median note engagement
-  burstiness           posting-time burstiness, (sd - mean) / (sd + mean) of gaps
-  counts_down          share of notes whose counts fell between snapshots (absolute)
+Features (all compared with peers unless noted; "low"/"high" = only that side is suspect):
+  engagement_vs_size   weighted engagement per reach against the size curve (both sides)
+  reach_vs_size        views per follower against the size curve, views known (low: bought followers)
+  save_like            log 藏赞比 (saves / likes) (both)
+  comment_like         log 评赞比 (comments / likes) (both)
+  share_like           log shares / likes (both)
+  saves_track_likes    correlation of log saves with log likes across the creator's notes (low)
+  comments_track_likes correlation of log comments with log likes across notes (low)
+  save_like_spread     sd of log saves/likes across notes; bundles sold at fixed ratios are flat (low)
+  comment_like_spread  sd of log comments/likes across notes (low)
+  ratio_jumps          share of notes whose ratios jump away from the creator's own (high)
+  boosted_notes        share of notes with ratios off the creator's own *and* engagement >= 2x
+                       its median (high)
+  burstiness           posting-time burstiness, (sd - mean) / (sd + mean) of gaps (high)
+  counts_down          share of notes whose counts fell between snapshots (high)
+  spike                max / median note engagement: not fed to the forest (an honest viral note
+                       is a spike), only used as a reason next to ratio jumps
+One-sided features enter the forest as their suspicious side only, so that, say, saves that
+track likes unusually *well* never make a creator look odd.
 Censored counts ("10万+") are reported as a caveat, not as evidence: they say the data is
 coarse, not that the creator cheated. Follower series are not read yet.
 """
@@ -52,17 +58,21 @@ BOOSTED = "boosted"
 BOOST_REASON = "boost_reason"
 
 MIN_PEERS = 10
-FEATURES = (
-    "engagement_vs_size", "save_like", "comment_like", "share_like", "saves_track_likes",
-    "comments_track_likes", "save_like_spread", "comment_like_spread", "ratio_jumps", "spike",
-    "burstiness", "counts_down",
-)
+# Feature -> which side is suspect ("both", "low" or "high"); spike is for reasons only.
+SIDES = {
+    "engagement_vs_size": "both", "reach_vs_size": "low", "save_like": "both", "comment_like": "both",
+    "share_like": "both", "saves_track_likes": "low", "comments_track_likes": "low",
+    "save_like_spread": "low", "comment_like_spread": "low", "ratio_jumps": "high", "boosted_notes": "high",
+    "burstiness": "high", "counts_down": "high",
+}
+FEATURES = tuple(SIDES)
 
 # Built-in references for cohorts too small to have peers: (median, robust sd) of each raw
 # feature. Ratios from domain.md (藏赞比 35-60%, 评赞比 8-15% on healthy notes); spreads and
 # correlations are what honest note-to-note variation looks like.
 REFERENCE = {
     "engagement_vs_size": (0.0, 0.7),
+    "reach_vs_size": (0.0, 0.6),
     "save_like": (float(np.log(0.45)), 0.6),
     "comment_like": (float(np.log(0.11)), 0.6),
     "share_like": (float(np.log(0.1)), 0.8),
@@ -71,23 +81,41 @@ REFERENCE = {
     "save_like_spread": (float(np.log(0.45)), 0.35),
     "comment_like_spread": (float(np.log(0.6)), 0.35),
     "ratio_jumps": (0.0, 0.05),
+    "boosted_notes": (0.0, 0.05),
     "spike": (float(np.log(4.0)), 0.6),
     "burstiness": (0.0, 0.3),
     "counts_down": (0.0, 0.05),
 }
 # Smallest robust sd a feature may have, so a cohort of near-identical creators doesn't turn
 # tiny differences into huge z-scores.
-SD_FLOOR = {"saves_track_likes": 0.08, "comments_track_likes": 0.1, "ratio_jumps": 0.05,
+SD_FLOOR = {"saves_track_likes": 0.08, "comments_track_likes": 0.1, "ratio_jumps": 0.05, "boosted_notes": 0.05,
             "counts_down": 0.05, "burstiness": 0.15}
 
 
-def _raw_features(creators: pl.DataFrame) -> dict[str, np.ndarray]:
+def _reach_vs_size(creators: pl.DataFrame, judged: np.ndarray, config: Config) -> np.ndarray:
+    """log(views per follower) against what is expected for the creator's size: bought
+    followers add followers but no readers."""
+    vpf = creators.get_column(M.VIEWS_PER_FOLLOWER).cast(pl.Float64).to_numpy()
+    followers = creators.get_column(S.FOLLOWERS).cast(pl.Float64).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.where(vpf > 0, np.log(vpf), np.nan)
+        log_f = np.where(followers > 0, np.log(followers), np.nan)
+    ok = np.isfinite(y) & np.isfinite(log_f)
+    if ok.sum() < 3:
+        return np.full(len(y), np.nan)
+    curve = SC.fit_size_curve(y, log_f, np.full(len(y), "all"), judged & ok,
+                              config.scoring.size_slope_prior, config.scoring.min_fit_creators, 0.0)
+    return y - curve.expected(log_f, np.full(len(y), "all"))
+
+
+def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config) -> dict[str, np.ndarray]:
     def col(name: str) -> np.ndarray:
         return creators.get_column(name).cast(pl.Float64).to_numpy()
 
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
             "engagement_vs_size": np.log(col(SC.ENGAGEMENT_VS_EXPECTED)),
+            "reach_vs_size": _reach_vs_size(creators, judged, config),
             "save_like": np.log(col(M.SAVE_LIKE) + 1e-3),
             "comment_like": np.log(col(M.COMMENT_LIKE) + 1e-3),
             "share_like": np.log(col(M.SHARE_LIKE) + 1e-3),
@@ -96,9 +124,10 @@ def _raw_features(creators: pl.DataFrame) -> dict[str, np.ndarray]:
             "save_like_spread": np.log(col(M.LOG_SAVE_LIKE_SD) + 0.02),
             "comment_like_spread": np.log(col(M.LOG_COMMENT_LIKE_SD) + 0.02),
             "ratio_jumps": col(M.JUMP_SHARE),
-            "spike": np.log(col(M.SPIKE)),
+            "boosted_notes": col(M.BOOSTED_SHARE),
             "burstiness": col(M.BURSTINESS),
             "counts_down": col(M.DROPPED_SHARE),
+            "spike": np.log(col(M.SPIKE)),
         }
 
 
@@ -115,11 +144,11 @@ class PeerTable:
     """Peer medians and spreads per feature, per group; the fallback chain is cat+tier ->
     category -> cohort -> built-in reference."""
 
-    groups: dict[tuple[str, str], dict[str, tuple[float, float, int]]]
+    groups: dict[tuple[str, str], dict[str, tuple[float, float, int, float]]]  # median, sd, n, mean
 
     @classmethod
     def fit(cls, raw: dict[str, np.ndarray], cats: np.ndarray, tiers: np.ndarray, judged: np.ndarray) -> PeerTable:
-        groups: dict[tuple[str, str], dict[str, tuple[float, float, int]]] = {}
+        groups: dict[tuple[str, str], dict[str, tuple[float, float, int, float]]] = {}
         keys = {("*", "*")} | {(c, "*") for c in np.unique(cats[judged])} | set(
             zip(cats[judged].tolist(), tiers[judged].tolist(), strict=True))
         for cat, tier in keys:
@@ -131,9 +160,17 @@ class PeerTable:
             stats = {}
             for name, values in raw.items():
                 med, sd = _robust(values[rows])
-                stats[name] = (med, sd, int(np.isfinite(values[rows]).sum()))
+                finite = values[rows][np.isfinite(values[rows])]
+                stats[name] = (med, sd, int(finite.size), float(finite.mean()) if finite.size else 0.0)
             groups[(cat, tier)] = stats
         return cls(groups)
+
+    def mean_of(self, name: str, cat: str, tier: str) -> float:
+        for key in ((cat, tier), (cat, "*"), ("*", "*")):
+            stats = self.groups.get(key, {}).get(name)
+            if stats and stats[2] >= MIN_PEERS:
+                return stats[3]
+        return 0.0
 
     def lookup(self, name: str, cat: str, tier: str) -> tuple[float, float, str]:
         """(median, sd, who the peers are) for one feature."""
@@ -146,10 +183,27 @@ class PeerTable:
         return med, sd, "built-in benchmark"
 
 
+# Features that are counts of rare notes: judged by how unlikely that many would be at the
+# peers' rate (a binomial tail), not by a spread that is zero for most peers.
+COUNT_FEATURES = {"boosted_notes": M.N_BOOSTED, "ratio_jumps": M.N_JUMPS}
+MIN_NOTE_RATE = 0.005  # never assume peers' notes are cleaner than 1 in 200
+
+
+def count_z(k: np.ndarray, n: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """z-score of seeing k or more flagged notes of n when peers flag a `rate` share."""
+    from scipy.stats import binom, norm
+
+    k = np.nan_to_num(k, nan=0.0)
+    n = np.maximum(np.nan_to_num(n, nan=0.0), 1)
+    tail = np.where(k > 0, binom.sf(k - 1, n, np.clip(rate, MIN_NOTE_RATE, 0.5)), 1.0)
+    return np.clip(norm.isf(np.clip(tail, 1e-12, 1.0)), 0.0, 10.0)
+
+
 def peer_z(raw: dict[str, np.ndarray], cats: np.ndarray, tiers: np.ndarray,
-           peers: PeerTable | None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
+           peers: PeerTable | None, n_notes: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
     """Robust z of each feature against its peers, the peer medians, and who the peers were."""
     n = len(cats)
+    counts = {"n": np.zeros(n) if n_notes is None else n_notes.astype(float)}
     z = {k: np.zeros(n) for k in raw}
     med_out = {k: np.full(n, np.nan) for k in raw}
     who = np.empty(n, dtype=object)
@@ -164,6 +218,12 @@ def peer_z(raw: dict[str, np.ndarray], cats: np.ndarray, tiers: np.ndarray,
                 (med, sd), label = REFERENCE[name], "built-in benchmark"
             sd = max(sd, SD_FLOOR.get(name, 0.1), REFERENCE[name][1] * 0.25)
             v = values[rows]
+            if name in COUNT_FEATURES:
+                mean_rate = peers.mean_of(name, cat, tier) if peers is not None else 0.0
+                k = np.round(np.nan_to_num(v) * counts["n"][rows])
+                z[name][rows] = count_z(k, counts["n"][rows], np.full(rows.sum(), mean_rate))
+                med_out[name][rows] = mean_rate
+                continue
             z[name][rows] = np.where(np.isfinite(v), (v - med) / sd, 0.0)
             med_out[name][rows] = med
             if name == "save_like":
@@ -254,73 +314,81 @@ def _fmt_ratio(x: float) -> str:
     return f"{x:.2f}x" if x < 10 else f"{x:.0f}x"
 
 
-def _pattern_evidence(z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: dict[str, np.ndarray],
-                      who: np.ndarray, thr: float) -> tuple[np.ndarray, np.ndarray, list[list[tuple[float, str]]]]:
-    """Per creator: the strongest pattern's evidence (in z units), its name, and reasons."""
-    n = len(who)
-    strength = np.zeros(n)
-    pattern = np.full(n, "", dtype=object)
-    reasons: list[list[tuple[float, str]]] = [[] for _ in range(n)]
+def _pos(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.nan_to_num(x, nan=0.0), 0.0, None)
+
+
+def _both(a: np.ndarray, b: np.ndarray, cap: float) -> np.ndarray:
+    """Two independent signs must agree: their geometric mean, each capped so that one extreme
+    sign can't stand in for a missing second one."""
+    return np.sqrt(np.minimum(_pos(a), cap) * np.minimum(_pos(b), cap))
+
+
+def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float) -> dict[str, np.ndarray]:
+    """How strongly (in z units) each known fake-engagement pattern shows, per creator.
+
+    Each pattern needs its tell-tale ratio *and* a second, independent sign, because honest
+    creators can have either alone: tutorials are save-heavy, discussions comment-heavy, and
+    a viral note is a spike."""
     decoupled_saves = np.maximum(-z["saves_track_likes"], -z["save_like_spread"])
     decoupled_comments = np.maximum(-z["comments_track_likes"], -z["comment_like_spread"])
     likes_heavy = np.minimum(-z["save_like"], -z["comment_like"])
-    ev = np.exp
-
-    checks = {
-        # Save farming attacks a save-first ranking head on; honest tutorials are save-heavy
-        # too, so saves must also stop moving with likes (or sit at a fixed ratio).
-        "save farming": np.minimum(z["save_like"], decoupled_saves),
-        "comment farm": np.minimum(z["comment_like"], decoupled_comments),
-        # Bought likes: likes without the saves and comments that come with them.
-        "bought likes": np.minimum(likes_heavy, np.maximum.reduce([z["engagement_vs_size"], -z["saves_track_likes"], z["ratio_jumps"]])),
-        "bought followers": -z["engagement_vs_size"],
-        "boosted notes": np.minimum(z["ratio_jumps"], np.maximum(z["spike"], z["burstiness"])),
-        "counts purged": z["counts_down"],
+    return {
+        # Bought saves attack a save-first ranking head on.
+        "save farming": _both(z["save_like"], decoupled_saves, cap),
+        "comment farm": _both(z["comment_like"], decoupled_comments, cap),
+        # Bought likes come without the saves and comments that real likes bring.
+        "bought likes": _both(likes_heavy, np.maximum.reduce([z["engagement_vs_size"], -z["saves_track_likes"], z["ratio_jumps"]]), cap),
+        # Bought followers read nothing: views per follower sag (when views are known), else
+        # engagement per follower does.
+        "bought followers": np.where(has_views, _pos(-z["reach_vs_size"]), _pos(-z["engagement_vs_size"])),
+        # Each boosted note is already two signs at once: ratios off and engagement spiked.
+        "boosted notes": _pos(z["boosted_notes"]),
+        "counts purged": _pos(z["counts_down"]),
     }
-    for name, values in checks.items():
-        values = np.nan_to_num(values, nan=0.0)
-        better = values > strength
-        strength = np.where(better, values, strength)
-        pattern = np.where(better, name, pattern)
 
-    def add(i: int, zval: float, text: str) -> None:
-        reasons[i].append((zval, text))
 
-    for i in range(n):
-        if strength[i] < thr:
-            continue
-        peers = who[i]
-        if z["save_like"][i] >= thr:
-            add(i, z["save_like"][i], f"saves are {_fmt_ratio(ev(raw['save_like'][i]))} likes; {peers}' median is {_fmt_ratio(ev(med['save_like'][i]))}")
-        if z["save_like"][i] <= -thr:
-            add(i, -z["save_like"][i], f"saves are only {_fmt_ratio(ev(raw['save_like'][i]))} likes; {peers}' median is {_fmt_ratio(ev(med['save_like'][i]))}")
-        if z["comment_like"][i] >= thr:
-            add(i, z["comment_like"][i], f"comments are {_fmt_ratio(ev(raw['comment_like'][i]))} likes; {peers}' median is {_fmt_ratio(ev(med['comment_like'][i]))}")
-        if z["comment_like"][i] <= -thr:
-            add(i, -z["comment_like"][i], f"comments are only {_fmt_ratio(ev(raw['comment_like'][i]))} likes; {peers}' median is {_fmt_ratio(ev(med['comment_like'][i]))}")
-        if -z["saves_track_likes"][i] >= thr:
-            add(i, -z["saves_track_likes"][i], f"saves don't move with likes across notes (correlation {raw['saves_track_likes'][i]:.2f}; peers {med['saves_track_likes'][i]:.2f})")
-        if -z["comments_track_likes"][i] >= thr:
-            add(i, -z["comments_track_likes"][i], f"comments don't move with likes across notes (correlation {raw['comments_track_likes'][i]:.2f}; peers {med['comments_track_likes'][i]:.2f})")
-        if -z["save_like_spread"][i] >= thr:
-            add(i, -z["save_like_spread"][i], f"saves/likes barely varies between notes (sd {ev(raw['save_like_spread'][i]) - 0.02:.2f} in log units; peers {ev(med['save_like_spread'][i]) - 0.02:.2f}), as bundles sold at fixed ratios do")
-        if -z["comment_like_spread"][i] >= thr:
-            add(i, -z["comment_like_spread"][i], f"comments/likes barely varies between notes (sd {ev(raw['comment_like_spread'][i]) - 0.02:.2f}; peers {ev(med['comment_like_spread'][i]) - 0.02:.2f})")
-        if abs(z["engagement_vs_size"][i]) >= thr:
-            x = ev(raw["engagement_vs_size"][i])
-            if x >= 1:
-                add(i, abs(z["engagement_vs_size"][i]), f"engagement is {_fmt_ratio(x)} what is expected for its size and category")
-            else:
-                add(i, abs(z["engagement_vs_size"][i]), f"engagement is only {_fmt_ratio(x)} what is expected for its size and category (followers may be bought)")
-        if z["ratio_jumps"][i] >= thr:
-            add(i, z["ratio_jumps"][i], f"{raw['ratio_jumps'][i]:.0%} of notes have ratios far from the creator's own (boosted notes)")
-        if z["burstiness"][i] >= thr and z["ratio_jumps"][i] >= thr / 2:
-            add(i, z["burstiness"][i], f"notes arrive in bursts (burstiness {raw['burstiness'][i]:.2f}; peers {med['burstiness'][i]:.2f})")
-        if z["spike"][i] >= thr and z["ratio_jumps"][i] >= thr / 2:
-            add(i, z["spike"][i], f"best note has {ev(raw['spike'][i]):.0f}x the median note's engagement, with unusual ratios")
-        if z["counts_down"][i] >= thr:
-            add(i, z["counts_down"][i], f"{raw['counts_down'][i]:.0%} of re-crawled notes lost likes, saves or comments between snapshots (purged engagement)")
-    return strength, pattern, reasons
+def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: dict[str, np.ndarray],
+             peers: str, thr: float) -> list[tuple[float, str]]:
+    """Plain-words reasons, with the creator's number and its peers', for every feature that is
+    far enough (thr, in robust deviations) on its suspicious side."""
+    ev = np.exp
+    out: list[tuple[float, str]] = []
+
+    def add(zval: float, text: str) -> None:
+        if zval >= thr:
+            out.append((float(zval), text))
+
+    sl, cl = raw["save_like"][i], raw["comment_like"][i]
+    add(z["save_like"][i], f"saves are {_fmt_ratio(ev(sl))} likes; {peers}' median is {_fmt_ratio(ev(med['save_like'][i]))}")
+    add(-z["save_like"][i], f"saves are only {_fmt_ratio(ev(sl))} likes; {peers}' median is {_fmt_ratio(ev(med['save_like'][i]))}")
+    add(z["comment_like"][i], f"comments are {_fmt_ratio(ev(cl))} likes; {peers}' median is {_fmt_ratio(ev(med['comment_like'][i]))}")
+    add(-z["comment_like"][i], f"comments are only {_fmt_ratio(ev(cl))} likes; {peers}' median is {_fmt_ratio(ev(med['comment_like'][i]))}")
+    add(-z["saves_track_likes"][i], f"saves don't move with likes across notes (correlation {raw['saves_track_likes'][i]:.2f}; peers {med['saves_track_likes'][i]:.2f})")
+    add(-z["comments_track_likes"][i], f"comments don't move with likes across notes (correlation {raw['comments_track_likes'][i]:.2f}; peers {med['comments_track_likes'][i]:.2f})")
+    add(-z["save_like_spread"][i], f"saves/likes barely varies between notes (spread {ev(raw['save_like_spread'][i]) - 0.02:.2f}; peers {ev(med['save_like_spread'][i]) - 0.02:.2f}), as bundles sold at fixed ratios do")
+    add(-z["comment_like_spread"][i], f"comments/likes barely varies between notes (spread {ev(raw['comment_like_spread'][i]) - 0.02:.2f}; peers {ev(med['comment_like_spread'][i]) - 0.02:.2f})")
+    e = ev(raw["engagement_vs_size"][i])
+    add(z["engagement_vs_size"][i], f"engagement is {_fmt_ratio(e)} what is expected for its size")
+    add(-z["engagement_vs_size"][i], f"engagement is only {_fmt_ratio(e)} what is expected for its size")
+    add(-z["reach_vs_size"][i], f"notes reach only {_fmt_ratio(ev(raw['reach_vs_size'][i]))} the views per follower expected for its size (followers may be bought)")
+    add(z["boosted_notes"][i], f"{raw['boosted_notes'][i]:.0%} of notes look boosted (engagement >= 2x the creator's median with ratios far from its own); peers: {med['boosted_notes'][i]:.1%}")
+    add(z["ratio_jumps"][i], f"{raw['ratio_jumps'][i]:.0%} of notes have ratios far from the creator's own; peers: {med['ratio_jumps'][i]:.1%}")
+    if z["boosted_notes"][i] >= thr:
+        add(z["burstiness"][i], f"notes arrive in bursts (burstiness {raw['burstiness'][i]:.2f}; peers {med['burstiness'][i]:.2f})")
+        add(z["spike"][i], f"best note has {ev(raw['spike'][i]):.0f}x the median note's engagement, with unusual ratios")
+    add(z["counts_down"][i], f"{raw['counts_down'][i]:.0%} of notes lost likes, saves or comments between snapshots (purged engagement)")
+    return sorted(out, key=lambda r: -r[0])
+
+
+def forest_inputs(z: dict[str, np.ndarray]) -> np.ndarray:
+    """The forest sees each feature's suspicious side only, clipped so no one feature rules."""
+    cols = []
+    for name, side in SIDES.items():
+        v = np.nan_to_num(z[name], nan=0.0)
+        v = v if side == "both" else (np.clip(-v, 0, None) if side == "low" else np.clip(v, 0, None))
+        cols.append(np.clip(v, -10, 10))
+    return np.column_stack(cols) if cols and len(cols[0]) else np.zeros((0, len(SIDES)))
 
 
 def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None) -> tuple[pl.DataFrame, FraudModel | None]:
@@ -328,10 +396,11 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     fc = config.fraud
     n = scored.height
     n_posts = scored.get_column(M.N_POSTS).fill_null(0).to_numpy()
-    judged = (n_posts >= fc.min_posts) & (scored.get_column(M.RATE_BASIS).fill_null("none").to_numpy() != "none")
+    basis = scored.get_column(M.RATE_BASIS).fill_null("none").to_numpy()
+    judged = (n_posts >= fc.min_posts) & (basis != "none")
     cats = scored.get_column(S.CATEGORY).fill_null("unknown").to_numpy().astype(str)
     tiers = scored.get_column(M.TIER).fill_null("unknown").to_numpy().astype(str)
-    raw = _raw_features(scored)
+    raw = _raw_features(scored, judged, config)
 
     mode = "forest"
     peers: PeerTable | None
@@ -344,10 +413,14 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
         peers = None
         mode = "peer checks against built-in benchmarks (cohort too small for a forest)"
 
-    z, med, who = peer_z(raw, cats, tiers, peers)
-    X = np.column_stack([np.clip(z[f], -10, 10) for f in FEATURES]) if n else np.zeros((0, len(FEATURES)))
-    strength, pattern, reasons = _pattern_evidence(z, raw, med, who, fc.reason_z)
-    evidence = 1.0 / (1.0 + np.exp(-(strength - fc.reason_z)))  # 0.5 at the reason threshold
+    z, med, who = peer_z(raw, cats, tiers, peers, n_posts)
+    X = forest_inputs(z)
+    patterns = pattern_evidence(z, np.isfinite(raw["reach_vs_size"]), 1.5 * fc.pattern_z)
+    names = list(patterns)
+    stacked = np.column_stack([patterns[k] for k in names]) if n else np.zeros((0, len(names)))
+    strength = stacked.max(axis=1) if n else np.zeros(0)
+    best = np.array(names, dtype=object)[stacked.argmax(axis=1)] if n else np.zeros(0, dtype=object)
+    evidence = 1.0 / (1.0 + np.exp(-(strength - fc.pattern_z)))  # 0.5 where a pattern is confirmed
 
     forest = np.full(n, np.nan)
     if peers is not None and judged.any():
@@ -357,23 +430,18 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
         combined = np.sqrt(np.nan_to_num(forest, nan=0.0) * evidence)
     else:
         combined = evidence
-    has_reason = strength >= fc.reason_z
-    flag = judged & has_reason & (combined >= 0.5)
+    reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z) if judged[i] and combined[i] >= 0.5 else []
+               for i in range(n)]
+    has_reason = np.array([bool(r) for r in reasons], dtype=bool)
+    flag = judged & has_reason & (strength >= fc.pattern_z) & (combined >= 0.5)
     # A score with no checkable reason behind it stays below the flag line.
     fraud_score = np.where(judged, np.where(flag, combined, np.minimum(combined, 0.49)), np.nan)
-
-    reason_text = []
-    for i in range(n):
-        if not judged[i]:
-            reason_text.append("")
-            continue
-        top = sorted(reasons[i], key=lambda r: -r[0])[: fc.reasons_shown]
-        reason_text.append("; ".join(t for _, t in top) if flag[i] else "")
+    reason_text = ["; ".join(t for _, t in r[: fc.reasons_shown]) if f else "" for r, f in zip(reasons, flag, strict=True)]
     out = scored.with_columns(
         pl.Series(FRAUD_SCORE, np.round(fraud_score, 3), dtype=pl.Float64, nan_to_null=True),
         pl.Series(FRAUD_FLAG, flag, dtype=pl.Boolean),
         pl.Series(FRAUD_REASONS, reason_text, dtype=pl.String),
-        pl.Series(FRAUD_PATTERN, np.where(flag, pattern, "").tolist(), dtype=pl.String),
+        pl.Series(FRAUD_PATTERN, np.where(flag, best, "").tolist(), dtype=pl.String),
         pl.Series(FOREST_SCORE, np.round(forest, 3), dtype=pl.Float64, nan_to_null=True),
         pl.lit(mode).alias(FRAUD_MODE),
     )
@@ -383,12 +451,10 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
 def note_flags(posts: pl.LazyFrame, config: Config) -> pl.LazyFrame:
     """Per note: does it look boosted? Ratios far from the creator's own and engagement well
     above the creator's median, or counts that fell between snapshots."""
-    z = config.fraud.note_z
-    ratio_off = pl.col(M.NOTE_RATIO_DEV) > z
-    spiked = pl.col(M.NOTE_SPIKE) >= 2.0
-    boosted = (ratio_off & spiked) | pl.col(S.COUNT_DROPPED)
+    looks_boosted = M.boosted_note(config)
+    boosted = looks_boosted | pl.col(S.COUNT_DROPPED)
     reason = (
-        pl.when(ratio_off & spiked)
+        pl.when(looks_boosted)
         .then(pl.format("ratios {} robust deviations from the creator's own; {}x the creator's median engagement",
                         pl.col(M.NOTE_RATIO_DEV).round(1), pl.col(M.NOTE_SPIKE).round(1)))
         .when(pl.col(S.COUNT_DROPPED)).then(pl.lit("counts fell between snapshots"))

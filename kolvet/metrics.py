@@ -45,10 +45,14 @@ CV_INTERACTIONS = "cv_interactions"
 GINI_INTERACTIONS = "gini_interactions"
 SPIKE = "max_median_ratio"
 JUMP_SHARE = "ratio_jump_share"
+BOOSTED_SHARE = "boosted_share"  # share of notes that look boosted (see boosted_note)
+N_BOOSTED = "n_boosted_notes"
+N_JUMPS = "n_ratio_jumps"
 BURSTINESS = "posting_burstiness"
 CENSORED_SHARE = "censored_share"
 ROUNDED_SHARE = "rounded_share"
 DROPPED_SHARE = "counts_down_share"
+VIEWS_PER_FOLLOWER = "views_per_follower"  # median views of a note / followers (views known only)
 AS_OF = "as_of"
 LAST_POST = "last_post_at"
 
@@ -154,14 +158,27 @@ def annotate_posts(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, 
             .cast(pl.Float64).alias(REACH),
         )
         .with_columns(
-            # How far this note's ratios sit from the creator's own, in robust deviations.
-            pl.max_horizontal(
-                ((log_sl - log_sl.median().over(by)).abs() / _robust_sd(log_sl).over(by).clip(lower_bound=0.25)),
-                ((log_cl - log_cl.median().over(by)).abs() / _robust_sd(log_cl).over(by).clip(lower_bound=0.25)),
-            ).alias(NOTE_RATIO_DEV),
+            ((log_sl - log_sl.median().over(by)) / _robust_sd(log_sl).over(by).clip(lower_bound=0.25)).alias("_z_sl"),
+            ((log_cl - log_cl.median().over(by)) / _robust_sd(log_cl).over(by).clip(lower_bound=0.25)).alias("_z_cl"),
             (pl.col(INTERACTIONS) / pl.col(INTERACTIONS).median().over(by).clip(lower_bound=1.0)).alias(NOTE_SPIKE),
         )
+        .with_columns(
+            # How far this note's ratios sit from the creator's own, in robust deviations: either
+            # ratio alone, or both together (bought likes drag saves/likes and comments/likes
+            # down at once, each a little).
+            pl.max_horizontal(
+                pl.col("_z_sl").abs(), pl.col("_z_cl").abs(), (pl.col("_z_sl") + pl.col("_z_cl")).abs() / 2**0.5,
+            ).alias(NOTE_RATIO_DEV),
+        )
+        .drop("_z_sl", "_z_cl")
     )
+
+
+def boosted_note(config: Config) -> pl.Expr:
+    """A note looks boosted when its ratios sit far from the creator's own *and* it earned well
+    above the creator's median: bought engagement lands on a few notes and skews their mix,
+    while an honest viral note keeps the creator's ratios."""
+    return (pl.col(NOTE_RATIO_DEV) > config.fraud.note_z) & (pl.col(NOTE_SPIKE) >= 2.0)
 
 
 def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, as_of: datetime) -> pl.LazyFrame:
@@ -197,6 +214,7 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config,
         (pl.col(INTERACTIONS) >= hit_floor.clip(lower_bound=1)).mean().alias(HIT_RATE),
         pl.col(INTERACTIONS).median().alias(MEDIAN_INTERACTIONS),
         pl.col(S.SAVES).median().alias(MEDIAN_SAVES),
+        (pl.col(S.VIEWS) / pl.col("_creator_followers")).filter(pl.col("_creator_followers") > 0).median().alias(VIEWS_PER_FOLLOWER),
         log_rate(WEIGHTED).median().alias(LOG_WEIGHTED),
         log_rate(S.SAVES).median().alias(LOG_SAVE),
         _robust_sd(log_rate(WEIGHTED)).alias(LOG_WEIGHTED_SPREAD),
@@ -208,6 +226,9 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config,
         _gini(pl.col(INTERACTIONS).cast(pl.Float64)).alias(GINI_INTERACTIONS),
         (pl.col(INTERACTIONS).max() / pl.col(INTERACTIONS).median().clip(lower_bound=1.0)).alias(SPIKE),
         (pl.col(NOTE_RATIO_DEV) > config.fraud.note_z).mean().alias(JUMP_SHARE),
+        boosted_note(config).mean().alias(BOOSTED_SHARE),
+        boosted_note(config).sum().alias(N_BOOSTED),
+        (pl.col(NOTE_RATIO_DEV) > config.fraud.note_z).sum().alias(N_JUMPS),
         ((gaps.std() - gaps.mean()) / (gaps.std() + gaps.mean()).clip(lower_bound=1e-9)).alias(BURSTINESS),
         (pl.col(S.PRECISION) == S.LOWER_BOUND).mean().alias(CENSORED_SHARE),
         (pl.col(S.PRECISION) == S.ROUNDED).mean().alias(ROUNDED_SHARE),

@@ -69,7 +69,8 @@ def _robust_sd(x: np.ndarray) -> float:
 
 
 def fit_size_curve(y: np.ndarray, log_followers: np.ndarray, categories: np.ndarray,
-                   use: np.ndarray, prior_slope: float, min_creators: int) -> SizeCurve:
+                   use: np.ndarray, prior_slope: float, min_creators: int,
+                   category_weight: float = 1.0) -> SizeCurve:
     """Shared slope, an intercept per category (categories with few creators lean on the
     cohort's), fit twice so the second pass ignores creators far off the first curve."""
     has_x = np.isfinite(log_followers)
@@ -106,7 +107,8 @@ def fit_size_curve(y: np.ndarray, log_followers: np.ndarray, categories: np.ndar
     for cat in np.unique(categories[base_mask]):
         vals = level[base_mask & (categories == cat)]
         n = vals.size
-        intercepts[str(cat)] = float((n * np.median(vals) + 5 * overall) / (n + 5))
+        own = float((n * np.median(vals) + 5 * overall) / (n + 5))
+        intercepts[str(cat)] = overall + category_weight * (own - overall)
     return SizeCurve(slope, intercepts, overall, fitted)
 
 
@@ -156,7 +158,8 @@ def quality(creators: pl.DataFrame, config: Config) -> pl.DataFrame:
             if not rows.any():
                 continue
             prior = 0.0 if b == "views" else sc.size_slope_prior
-            curve = fit_size_curve(y[rows], log_f[rows], cats[rows], judged[rows], prior, sc.min_fit_creators)
+            curve = fit_size_curve(y[rows], log_f[rows], cats[rows], judged[rows], prior, sc.min_fit_creators,
+                                   sc.category_weight)
             expected[rows] = curve.expected(log_f[rows], cats[rows])
         shrunk, k = _shrink(y - expected, n, within_var, judged, sc.shrinkage_max_prior_posts)
         columns[name] = _sigmoid_score(shrunk, sc.steepness)
