@@ -1,0 +1,175 @@
+"""The `kolvet browse` app: vet in a worker thread, then browse, filter, sort and shortlist.
+
+The app owns the two things every screen shares: the VetResult (set once the worker is done)
+and the ShortlistStore. Screens ask the app to change the shortlist so that the file, the
+ranking's marks and the status line stay in step."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.app import App
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from kolvet import schema as S
+from kolvet.pipeline import VetResult
+from kolvet.tui import keys
+from kolvet.tui.screens.detail import DetailScreen
+from kolvet.tui.screens.pickers import ExportScreen, HelpScreen
+from kolvet.tui.screens.ranking import RankingScreen
+from kolvet.tui.screens.shortlist import ShortlistScreen
+from kolvet.tui.shortlist_store import ShortlistError, ShortlistStore
+
+Job = Callable[[], VetResult]
+
+
+class KolvetBrowser(App[None]):
+    CSS_PATH = "kolvet.tcss"
+    TITLE = "kolvet browse"
+    BINDINGS = keys.APP
+
+    def __init__(self, job: Job, shortlist_path: Path, title: str = "") -> None:
+        super().__init__()
+        self.job = job
+        self.store = ShortlistStore(shortlist_path)
+        self.result: VetResult | None = None
+        self.error: BaseException | None = None  # why vetting failed; run_browser re-raises it
+        self.sub_title = title
+        self.ranking = RankingScreen()
+
+    def get_default_screen(self) -> Screen:
+        return self.ranking
+
+    def on_mount(self) -> None:
+        # Start after the first paint, so the loading state is up (and the screen fully
+        # mounted) before a fast failure can end the app.
+        self.call_after_refresh(self._start_vetting)
+
+    def _start_vetting(self) -> None:
+        # A thread: the pipeline is Polars and scikit-learn, which release the GIL, so the
+        # screen keeps drawing the loading state while it runs.
+        self.run_worker(self._vet, name="vet", group="vet", thread=True, exit_on_error=False)
+
+    def _vet(self) -> VetResult | None:
+        """In the worker thread. The job itself runs in a daemon thread, so quitting while it
+        runs ends the process at once instead of waiting for the pipeline to finish."""
+        outcome: dict[str, object] = {}
+
+        def run() -> None:
+            try:
+                outcome["result"] = self.job()
+            except BaseException as exc:  # handed to the worker below, which reports it
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=run, name="kolvet-vet", daemon=True)
+        thread.start()
+        worker = get_current_worker()
+        while thread.is_alive():
+            thread.join(0.05)
+            if worker.is_cancelled:
+                return None
+        if "error" in outcome:
+            raise outcome["error"]  # type: ignore[misc]
+        return outcome["result"]  # type: ignore[return-value]
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "vet":
+            return
+        if event.state == WorkerState.SUCCESS:
+            self.show_result(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            self.error = event.worker.error
+            self.call_after_refresh(self.exit, None, 1)
+
+    def show_result(self, result: VetResult) -> None:
+        self.result = result
+        try:
+            for message in self.store.restore(result):
+                self.notify(message, severity="warning", timeout=8)
+        except ShortlistError as exc:
+            self.notify(str(exc), title="Shortlist file", severity="error", timeout=12)
+        self.ranking.show_result(result)
+
+    # ---- the shortlist, for every screen -----------------------------------------------
+    def _saved(self, change: Callable[[], object]) -> None:
+        try:
+            change()
+        except ShortlistError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+        self.ranking.refresh_marks()
+
+    def toggle_shortlist(self, creator_id: str) -> None:
+        self._saved(lambda: self.store.toggle(creator_id))
+        added = creator_id in self.store
+        self.notify(f"{'added' if added else 'removed'} {self.creator_name(creator_id)} "
+                    f"({len(self.store)} shortlisted)", timeout=2)
+
+    def set_note(self, creator_id: str, note: str) -> None:
+        self._saved(lambda: self.store.set_note(creator_id, note))
+
+    def drop_carried(self, creator_id: str) -> None:
+        self._saved(lambda: self.store.drop_carried(creator_id))
+
+    def creator_name(self, creator_id: str) -> str:
+        row = self.result.creator(creator_id) if self.result is not None else None
+        return (row or {}).get(S.NICKNAME) or creator_id
+
+    # ---- navigation --------------------------------------------------------------------
+    def open_detail(self, creator_id: str) -> None:
+        if self.result is not None:
+            self.push_screen(DetailScreen(creator_id))
+
+    def open_shortlist(self) -> None:
+        if self.result is not None and not isinstance(self.screen, ShortlistScreen):
+            self.push_screen(ShortlistScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "export":
+            return True if self.result is not None else None
+        return True
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_export(self) -> None:
+        if self.result is None:
+            return
+        if not len(self.store):
+            self.notify("The shortlist is empty: press s on a creator first", severity="warning")
+            return
+
+        def export(path: Path | None) -> None:
+            if path is None:
+                return
+            try:
+                written = self.store.export(path)
+            except ShortlistError as exc:
+                self.notify(str(exc), severity="error", timeout=10)
+                return
+            self.notify(f"exported {len(self.store)} creators to {written}", timeout=6)
+
+        self.push_screen(ExportScreen(self.default_export_path(), len(self.store)), export)
+
+    def default_export_path(self) -> Path:
+        return self.store.path.with_name("kolvet-brief.csv")
+
+
+def create_app(job: Job, shortlist_path: Path, title: str = "") -> KolvetBrowser:
+    """The app without running it: tests inject a job that returns a ready VetResult."""
+    return KolvetBrowser(job, Path(shortlist_path), title)
+
+
+def run_browser(job: Job, shortlist_path: Path, title: str = "") -> None:
+    """Run the browser in this terminal. If vetting fails, the error is raised here, after
+    the terminal is restored, so the CLI reports it in one line with its exit code."""
+    app = create_app(job, shortlist_path, title)
+    app.run()
+    if app.error is not None:
+        raise app.error
+    if app.return_code:  # Textual already printed what went wrong; keep its exit code
+        sys.exit(app.return_code)

@@ -1,0 +1,73 @@
+"""What the ranking table shows: one Column per cell, with its label, width and format.
+
+Formatting happens only for the rows on screen, so a column's `fmt` is plain Python on one
+value; everything per-cohort (filter, sort) stays in Polars."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kolvet import fraud as F
+from kolvet import metrics as M
+from kolvet import schema as S
+from kolvet import score as SC
+from kolvet import shortlist as SL
+
+MISSING = "-"
+
+
+def _int(v: Any) -> str:
+    return MISSING if v is None else f"{v:,}"
+
+
+def _one(v: Any) -> str:
+    return MISSING if v is None else f"{v:.1f}"
+
+
+def _two(v: Any) -> str:
+    return MISSING if v is None else f"{v:.2f}"
+
+
+def _pct(v: Any) -> str:
+    return MISSING if v is None else f"{v * 100:.2f}%"
+
+
+def _text(v: Any) -> str:
+    return MISSING if v is None or v == "" else str(v)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the VetResult.creators column
+    label: str
+    width: int  # in terminal cells (CJK characters take two)
+    right: bool  # numbers right-aligned
+    fmt: Callable[[Any], str]
+    descending_first: bool  # the natural first direction when sorting by it: best first
+
+
+# The issue's column list, in its order. `fraud` carries the flag mark; `verdict` its colour.
+COLUMNS: tuple[Column, ...] = (
+    Column(SL.RANK, "rank", 6, True, _int, False),
+    Column(S.NICKNAME, "nickname", 16, False, _text, False),
+    Column(S.CATEGORY, "category", 12, False, _text, False),
+    Column(M.TIER, "tier", 6, False, _text, False),
+    Column(S.FOLLOWERS, "followers", 10, True, _int, True),
+    Column(M.N_POSTS, "notes", 6, True, _int, True),
+    Column(SC.SCORE, "score", 6, True, _one, True),
+    Column(M.SAVE_RATE, "save rate", 10, True, _pct, True),
+    Column(M.ENGAGEMENT_RATE, "eng. rate", 10, True, _pct, True),
+    Column(M.SAVE_LIKE, "藏赞比", 7, True, _two, True),
+    Column(F.FRAUD_SCORE, "fraud", 7, True, _two, True),
+    Column(SL.VERDICT, "verdict", 17, False, _text, False),
+)
+BY_KEY = {c.key: c for c in COLUMNS}
+
+# Besides the shown columns, the table needs these to mark and colour a row.
+EXTRA = (S.CREATOR_ID, F.FRAUD_FLAG)
+NEEDED = tuple(dict.fromkeys([*(c.key for c in COLUMNS), *EXTRA]))
+
+FLAG_MARK = "⚑"
+SHORTLIST_MARK = "★"

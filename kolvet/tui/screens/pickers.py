@@ -1,0 +1,144 @@
+"""Small modal screens: choose a sort column, write a shortlist note, choose an export file,
+and the key help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kolvet.tui import keys
+from kolvet.tui.columns import COLUMNS
+from kolvet.tui.view import Sort
+
+
+class SortScreen(ModalScreen[str | None]):
+    """Pick the column to sort by; picking the current one reverses it."""
+
+    BINDINGS = [("escape", "dismiss_none", "Cancel")]
+
+    def __init__(self, current: Sort) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        options = []
+        for col in COLUMNS:
+            now = f"  (now {'↓' if self.current.descending else '↑'}; pick again to reverse)" if col.key == self.current.column else ""
+            options.append(Option(f"{col.label}{now}", id=col.key))
+        with Vertical(classes="dialog"):
+            yield Label("Sort by", classes="dialog-title")
+            yield OptionList(*options, id="sort-options")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = options.get_option_index(self.current.column)
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """A note for the campaign brief, e.g. "2 posts in May, quote 3,000"."""
+
+    BINDINGS = [("escape", "dismiss_none", "Cancel")]
+
+    def __init__(self, who: str, note: str) -> None:
+        super().__init__()
+        self.who, self.note = who, note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Note for {self.who} (goes in the brief's note column)", classes="dialog-title")
+            yield Input(self.note, placeholder="e.g. 2 posts in May; ask for the video rate", id="note")
+            yield Static("enter saves · escape cancels", classes="dialog-hint")
+
+    @on(Input.Submitted)
+    def _save(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class ExportScreen(ModalScreen[Path | None]):
+    """Where to write the campaign brief; the extension picks CSV or XLSX."""
+
+    BINDINGS = [("escape", "dismiss_none", "Cancel")]
+
+    def __init__(self, default: Path, count: int) -> None:
+        super().__init__()
+        self.default, self.count = default, count
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Export the shortlist ({self.count} creators) as a campaign brief", classes="dialog-title")
+            yield Input(str(self.default), id="export-path")
+            yield Static("", id="export-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("CSV", id="csv", variant="primary")
+                yield Button("XLSX", id="xlsx")
+                yield Button("Cancel", id="cancel")
+            yield Static("the vet columns plus your notes · enter exports to the path above", classes="dialog-hint")
+
+    def _finish(self, path_text: str, suffix: str | None = None) -> None:
+        path = Path(path_text.strip()).expanduser()
+        if suffix is not None:
+            path = path.with_suffix(suffix)
+        if path.suffix.lower() not in (".csv", ".xlsx"):
+            self.query_one("#export-error", Static).update(f"{path.name}: the file must end in .csv or .xlsx")
+            return
+        self.dismiss(path)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self._finish(event.value)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.dismiss(None)
+        else:
+            self._finish(self.query_one("#export-path", Input).value, f".{event.button.id}")
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [("escape,question_mark", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        for title, bindings in keys.SECTIONS:
+            text.append(f"{title}\n", style="bold underline")
+            for b in bindings:
+                text.append(f"  {keys.display(b):<20}", style="bold")
+                text.append(f"{b.description}\n")
+            if title == "Ranking":
+                for key, what in keys.TABLE_KEYS:
+                    text.append(f"  {key:<20}", style="bold")
+                    text.append(f"{what}\n")
+                text.append("  In the filter bar\n", style="italic")
+                for key, what in keys.INPUT_KEYS:
+                    text.append(f"  {key:<20}", style="bold")
+                    text.append(f"{what}\n")
+            text.append("\n")
+        text.append("escape or ? closes this", style="dim")
+        with Vertical(classes="dialog help"):
+            yield Label("Keys", classes="dialog-title")
+            with VerticalScroll():
+                yield Static(text, id="help-text")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,141 @@
+"""The shortlist an account manager builds in the browser, and its file.
+
+The file is a campaign brief: the `kolvet vet` columns plus a `note` column, one row per
+shortlisted creator in rank order. It is rewritten (atomically, by kolvet.export) on every
+change and read back on the next launch. Creators in the file that the current inputs don't
+contain are carried over unchanged, so browsing other data never silently drops someone."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+
+from kolvet import export, io
+from kolvet import schema as S
+from kolvet import shortlist as SL
+from kolvet.pipeline import VetResult
+
+NOTE = "note"
+# export.guard_formulas prefixes these with an apostrophe in CSV; undo it when reading back.
+_GUARDED = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _unguard(text: str | None) -> str:
+    if text and len(text) > 1 and text[0] == "'" and text[1] in _GUARDED:
+        return text[1:]
+    return text or ""
+
+
+class ShortlistError(Exception):
+    """The shortlist file could not be read or written; the message says why in one line."""
+
+
+class ShortlistStore:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.notes: dict[str, str] = {}  # creator_id -> note, in the order they were added
+        self.carried = pl.DataFrame()  # rows from the file for creators not in these inputs
+        self._ranked: pl.DataFrame | None = None
+        self._unreadable = False  # the file on disk couldn't be read: move it aside before writing
+
+    # ---- reading ---------------------------------------------------------------------------
+    def restore(self, result: VetResult) -> list[str]:
+        """Read the file (if any) against this result. Returns messages for the user; raises
+        ShortlistError if the file exists but can't be read (the store then starts empty)."""
+        self._ranked = export.ranked_table(result)
+        self.notes, self.carried = {}, pl.DataFrame()
+        if not self.path.exists():
+            return []
+        try:
+            frame = io.read_previous(self.path)
+        except Exception as exc:  # polars parse errors, encoding errors, OSError: all "unreadable"
+            self._unreadable = True
+            raise ShortlistError(f"{self.path.name}: can't be read ({_first_line(exc)}); "
+                                 "it will be kept as .unreadable when the shortlist changes") from None
+        if S.CREATOR_ID not in frame.columns:
+            self._unreadable = True
+            raise ShortlistError(f"{self.path.name}: has no {S.CREATOR_ID} column, so it isn't a kolvet shortlist; "
+                                 "it will be kept as .unreadable when the shortlist changes")
+        ids = [_unguard(str(v)) if v is not None else "" for v in frame.get_column(S.CREATOR_ID).cast(pl.String).to_list()]
+        notes = (frame.get_column(NOTE).cast(pl.String).to_list() if NOTE in frame.columns else [None] * len(ids))
+        known = set(self._ranked.get_column(S.CREATOR_ID).to_list())
+        for cid, note in zip(ids, notes, strict=True):
+            if cid and cid in known:
+                self.notes[cid] = _unguard(note)
+        absent = [cid for cid in ids if cid and cid not in known]
+        messages = []
+        if absent:
+            self.carried = frame.filter(pl.Series([bool(c) and c not in known for c in ids]))
+            messages.append(f"{len(absent)} shortlisted creator(s) are not in these inputs; kept in {self.path.name}")
+        return messages
+
+    # ---- changing --------------------------------------------------------------------------
+    def __contains__(self, creator_id: str) -> bool:
+        return creator_id in self.notes
+
+    def __len__(self) -> int:
+        return len(self.notes) + self.carried.height
+
+    def toggle(self, creator_id: str) -> bool:
+        """Add or remove; True when the creator is now shortlisted. Saves."""
+        if creator_id in self.notes:
+            del self.notes[creator_id]
+        else:
+            self.notes[creator_id] = ""
+        self.save()
+        return creator_id in self.notes
+
+    def set_note(self, creator_id: str, note: str) -> None:
+        self.notes[creator_id] = note
+        self.save()
+
+    def drop_carried(self, creator_id: str) -> None:
+        """Remove a creator who is only in the file (not in these inputs)."""
+        if self.carried.height:
+            self.carried = self.carried.filter(pl.col(S.CREATOR_ID).cast(pl.String) != creator_id)
+            self.save()
+
+    # ---- writing ---------------------------------------------------------------------------
+    def table(self) -> pl.DataFrame:
+        """The brief: vet columns plus note, rank order, then the carried-over rows."""
+        assert self._ranked is not None, "restore() first"
+        ids = list(self.notes)
+        fresh = (self._ranked.filter(pl.col(S.CREATOR_ID).is_in(ids)).sort(SL.RANK)
+                 .with_columns(pl.col(S.CREATOR_ID).replace_strict(self.notes, return_dtype=pl.String).alias(NOTE)))
+        if not self.carried.height:
+            return fresh
+        carried = self.carried.with_columns(
+            pl.col(NOTE).cast(pl.String).map_elements(_unguard, return_dtype=pl.String) if NOTE in self.carried.columns
+            else pl.lit("").alias(NOTE)
+        )
+        try:
+            return pl.concat([fresh, carried], how="diagonal_relaxed")
+        except pl.exceptions.PolarsError:  # a column changed type between versions: keep the text
+            as_text = [f.select(pl.all().cast(pl.String)) for f in (fresh, carried)]
+            return pl.concat(as_text, how="diagonal_relaxed")
+
+    def save(self) -> Path:
+        """Rewrite the shortlist file. Raises ShortlistError with a one-line reason."""
+        try:
+            if self._unreadable and self.path.exists():
+                os.replace(self.path, self.path.with_name(self.path.name + ".unreadable"))
+            self._unreadable = False
+            return export.write_shortlist(self.table(), self.path)
+        except Exception as exc:  # permissions, full disk, a folder in the way
+            raise ShortlistError(f"{self.path}: couldn't save the shortlist ({_first_line(exc)})") from None
+
+    def export(self, path: Path) -> Path:
+        """A campaign-brief copy as CSV or XLSX (by extension)."""
+        if path.suffix.lower() not in (".csv", ".xlsx"):
+            raise ShortlistError(f"{path}: export as .csv or .xlsx")
+        try:
+            return export.write_shortlist(self.table(), path)
+        except Exception as exc:
+            raise ShortlistError(f"{path}: couldn't export ({_first_line(exc)})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
