@@ -26,6 +26,7 @@ from sklearn.metrics import roc_auc_score
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kolvet import synth  # noqa: E402
+from kolvet.config import load_config, Config  # noqa: E402
 from kolvet.pipeline import Loaded, vet_loaded  # noqa: E402
 from kolvet.schema import POST_SCHEMA  # noqa: E402
 
@@ -73,8 +74,8 @@ def naive(posts: pl.DataFrame, truth: pl.DataFrame, fake_rate: float) -> dict[st
     }
 
 
-def kolvet_metrics(posts: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float]:
-    result = vet_loaded(_loaded(posts))
+def kolvet_metrics(posts: pl.DataFrame, truth: pl.DataFrame, config: Config | None = None) -> dict[str, float]:
+    result = vet_loaded(_loaded(posts), config)
     out = result.creators.join(truth.select("creator_id", "label", "pattern", "true_value"), on="creator_id")
     judged = out.filter(pl.col("fraud_score").is_not_null())
     fake = (judged.get_column("label") == "fake").to_numpy()
@@ -98,8 +99,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="one seed per variant")
     ap.add_argument("--creators", type=int, default=2000)
+    ap.add_argument("--config", help="a kolvet.toml to evaluate instead of the defaults")
     args = ap.parse_args()
     seeds = [11] if args.quick else [11, 12, 13]
+    config = load_config(args.config)
     variants = ("base", "noisy", "subtle", "steady")
     rows = []
     t0 = time.time()
@@ -109,7 +112,7 @@ def main() -> None:
                 world = synth.vary(synth.World(creators=args.creators, seed=seed, fake_rate=0.08,
                                                honest_hard_rate=0.12, views=views), variant)
                 posts, truth = synth.generate(world)
-                k = kolvet_metrics(posts, truth)
+                k = kolvet_metrics(posts, truth, config)
                 b = naive(posts, truth, 0.08)
                 rows.append({"variant": variant, "views": views, "seed": seed,
                              **{f"k_{m}": v for m, v in k.items()}, **{f"naive_{m}": v for m, v in b.items()}})

@@ -16,6 +16,7 @@ Features (all compared with peers unless noted; "low"/"high" = only that side is
   save_like            log 藏赞比 (saves / likes) (both)
   comment_like         log 评赞比 (comments / likes) (both)
   share_like           log shares / likes (both)
+  shares_per_save      log shares / saves: real saves come with shares, bought ones don't (low)
   saves_track_likes    correlation of log saves with log likes across the creator's notes (low)
   comments_track_likes correlation of log comments with log likes across notes (low)
   save_like_spread     sd of log saves/likes across notes; bundles sold at fixed ratios are flat (low)
@@ -61,7 +62,7 @@ MIN_PEERS = 10
 # Feature -> which side is suspect ("both", "low" or "high"); spike is for reasons only.
 SIDES = {
     "engagement_vs_size": "both", "reach_vs_size": "low", "save_like": "both", "comment_like": "both",
-    "share_like": "both", "saves_track_likes": "low", "comments_track_likes": "low",
+    "share_like": "both", "shares_per_save": "low", "saves_track_likes": "low", "comments_track_likes": "low",
     "save_like_spread": "low", "comment_like_spread": "low", "ratio_jumps": "high", "boosted_notes": "high",
     "burstiness": "high", "counts_down": "high",
 }
@@ -76,6 +77,7 @@ REFERENCE = {
     "save_like": (float(np.log(0.45)), 0.6),
     "comment_like": (float(np.log(0.11)), 0.6),
     "share_like": (float(np.log(0.1)), 0.8),
+    "shares_per_save": (float(np.log(0.15)), 0.7),
     "saves_track_likes": (0.85, 0.12),
     "comments_track_likes": (0.75, 0.15),
     "save_like_spread": (float(np.log(0.45)), 0.35),
@@ -114,11 +116,12 @@ def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config) ->
 
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
-            "engagement_vs_size": np.log(col(SC.ENGAGEMENT_VS_EXPECTED)),
+            "engagement_vs_size": np.log(col(SC.ENGAGEMENT_VS_EXPECTED_RAW)),
             "reach_vs_size": _reach_vs_size(creators, judged, config),
             "save_like": np.log(col(M.SAVE_LIKE) + 1e-3),
             "comment_like": np.log(col(M.COMMENT_LIKE) + 1e-3),
             "share_like": np.log(col(M.SHARE_LIKE) + 1e-3),
+            "shares_per_save": np.log(col(M.SHARE_SAVE) + 1e-3),
             "saves_track_likes": col(M.CORR_LIKES_SAVES),
             "comments_track_likes": col(M.CORR_LIKES_COMMENTS),
             "save_like_spread": np.log(col(M.LOG_SAVE_LIKE_SD) + 0.02),
@@ -332,10 +335,12 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float
     a viral note is a spike."""
     decoupled_saves = np.maximum(-z["saves_track_likes"], -z["save_like_spread"])
     decoupled_comments = np.maximum(-z["comments_track_likes"], -z["comment_like_spread"])
-    likes_heavy = np.minimum(-z["save_like"], -z["comment_like"])
+    # Bought likes drag both saves/likes and comments/likes down: combined (Stouffer), since
+    # comment counts are small and noisy on their own.
+    likes_heavy = (_pos(-z["save_like"]) + _pos(-z["comment_like"])) / np.sqrt(2.0)
     return {
         # Bought saves attack a save-first ranking head on.
-        "save farming": _both(z["save_like"], decoupled_saves, cap),
+        "save farming": _both(z["save_like"], np.maximum(decoupled_saves, -z["shares_per_save"]), cap),
         "comment farm": _both(z["comment_like"], decoupled_comments, cap),
         # Bought likes come without the saves and comments that real likes bring.
         "bought likes": _both(likes_heavy, np.maximum.reduce([z["engagement_vs_size"], -z["saves_track_likes"], z["ratio_jumps"]]), cap),
@@ -364,6 +369,7 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
     add(-z["save_like"][i], f"saves are only {_fmt_ratio(ev(sl))} likes; {peers}' median is {_fmt_ratio(ev(med['save_like'][i]))}")
     add(z["comment_like"][i], f"comments are {_fmt_ratio(ev(cl))} likes; {peers}' median is {_fmt_ratio(ev(med['comment_like'][i]))}")
     add(-z["comment_like"][i], f"comments are only {_fmt_ratio(ev(cl))} likes; {peers}' median is {_fmt_ratio(ev(med['comment_like'][i]))}")
+    add(-z["shares_per_save"][i], f"saves bring few shares ({ev(raw['shares_per_save'][i]):.2f} shares per save; {peers}' median is {ev(med['shares_per_save'][i]):.2f})")
     add(-z["saves_track_likes"][i], f"saves don't move with likes across notes (correlation {raw['saves_track_likes'][i]:.2f}; peers {med['saves_track_likes'][i]:.2f})")
     add(-z["comments_track_likes"][i], f"comments don't move with likes across notes (correlation {raw['comments_track_likes'][i]:.2f}; peers {med['comments_track_likes'][i]:.2f})")
     add(-z["save_like_spread"][i], f"saves/likes barely varies between notes (spread {ev(raw['save_like_spread'][i]) - 0.02:.2f}; peers {ev(med['save_like_spread'][i]) - 0.02:.2f}), as bundles sold at fixed ratios do")

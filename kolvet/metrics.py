@@ -30,6 +30,7 @@ WEIGHTED_RATE = "weighted_rate"
 SAVE_LIKE = "save_like_ratio"
 COMMENT_LIKE = "comment_like_ratio"
 SHARE_LIKE = "share_like_ratio"
+SHARE_SAVE = "share_save_ratio"  # null when the input has no shares
 HIT_RATE = "hit_rate"
 POSTS_PER_WEEK = "posts_per_week"
 MEDIAN_INTERACTIONS = "median_interactions"
@@ -211,6 +212,8 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config,
         (pl.col(S.SAVES).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(SAVE_LIKE),
         (pl.col(S.COMMENTS).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(COMMENT_LIKE),
         (pl.col(S.SHARES).fill_null(0).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(SHARE_LIKE),
+        pl.when(pl.col(S.SHARES).is_not_null().any())
+        .then(pl.col(S.SHARES).sum() / pl.col(S.SAVES).sum().clip(lower_bound=1)).alias(SHARE_SAVE),
         (pl.col(INTERACTIONS) >= hit_floor.clip(lower_bound=1)).mean().alias(HIT_RATE),
         pl.col(INTERACTIONS).median().alias(MEDIAN_INTERACTIONS),
         pl.col(S.SAVES).median().alias(MEDIAN_SAVES),

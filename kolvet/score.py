@@ -35,6 +35,7 @@ AUTHENTICITY_PENALTY = "authenticity_penalty"
 SCORE = "score"
 SAVES_VS_EXPECTED = "saves_vs_expected"
 ENGAGEMENT_VS_EXPECTED = "engagement_vs_expected"
+ENGAGEMENT_VS_EXPECTED_RAW = "engagement_vs_expected_unshrunk"  # for fraud checks: no pull toward typical
 EXPECTED_SAVE_RATE = "expected_save_rate"
 EXPECTED_WEIGHTED_RATE = "expected_weighted_rate"
 COMMENT_DEPTH_VS_PEERS = "comment_like_vs_peers"
@@ -167,6 +168,7 @@ def quality(creators: pl.DataFrame, config: Config) -> pl.DataFrame:
         columns[ratio_col] = np.exp(shrunk)
         if name == ENGAGEMENT_QUALITY:
             columns[PRIOR_WEIGHT] = np.full(len(y), k)
+            columns[ENGAGEMENT_VS_EXPECTED_RAW] = np.exp(y - expected)
 
     # Comment depth against category peers (judged creators), shrunk the same way.
     cl = creators.get_column(M.COMMENT_LIKE).cast(pl.Float64).to_numpy()
