@@ -51,7 +51,9 @@ def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except KolvetError as exc:
-            err.print(f"kolvet: error: {exc}", markup=False)
+            # One line, whatever a file put in its headers or cells.
+            line = " ".join(str(exc).split())
+            err.print(f"kolvet: error: {line}", markup=False, emoji=False)
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise

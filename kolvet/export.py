@@ -45,16 +45,18 @@ POST_COLUMNS = (
     F.BOOSTED, F.BOOST_REASON, S.COUNT_DROPPED, S.SOURCE,
 )
 
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+# A text cell starting with =, +, -, @, tab or CR is run as a formula by spreadsheets.
+_FORMULA_START = r"^[=+\-@\t\r]"  # io.FORMULA_STARTS as a regex
+_PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
 
 def guard_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     """Prefix text cells that a spreadsheet would run as a formula with an apostrophe
-    (OWASP's advice). Plain numbers such as "-5" are left alone: they're not formulas."""
-    starts = "^[" + "".join("\\t" if c == "\t" else "\\r" if c == "\r" else "\\" + c for c in _DANGEROUS) + "]"
-    number = r"^[+-]?\d+(\.\d+)?$"
+    (OWASP's advice for CSV), so =HYPERLINK("http://x","y") arrives as text. Plain numbers
+    such as "-5" are left alone: they're not formulas. Every other cell is untouched. XLSX
+    needs no prefix: io writes such cells as text with Excel's own quote-prefix mark."""
     return frame.with_columns(
-        pl.when(pl.col(c).str.contains(starts) & ~pl.col(c).str.contains(number))
+        pl.when(pl.col(c).str.contains(_FORMULA_START) & ~pl.col(c).str.contains(_PLAIN_NUMBER))
         .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
         for c, dt in frame.schema.items() if dt == pl.String
     )

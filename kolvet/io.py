@@ -9,6 +9,7 @@ import glob
 import io as _io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -18,11 +19,11 @@ from pathlib import Path
 import polars as pl
 
 from kolvet import schema as S
-from kolvet.errors import KolvetError
+from kolvet.errors import KolvetError, UsageError
 
 READABLE = {".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".pq", ".xlsx", ".xls"}
 # Files kolvet writes itself; they live beside inputs and must not be read back as posts.
-OWN_OUTPUT_MARKERS = (".rejected.", ".posts.", "kolvet-shortlist", ".ranked.")
+OWN_OUTPUT_MARKERS = (".rejected.", ".posts.", ".meta.", "kolvet-shortlist", ".ranked.")
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,10 @@ def detect_encoding(path: Path, forced: str | None = None) -> str:
     writes), judged from the first 4 MiB."""
     if forced:
         try:
-            codecs.lookup(forced)
+            name = codecs.lookup(forced).name  # "UTF8", "utf_8" -> "utf-8"; "GBK" -> "gbk"
         except LookupError:
-            raise KolvetError(f"--encoding {forced}: unknown encoding") from None
-        return forced
+            raise UsageError(f"--encoding {forced}: unknown encoding (try utf-8, gbk or gb18030)") from None
+        return name
     with open(path, "rb") as fh:
         head = fh.read(_PROBE_BYTES)
     if head.startswith(codecs.BOM_UTF8):
@@ -108,7 +109,7 @@ def _text(path: Path, encoding: str) -> str:
     try:
         return path.read_bytes().decode(encoding)
     except UnicodeDecodeError as exc:
-        raise KolvetError(f"{path}: not valid {encoding} at byte {exc.start}; pass --encoding") from None
+        raise KolvetError(f"{path}: not valid {encoding} at byte {exc.start}; pass --encoding (e.g. gbk)") from None
 
 
 # ---- readers ------------------------------------------------------------------------------
@@ -121,30 +122,45 @@ def _sniff_separator(first_line: str, suffix: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _string_overrides(header: list[str]) -> dict[str, pl.DataType]:
+def _string_overrides(header: list[str], aliases: dict[str, list[str]] | None = None) -> dict[str, pl.DataType]:
     """Ids and free text are read as text: ids like "00123" must keep their zeros."""
-    mapping = S.map_columns(header)
+    mapping = S.map_columns(header, aliases)
     return {mapping.source_of[c]: pl.String() for c in S.TEXT_COLUMNS if c in mapping.source_of}
 
 
-def read_csv(path: Path, encoding: str | None = None) -> pl.DataFrame:
+def _looks_binary(line: str) -> bool:
+    """A first line that is mostly control characters or undecodable bytes is not a header."""
+    sample = line[:2000]
+    odd = sum(1 for ch in sample if ch == "\ufffd" or (not ch.isprintable() and ch not in "\t\r\n"))
+    return odd > max(2, len(sample) // 10)
+
+
+def read_csv(path: Path, encoding: str | None = None,
+             aliases: dict[str, list[str]] | None = None) -> pl.DataFrame:
     enc = detect_encoding(path, encoding)
     if enc in ("utf-8", "utf-8-sig"):
         source: Path | _io.BytesIO = path
-        with open(path, encoding=enc, errors="replace") as fh:
-            first = fh.readline()
+        with open(path, "rb") as fh:
+            raw_first = fh.readline()
+        try:
+            first = raw_first.decode(enc)
+        except UnicodeDecodeError as exc:
+            raise KolvetError(f"{path}: not valid {enc} at byte {exc.start}; pass --encoding (e.g. gbk)") from None
     else:  # Polars reads UTF-8 only: decode once, hand it the UTF-8 bytes.
         text = _text(path, enc)
         first = text.split("\n", 1)[0]
         source = _io.BytesIO(text.encode("utf-8"))
+    first = first.lstrip("\ufeff")
     if not first.strip():
-        raise KolvetError(f"{path}: file is empty")
+        raise KolvetError(f"{path}: the first line is blank; kolvet expects the header there")
+    if _looks_binary(first):
+        raise KolvetError(f"{path}: doesn't look like a text table (binary or unknown encoding; try --encoding)")
     sep = _sniff_separator(first, path.suffix.lower())
-    header = [h.strip().strip('"') for h in first.rstrip("\r\n").lstrip("\ufeff").split(sep)]
+    header = [h.strip().strip('"') for h in first.rstrip("\r\n").split(sep)]
     common = dict(separator=sep, truncate_ragged_lines=True, try_parse_dates=False)
     try:
         return pl.read_csv(source, infer_schema_length=10_000,
-                           schema_overrides=_string_overrides(header), **common)
+                           schema_overrides=_string_overrides(header, aliases), **common)
     except pl.exceptions.NoDataError:
         raise KolvetError(f"{path}: file is empty") from None
     except Exception:
@@ -154,6 +170,8 @@ def read_csv(path: Path, encoding: str | None = None) -> pl.DataFrame:
         try:
             return pl.read_csv(source, infer_schema=False, **common)
         except Exception as exc:
+            if isinstance(source, Path):
+                _text(path, enc)  # invalid UTF-8 later in the file: say where, suggest --encoding
             raise KolvetError(f"{path}: can't read as CSV ({_first_line(exc)})") from None
 
 
@@ -210,13 +228,21 @@ def read_json(path: Path, encoding: str | None = None) -> pl.DataFrame:
 
 
 def read_excel(path: Path, sheet: str | None = None) -> pl.DataFrame:
+    """The first sheet, or the one named by --sheet (a name, or its number counting from 1).
+    Every cell is read as text, as Spider_XHS writes them; parsing comes later."""
     try:
         if sheet is None:
             return pl.read_excel(path, sheet_id=1, infer_schema_length=0)
-        return pl.read_excel(path, sheet_name=sheet, infer_schema_length=0)
+        try:
+            return pl.read_excel(path, sheet_name=sheet, infer_schema_length=0)
+        except Exception:
+            if not sheet.strip().isdigit() or int(sheet) < 1:
+                raise
+            return pl.read_excel(path, sheet_id=int(sheet), infer_schema_length=0)
     except Exception as exc:
         msg = _first_line(exc)
-        if sheet is not None and "not found" in msg.lower():
+        if sheet is not None and ("not found" in msg.lower() or "out of range" in msg.lower()
+                                  or "no sheet" in msg.lower()):
             raise KolvetError(f"{path}: no sheet named {sheet!r}") from None
         raise KolvetError(f"{path}: can't read as a workbook ({msg})") from None
 
@@ -228,7 +254,8 @@ def read_parquet(path: Path) -> pl.DataFrame:
         raise KolvetError(f"{path}: can't read as Parquet ({_first_line(exc)})") from None
 
 
-def read_table(path: Path, encoding: str | None = None, sheet: str | None = None) -> pl.DataFrame:
+def read_table(path: Path, encoding: str | None = None, sheet: str | None = None,
+               aliases: dict[str, list[str]] | None = None) -> pl.DataFrame:
     """Any supported file as a frame with its own headers (strings where types are unclear)."""
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
@@ -239,7 +266,7 @@ def read_table(path: Path, encoding: str | None = None, sheet: str | None = None
         return read_excel(path, sheet)
     if suffix in (".json", ".jsonl", ".ndjson"):
         return read_json(path, encoding)
-    return read_csv(path, encoding)
+    return read_csv(path, encoding, aliases)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -249,23 +276,50 @@ def _first_line(exc: BaseException) -> str:
 
 # ---- recognising what a file holds --------------------------------------------------------
 
+def _shown(name: str) -> str:
+    """A header as it can safely go into a one-line message."""
+    text = "".join(ch if ch.isprintable() else " " for ch in str(name)).strip()
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _describe_missing(missing: list[str], columns: list[str]) -> str:
     looked = "; ".join(f"{m} (e.g. {', '.join(S.ALIASES[m][:4])})" for m in missing)
-    found = ", ".join(columns[:30]) + (" ..." if len(columns) > 30 else "")
-    return f"no column for {looked}; columns found: {found}"
+    found = ", ".join(_shown(c) for c in columns[:30]) + (" ..." if len(columns) > 30 else "")
+    return f"no column for {looked}; columns found: {found or '(none)'}"
+
+
+_KNOWN_HEADERS = {S.normalise_header(a) for names in S.ALIASES.values() for a in names}
+
+
+def _check_duplicates(columns: list[str], source: str, aliases: dict[str, list[str]]) -> None:
+    """Two columns with one name ("likes" twice, or "Likes" and "likes"): kolvet can't know
+    which holds the counts, so it asks rather than guessing."""
+    names = [re.sub(r"_duplicated_\d+$", "", c) for c in columns]  # how Polars renames repeats
+    known = _KNOWN_HEADERS | {S.normalise_header(a) for v in aliases.values() for a in v}
+    clashes = [d for d in S.duplicated_headers(names) if d in known]
+    if clashes:
+        shown = ", ".join(_shown(c) for c in names if S.normalise_header(c) in clashes)
+        raise KolvetError(f"{source}: the header repeats a column kolvet reads ({shown}); "
+                          "rename or remove one so it's clear which holds the data")
 
 
 def classify(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]], want: str | None = None) -> RawTable:
     """Decide whether a table holds notes or creators and map its columns, or say why not."""
-    mapping = S.map_columns(frame.columns, aliases)
+    _check_duplicates(frame.columns, source, aliases)
     family = S.recognise_family(frame.columns)
+    if family == S.KOLVET_OUTPUT and want != "creators":
+        raise KolvetError(f"{source}: a file kolvet wrote (a ranking or set-aside rows), not notes")
+    mapping = S.map_columns(frame.columns, aliases)
     has_counts = sum(c in mapping.source_of for c in S.REQUIRED_COUNTS)
-    if want == "creators" or (want is None and has_counts == 0 and S.CREATOR_ID in mapping.source_of
-                              and (S.FOLLOWERS in mapping.source_of or S.QUOTE in mapping.source_of)):
-        missing = mapping.missing([S.CREATOR_ID])
+    as_creators = S.map_columns(frame.columns, aliases, kind="creators")
+    if want == "creators" or (want is None and has_counts == 0 and S.CREATOR_ID in as_creators.source_of
+                              and (S.FOLLOWERS in as_creators.source_of or S.QUOTE in as_creators.source_of)):
+        missing = as_creators.missing([S.CREATOR_ID])
         if missing:
             raise KolvetError(f"{source}: {_describe_missing(missing, frame.columns)}")
-        return RawTable(source, frame, family, "creators", mapping)
+        if frame.height == 0:
+            raise KolvetError(f"{source}: has a header but no rows")
+        return RawTable(source, frame, family, "creators", as_creators)
     missing = mapping.missing(S.REQUIRED_POST_COLUMNS)
     if missing:
         raise KolvetError(f"{source}: {_describe_missing(missing, frame.columns)}")
@@ -286,21 +340,29 @@ def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list
         if not explicit and any(m in name for m in OWN_OUTPUT_MARKERS):
             skipped.append(SkippedFile(str(path), "written by kolvet"))
             continue
+        if not explicit and name.startswith("~$"):
+            skipped.append(SkippedFile(str(path), "an Excel lock file, not a workbook"))
+            continue
         if not explicit and "comments" in name:
             skipped.append(SkippedFile(str(path), "comment file (kolvet reads notes and creators)"))
             continue
         if progress:
             progress(str(path))
         try:
-            frame = read_table(path, encoding, sheet)
+            frame = read_table(path, encoding, sheet, aliases)
             if frame.height == 0 and not explicit:
                 skipped.append(SkippedFile(str(path), "no rows"))
                 continue
             tables.append(classify(frame, str(path), aliases or {}))
+        except UsageError:
+            raise
         except KolvetError as exc:
             if explicit:
                 raise
-            skipped.append(SkippedFile(str(path), str(exc).removeprefix(f"{path}: ")))
+            reason = str(exc).removeprefix(f"{path}: ")
+            if reason.startswith("a file kolvet wrote"):
+                reason = "written by kolvet"
+            skipped.append(SkippedFile(str(path), reason))
     if not any(t.kind == "posts" for t in tables):
         detail = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:3])
         raise KolvetError("no notes found in the inputs" + (f" ({detail})" if detail else ""))
@@ -312,7 +374,7 @@ def read_creators_file(path: str | os.PathLike[str], aliases: dict[str, list[str
     p = Path(path)
     if not p.is_file():
         raise KolvetError(f"{p}: no such file")
-    return classify(read_table(p, encoding, sheet), str(p), aliases or {}, want="creators")
+    return classify(read_table(p, encoding, sheet, aliases), str(p), aliases or {}, want="creators")
 
 
 # ---- writing ------------------------------------------------------------------------------
@@ -332,6 +394,9 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp makes the file private (0600); outputs are ordinary files (0644 under the
+        # usual umask), like anything else the user writes.
+        os.chmod(tmp_path, 0o666 & ~_UMASK)
         os.replace(tmp_path, target)
     except OSError as exc:
         raise KolvetError(f"{target}: can't write ({exc.strerror})") from None
@@ -340,13 +405,39 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
             tmp_path.unlink()
 
 
+def _read_umask() -> int:
+    """The process umask, read without changing it where the OS allows (threads may be writing)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+# A text cell starting with one of these is run as a formula by spreadsheets (OWASP, "CSV
+# injection"); export.guard_formulas neutralises them in CSV, the XLSX writer below in XLSX.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MAX_TEXT = 32_767  # Excel's limit for one cell
+
+
 def _write_xlsx_sheets(sheets: dict[str, pl.DataFrame], path: Path) -> None:
-    """Text stays text: no string is ever turned into a formula, link or number."""
+    """Text stays text: no string is ever turned into a formula, link or number. Text that a
+    spreadsheet would run as a formula (=, +, -, @, tab, CR first) is written with Excel's
+    quote prefix, the same mark Excel sets when a user types '=...: it shows unchanged and
+    stays text even when the cell is edited."""
     import xlsxwriter
 
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     with xlsxwriter.Workbook(str(path), options) as workbook:
         bold = workbook.add_format({"bold": True})
+        as_text = workbook.add_format({"quote_prefix": True})
         used: set[str] = set()
         for name, frame in sheets.items():
             title = _sheet_title(name, used)
@@ -357,14 +448,19 @@ def _write_xlsx_sheets(sheets: dict[str, pl.DataFrame], path: Path) -> None:
                     if value is None:
                         continue
                     if isinstance(value, str):
-                        sheet.write_string(i, j, value)
+                        if len(value) > XLSX_MAX_TEXT:
+                            value = value[: XLSX_MAX_TEXT - 1] + "…"
+                        if value.startswith(FORMULA_STARTS):
+                            sheet.write_string(i, j, value, as_text)
+                        else:
+                            sheet.write_string(i, j, value)
                     elif isinstance(value, bool):
                         sheet.write_boolean(i, j, value)
                     elif isinstance(value, (int, float)):
                         if value == value and value not in (float("inf"), float("-inf")):
                             sheet.write_number(i, j, value)
                     else:
-                        sheet.write_string(i, j, str(value))
+                        sheet.write_string(i, j, str(value)[:XLSX_MAX_TEXT])
             sheet.freeze_panes(1, 0)
 
 
@@ -415,6 +511,15 @@ def write_text(text: str, path: str | os.PathLike[str]) -> Path:
 def read_previous(path: str | os.PathLike[str]) -> pl.DataFrame:
     """A ranked file kolvet wrote earlier (for batch --previous and shortlist restore)."""
     p = Path(path)
-    if p.suffix.lower() == ".parquet":
-        return pl.read_parquet(p)
-    return pl.read_csv(p, infer_schema_length=10_000, schema_overrides={S.CREATOR_ID: pl.String})
+    try:
+        if p.suffix.lower() == ".parquet":
+            return pl.read_parquet(p)
+        frame = pl.read_csv(p, infer_schema_length=10_000, schema_overrides={S.CREATOR_ID: pl.String})
+    except FileNotFoundError:
+        raise KolvetError(f"{p}: no such file") from None
+    except Exception as exc:
+        raise KolvetError(f"{p}: can't read an earlier kolvet output ({_first_line(exc)})") from None
+    if S.CREATOR_ID not in frame.columns:
+        return frame
+    # Undo export.guard_formulas on the id so it joins with a new run.
+    return frame.with_columns(pl.col(S.CREATOR_ID).str.replace(r"^'([=+\-@\t\r])", "$1"))

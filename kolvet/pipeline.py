@@ -104,6 +104,8 @@ def load(inputs: Sequence[str | os.PathLike[str]], config: Config, creators_file
     posts, older = S.merge_snapshots(posts)
     rejected = pl.concat([rejected, older])
     creators = pl.concat(creator_parts) if creator_parts else None
+    if creators is not None:  # roster rows for creators without notes: say so, don't drop
+        rejected = pl.concat([rejected, S.creators_without_notes(creators, posts)])
 
     if posts.height == 0:
         reasons = rejected.group_by(S.REASON).len().sort("len", descending=True).head(3)
@@ -122,10 +124,7 @@ def load(inputs: Sequence[str | os.PathLike[str]], config: Config, creators_file
 
 
 def _set_aside(rows: pl.DataFrame, reason: str) -> pl.DataFrame:
-    return rows.select(
-        pl.col(S.SOURCE), pl.lit(None, pl.Int64).alias(S.ROW), pl.lit(reason).alias(S.REASON),
-        *[pl.col(c).cast(pl.String) for c in S.REJECTED_COLUMNS[3:]],
-    )
+    return S.set_aside(rows, reason)
 
 
 def vet_loaded(loaded: Loaded, config: Config | None = None, fraud_model: F.FraudModel | None = None,

@@ -6,8 +6,10 @@ io.py with their own headers; `map_columns` renames them through the alias table
 columns, setting aside every row that can't be used with a reason instead of failing.
 
 Time convention: XHS shows China time, so every `posted_at` is a naive datetime in China
-Standard Time (UTC+8, no daylight saving). Epoch numbers and ISO strings with an offset are
-converted to it; strings without a zone are taken as China time already.
+Standard Time (UTC+8, no daylight saving). Epoch numbers (seconds, milliseconds, microseconds)
+and ISO strings with an offset are converted to it; strings without a zone ("2025-03-01 10:00:00",
+"2025-03-01_10:00:00", "2025-03-01") are taken as China time already, which is how every
+exporter in data-formats.md writes them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 import polars as pl
 
@@ -35,6 +38,7 @@ TITLE = "title"
 POST_TYPE = "post_type"
 QUOTE = "quote"
 SNAPSHOT_AT = "snapshot_at"
+NOTE_URL = "note_url"  # only read, to derive post_id when an export has links but no ids
 
 # Bookkeeping columns added by kolvet.
 SOURCE = "source_file"
@@ -71,6 +75,7 @@ POST_SCHEMA: dict[str, pl.DataType] = {
     PRECISION: pl.UInt8(),
     COUNT_DROPPED: pl.Boolean(),
     SOURCE: pl.String(),
+    ROW: pl.Int64(),  # data row in its source file (1 = first row after the header)
 }
 
 CREATOR_SCHEMA: dict[str, pl.DataType] = {
@@ -80,11 +85,24 @@ CREATOR_SCHEMA: dict[str, pl.DataType] = {
     CATEGORY: pl.String(),
     QUOTE: pl.Float64(),
     SNAPSHOT_AT: pl.Datetime("us"),
+    SOURCE: pl.String(),
+    ROW: pl.Int64(),
 }
 
 # ---- aliases ------------------------------------------------------------------------------
 # Per canonical column, the headers seen in real exports (data-formats.md), most specific
 # first: when a file has several, the first one listed wins and the rest stay unmapped.
+# Matching ignores case, whitespace, "_" and "-" (normalise_header), so "likeNum", "like_num"
+# and "LIKE NUM" are one alias.
+#
+# Deliberately not mapped:
+# - impNum (曝光, impressions) is not `views`: an impression is a card shown in a feed, a read
+#   (readNum, 阅读) is a note opened. Rates per impression are several times lower than per
+#   read, so treating one as the other would misjudge every creator from marketplace data.
+# - tag_list / 标签 / 作品标签 are topics ("#美食 #达拉斯"), not a category; guessing a category
+#   from them would put creators among the wrong peers, so crawler data stays "unknown".
+# - follows / 关注数量 is how many accounts the creator follows, not followers.
+# - interaction / 获赞与收藏 / 作品被赞和收藏数量 are lifetime totals of the account, not per note.
 ALIASES: dict[str, tuple[str, ...]] = {
     CREATOR_ID: ("creator_id", "user_id", "creator_hash", "userid", "用户id", "作者id", "博主id",
                  "达人id", "小红书号", "redid", "author_id", "uid"),
@@ -110,22 +128,35 @@ ALIASES: dict[str, tuple[str, ...]] = {
     QUOTE: ("quote", "图文报价", "图文报价(rmb)", "图文报价（rmb）", "picture_price",
             "pictureprice", "图文笔记一口价", "报价", "price"),
     SNAPSHOT_AT: ("snapshot_at", "last_modify_ts", "crawled_at", "抓取时间"),
+    NOTE_URL: ("note_url", "笔记url", "笔记链接", "作品链接", "作品原链接", "链接", "url"),
 }
+# A creators table (roster) often calls its creator id just "id".
+CREATOR_TABLE_ALIASES: dict[str, tuple[str, ...]] = {CREATOR_ID: ("id",)}
+# A required column another column can stand in for.
+FALLBACKS: dict[str, str] = {POST_ID: NOTE_URL}
 
 # Recognised export families, by the headers that give them away (normalised).
+KOLVET_OUTPUT = "kolvet output"
 FAMILIES: tuple[tuple[str, frozenset[str]], ...] = (
-    ("kolvet canonical", frozenset({"creator_id", "post_id", "likes", "saves"})),
-    ("MediaCrawler notes (anonymised)", frozenset({"creator_hash", "liked_count", "collected_count"})),
-    ("MediaCrawler notes", frozenset({"note_id", "liked_count", "collected_count"})),
+    (KOLVET_OUTPUT, frozenset({"rank", "creatorid", "score", "verdict"})),
+    (KOLVET_OUTPUT, frozenset({"sourcefile", "row", "reason"})),
+    ("kolvet canonical", frozenset({"creatorid", "postid", "likes", "saves"})),
+    ("MediaCrawler notes (anonymised)", frozenset({"creatorhash", "likedcount", "collectedcount"})),
+    ("MediaCrawler notes", frozenset({"noteid", "likedcount", "collectedcount"})),
     ("MediaCrawler creator profiles", frozenset({"fans", "interaction"})),
     ("Spider_XHS notes", frozenset({"笔记id", "点赞数量", "收藏数量"})),
     ("Spider_XHS users", frozenset({"用户id", "粉丝数量"})),
     ("XHS-Downloader", frozenset({"作品id", "作者id"})),
     ("Pugongying note list", frozenset({"noteid", "likenum"})),
-    ("roster sheet", frozenset({"user_id", "fanscount"})),
+    ("Pugongying creators", frozenset({"userid", "redid", "fanscount"})),
+    ("Pugongying creators", frozenset({"userid", "pictureprice"})),
+    ("roster sheet", frozenset({"图文报价(rmb)"})),
+    ("roster sheet", frozenset({"图文报价（rmb）"})),
+    ("roster sheet", frozenset({"图文报价"})),
     ("Pugongying creators", frozenset({"fanscount"})),
+    ("Pugongying creators", frozenset({"fansnum"})),
     ("agency monitoring export", frozenset({"小红书号", "获赞数", "收藏数"})),
-    ("app-API dump", frozenset({"collected_count", "comments_count"})),
+    ("app-API dump", frozenset({"collectedcount", "commentscount"})),
     ("Chinese headers", frozenset({"博主id", "点赞", "收藏"})),
 )
 
@@ -137,9 +168,9 @@ def normalise_header(name: str) -> str:
 
 
 def recognise_family(columns: Iterable[str]) -> str:
-    seen = {normalise_header(c) for c in columns} | {c.strip().lower() for c in columns}
+    seen = {normalise_header(c) for c in columns}
     for family, signature in FAMILIES:
-        if signature <= seen or {normalise_header(s) for s in signature} <= seen:
+        if signature <= seen:
             return family
     return "custom headers"
 
@@ -151,25 +182,56 @@ class ColumnMapping:
     source_of: dict[str, str]  # canonical -> raw header
 
     def missing(self, required: Iterable[str]) -> list[str]:
-        return [c for c in required if c not in self.source_of]
+        return [c for c in required
+                if c not in self.source_of and FALLBACKS.get(c) not in self.source_of]
 
 
-def map_columns(columns: Iterable[str], extra: Mapping[str, Iterable[str]] | None = None) -> ColumnMapping:
-    """Match raw headers to canonical columns; user aliases from config are tried first."""
+def check_user_aliases(extra: Mapping[str, Iterable[str]] | None) -> None:
+    """A typo in [input] aliases would silently do nothing; say so instead."""
+    from kolvet.errors import KolvetError
+
+    for key, names in (extra or {}).items():
+        if key not in ALIASES:
+            raise KolvetError(f"[input] aliases: {key!r} is not a kolvet column "
+                              f"(one of {', '.join(ALIASES)})")
+        if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+            raise KolvetError(f"[input] aliases: {key} must be a list of column names, e.g. {key} = [\"{names}\"]")
+
+
+def map_columns(columns: Iterable[str], extra: Mapping[str, Iterable[str]] | None = None,
+                kind: str = "posts") -> ColumnMapping:
+    """Match raw headers to canonical columns. User aliases from config are matched first,
+    over every column, so they override the built-in ones; `kind="creators"` also accepts a
+    bare "id" as the creator id."""
+    check_user_aliases(extra)
     by_norm: dict[str, str] = {}
     for col in columns:
         by_norm.setdefault(normalise_header(col), col)
+    builtin = dict(ALIASES)
+    if kind == "creators":
+        builtin = {k: (*v, *CREATOR_TABLE_ALIASES.get(k, ())) for k, v in builtin.items()}
     taken: set[str] = set()
     source_of: dict[str, str] = {}
-    for canonical, builtin in ALIASES.items():
-        candidates = [*(extra or {}).get(canonical, ()), *builtin]
-        for alias in candidates:
-            raw = by_norm.get(normalise_header(alias))
-            if raw is not None and raw not in taken:
-                source_of[canonical] = raw
-                taken.add(raw)
-                break
+    for table in ((extra or {}), builtin):
+        for canonical in ALIASES:
+            if canonical in source_of:
+                continue
+            for alias in table.get(canonical, ()):
+                raw = by_norm.get(normalise_header(alias))
+                if raw is not None and raw not in taken:
+                    source_of[canonical] = raw
+                    taken.add(raw)
+                    break
     return ColumnMapping(source_of)
+
+
+def duplicated_headers(columns: Iterable[str]) -> list[str]:
+    """Headers that appear twice once normalised ("likes" and "Likes "): which one is meant?"""
+    seen: dict[str, int] = {}
+    for col in columns:
+        key = normalise_header(col)
+        seen[key] = seen.get(key, 0) + 1
+    return [k for k, n in seen.items() if n > 1]
 
 
 # ---- count strings ------------------------------------------------------------------------
@@ -203,7 +265,8 @@ def parse_count(raw: pl.Expr, dtype: pl.DataType, name: str) -> ParsedCount:
         value = pl.when(missing | problem.is_not_null()).then(None).otherwise(num.round(0)).cast(pl.Int64)
         return ParsedCount(value, pl.lit(EXACT, pl.UInt8), problem)
 
-    text = raw.cast(pl.String).str.strip_chars().str.replace_all(",", "", literal=True)
+    # Thousands separators (ASCII and full-width commas, spaces) carry no meaning.
+    text = raw.cast(pl.String).str.replace_all(r"[,，\s]", "")
     missing = text.is_null() | text.str.to_lowercase().is_in(_MISSING_TOKENS)
     number = text.str.extract(_COUNT_RE, 1).cast(pl.Float64, strict=False)
     unit = text.str.extract(_COUNT_RE, 2)
@@ -240,20 +303,32 @@ _TIME_FORMATS = (
     "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%d",
     "%Y/%m/%d",
+    "%Y%m%d",
 )
+EARLIEST_POST = datetime(2013, 6, 1)  # Xiaohongshu launched in June 2013
 
 
 def _from_epoch(num: pl.Expr) -> pl.Expr:
-    """Epoch seconds or milliseconds (told apart by size) to China time."""
-    millis = pl.when(num.abs() >= 1e11).then(num).otherwise(num * 1000).round(0).cast(pl.Int64)
-    return pl.from_epoch(millis, time_unit="ms").cast(pl.Datetime("us")) + CHINA_OFFSET
+    """Epoch seconds, milliseconds or microseconds (told apart by size) to China time.
+    Anything below 1e11 is seconds: 1e11 ms is 1973, 1e11 s is year 5138, so no real XHS time
+    is ambiguous."""
+    micros = (
+        pl.when(num.abs() >= 1e14).then(num)
+        .when(num.abs() >= 1e11).then(num * 1e3)
+        .otherwise(num * 1e6)
+    )
+    # Beyond year 9999 the number is garbage, not a time; null rather than overflow.
+    micros = pl.when(micros.abs() < 2.5e17).then(micros).round(0).cast(pl.Int64)
+    return pl.from_epoch(micros, time_unit="us") + CHINA_OFFSET
 
 
 def parse_time(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """Epoch ms or s, ISO 8601 (with or without offset), "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d_%H:%M:%S" or "%Y-%m-%d", to a naive China-time datetime; null when unparsable."""
     if dtype.is_numeric():
-        return _from_epoch(raw.cast(pl.Float64))
+        num = raw.cast(pl.Float64)
+        yyyymmdd = raw.cast(pl.Int64, strict=False).cast(pl.String).str.to_datetime("%Y%m%d", strict=False, time_unit="us")
+        return pl.when((num >= 19_000_101) & (num <= 29_991_231)).then(yyyymmdd).otherwise(_from_epoch(num))
     if isinstance(dtype, pl.Datetime):
         if dtype.time_zone is not None:
             return raw.dt.convert_time_zone("UTC").dt.replace_time_zone(None).cast(pl.Datetime("us")) + CHINA_OFFSET
@@ -308,11 +383,31 @@ REJECTED_COLUMNS = (SOURCE, ROW, REASON, CREATOR_ID, POST_ID, POSTED_AT, LIKES, 
                     SHARES, VIEWS, FOLLOWERS)
 
 
+_ROW_INDEX = "_kolvet_row"  # a raw file may well have its own "row" column
+
+
 def _raw(frame: pl.DataFrame, mapping: ColumnMapping, canonical: str) -> tuple[pl.Expr, pl.DataType]:
     src = mapping.source_of.get(canonical)
     if src is None:
         return pl.lit(None, pl.String), pl.String()
     return pl.col(src), frame.schema[src]
+
+
+def _as_written(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A raw cell as text for the set-aside file: 1e15 read as a float shows as
+    1000000000000000, not 1000000000000000.0."""
+    if dtype.is_float():
+        whole = expr.is_finite() & (expr == expr.round(0)) & (expr.abs() < 9e18)
+        return pl.when(whole).then(expr.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(expr.cast(pl.String))
+    return expr.cast(pl.String)
+
+
+def id_from_url(expr: pl.Expr) -> pl.Expr:
+    """The note id inside an XHS link (/explore/<id>, /discovery/item/<id>); for links
+    without one (xhslink.com short links) the link itself, without its query string."""
+    url = blank_to_null(expr)
+    note = url.str.extract(r"/(?:explore|discovery/item|item|note)/([0-9A-Za-z]+)", 1)
+    return pl.coalesce(note, url.str.replace(r"[?#].*$", ""))
 
 
 def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
@@ -322,9 +417,11 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     problems: list[pl.Expr] = []
     precisions: list[pl.Expr] = []
 
+    exprs[CREATOR_ID] = blank_to_null(_raw(frame, mapping, CREATOR_ID)[0])
+    exprs[POST_ID] = blank_to_null(_raw(frame, mapping, POST_ID)[0])
+    if NOTE_URL in mapping.source_of:  # agency exports link to the note instead of naming it
+        exprs[POST_ID] = pl.coalesce(exprs[POST_ID], id_from_url(_raw(frame, mapping, NOTE_URL)[0]))
     for col in (CREATOR_ID, POST_ID):
-        raw, _ = _raw(frame, mapping, col)
-        exprs[col] = blank_to_null(raw)
         problems.append(pl.when(exprs[col].is_null()).then(pl.lit(f"missing {col}")))
 
     raw, dtype = _raw(frame, mapping, POSTED_AT)
@@ -333,6 +430,8 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     problems.append(
         pl.when(~has_time).then(pl.lit(f"missing {POSTED_AT}"))
         .when(exprs[POSTED_AT].is_null()).then(pl.lit(f"{POSTED_AT}: not a date"))
+        .when(exprs[POSTED_AT] < pl.lit(EARLIEST_POST))
+        .then(pl.lit(f"{POSTED_AT}: before {EARLIEST_POST:%Y-%m}, when Xiaohongshu launched"))
     )
 
     for col in (LIKES, SAVES, COMMENTS, SHARES, VIEWS, NEW_FOLLOWS, FOLLOWERS):
@@ -366,23 +465,25 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     exprs[PRECISION] = pl.max_horizontal(precisions) if precisions else pl.lit(EXACT, pl.UInt8)
     exprs[COUNT_DROPPED] = pl.lit(False)
     exprs[SOURCE] = pl.lit(source)
+    exprs[ROW] = pl.col(_ROW_INDEX)
 
     reason = pl.coalesce(problems) if problems else pl.lit(None, pl.String)
-    staged = frame.with_row_index(ROW, offset=1).select(
+    as_written = {c: _as_written(*_raw(frame, mapping, c)) for c in REJECTED_COLUMNS[3:] if c in mapping.source_of}
+    if POST_ID not in as_written and NOTE_URL in mapping.source_of:
+        as_written[POST_ID] = _raw(frame, mapping, NOTE_URL)[0].cast(pl.String)
+    staged = frame.with_row_index(_ROW_INDEX, offset=1).select(
         *[e.alias(f"_parsed_{k}") for k, e in exprs.items()],
         reason.alias(REASON),
-        pl.col(ROW),
-        *[pl.col(mapping.source_of[c]).cast(pl.String).alias(f"_raw_{c}")
-          for c in REJECTED_COLUMNS if c in mapping.source_of],
+        *[e.alias(f"_raw_{c}") for c, e in as_written.items()],
     )
     posts = staged.filter(pl.col(REASON).is_null()).select(
         pl.col(f"_parsed_{k}").cast(dtype).alias(k) for k, dtype in POST_SCHEMA.items()
     )
     rejected = staged.filter(pl.col(REASON).is_not_null()).select(
         pl.lit(source).alias(SOURCE),
-        pl.col(ROW).cast(pl.Int64),
+        pl.col(f"_parsed_{ROW}").cast(pl.Int64).alias(ROW),
         pl.col(REASON),
-        *[(pl.col(f"_raw_{c}") if c in mapping.source_of else pl.lit(None, pl.String)).alias(c)
+        *[(pl.col(f"_raw_{c}") if c in as_written else pl.lit(None, pl.String)).alias(c)
           for c in REJECTED_COLUMNS[3:]],
     )
     return posts, rejected
@@ -404,16 +505,17 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         followers.problem,
         pl.when(blank_to_null(quote_text).is_not_null() & quote.is_null()).then(pl.lit("quote: not a number")),
     )
-    staged = frame.with_row_index(ROW, offset=1).select(
+    staged = frame.with_row_index(_ROW_INDEX, offset=1).select(
         cid.alias(CREATOR_ID),
         blank_to_null(_raw(frame, mapping, NICKNAME)[0]).alias(NICKNAME),
         followers.value.alias(FOLLOWERS),
         pl.when(blank_to_null(raw_cat).is_null()).then(None).otherwise(normalise_category(raw_cat, benchmarks)).alias(CATEGORY),
         quote.alias(QUOTE),
         parse_time(raw_snap, snap_dtype).alias(SNAPSHOT_AT),
+        pl.lit(source).alias(SOURCE),
         reason.alias(REASON),
-        pl.col(ROW).cast(pl.Int64),
-        (pl.col(mapping.source_of[FOLLOWERS]).cast(pl.String) if FOLLOWERS in mapping.source_of
+        pl.col(_ROW_INDEX).cast(pl.Int64).alias(ROW),
+        (_as_written(*_raw(frame, mapping, FOLLOWERS)) if FOLLOWERS in mapping.source_of
          else pl.lit(None, pl.String)).alias("_raw_followers"),
     )
     creators = staged.filter(pl.col(REASON).is_null()).select(
@@ -435,39 +537,52 @@ def empty_creators() -> pl.DataFrame:
     return pl.DataFrame(schema=CREATOR_SCHEMA)
 
 
+def creators_without_notes(creators: pl.DataFrame, posts: pl.DataFrame) -> pl.DataFrame:
+    """Rows of a creators table whose creator has no usable note: they can't be ranked, and
+    must not vanish silently, so they are set aside with that reason."""
+    orphans = creators.join(posts.select(CREATOR_ID).unique(), on=CREATOR_ID, how="anti")
+    return orphans.sort(SOURCE, ROW, maintain_order=True).select(
+        pl.col(SOURCE), pl.col(ROW), pl.lit("creator has no usable notes in the inputs: not ranked").alias(REASON),
+        pl.col(CREATOR_ID), *[pl.lit(None, pl.String).alias(c) for c in REJECTED_COLUMNS[4:11]],
+        pl.col(FOLLOWERS).cast(pl.String),
+    )
+
+
 def empty_rejected() -> pl.DataFrame:
     return pl.DataFrame(schema={SOURCE: pl.String, ROW: pl.Int64, REASON: pl.String,
                                 **{c: pl.String for c in REJECTED_COLUMNS[3:]}})
 
 
 def merge_snapshots(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Keep one row per post_id: the newest snapshot (by snapshot_at, then the last row read).
+    """Keep one row per note (creator_id, post_id): the newest snapshot, by snapshot_at
+    (MediaCrawler's last_modify_ts), then the last row read.
 
-    Older snapshots are returned as set-aside rows. When an older snapshot had a higher count
-    than the kept one, the kept row gets counts_went_down = true: platforms purge bought
-    engagement after the fact, which is a fraud signal."""
+    Older snapshots are returned as set-aside rows, with their file and row. When an older
+    snapshot had a higher count than the kept one, the kept row gets counts_went_down = true:
+    platforms purge bought engagement after the fact, which is a fraud signal. Notes are keyed
+    by creator too, so files that number notes per creator (1, 2, 3...) don't collide."""
     if posts.height == 0:
         return posts, empty_rejected()
-    order = "_order"
-    ranked = posts.with_row_index(order).sort(
-        [POST_ID, SNAPSHOT_AT, order], nulls_last=False, maintain_order=True
-    )
-    is_dup = pl.col(POST_ID).is_duplicated()
-    if not ranked.select(is_dup.any()).item():
+    key = [CREATOR_ID, POST_ID]
+    if posts.select(pl.struct(key).is_unique().all()).item():
         return posts, empty_rejected()
-    peaks = [pl.col(c).max().over(POST_ID) for c in (LIKES, SAVES, COMMENTS)]
-    went_down = pl.any_horizontal(
-        peak > pl.col(c) for peak, c in zip(peaks, (LIKES, SAVES, COMMENTS), strict=True)
-    )
+    order = "_order"
+    ranked = posts.with_row_index(order).sort([*key, SNAPSHOT_AT, order], nulls_last=False)
+    counts = (LIKES, SAVES, COMMENTS, SHARES)
+    went_down = pl.any_horizontal(pl.col(c).max().over(key) > pl.col(c) for c in counts)
     ranked = ranked.with_columns(
         (pl.col(COUNT_DROPPED) | went_down.fill_null(False)).alias(COUNT_DROPPED),
-        (pl.int_range(pl.len()).over(POST_ID) == pl.len().over(POST_ID) - 1).alias("_keep"),
+        (pl.int_range(pl.len()).over(key) == pl.len().over(key) - 1).alias("_keep"),
     )
     kept = ranked.filter("_keep").sort(order).drop(order, "_keep")
     older = ranked.filter(~pl.col("_keep")).sort(order)
-    rejected = older.select(
-        pl.col(SOURCE), pl.lit(None, pl.Int64).alias(ROW),
-        pl.lit("duplicate post_id: older snapshot (kept the newest)").alias(REASON),
-        *[pl.col(c).cast(pl.String).alias(c) for c in REJECTED_COLUMNS[3:]],
+    return kept, set_aside(older, "duplicate post_id: older snapshot (kept the newest)")
+
+
+def set_aside(posts: pl.DataFrame, reason: str) -> pl.DataFrame:
+    """Parsed posts turned back into set-aside rows, with their file, row and a reason."""
+    return posts.select(
+        pl.col(SOURCE), pl.col(ROW), pl.lit(reason).alias(REASON),
+        *[(pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S") if c == POSTED_AT else pl.col(c).cast(pl.String)).alias(c)
+          for c in REJECTED_COLUMNS[3:]],
     )
-    return kept, rejected
