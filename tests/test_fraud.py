@@ -1,0 +1,136 @@
+"""Fake-engagement detection: scikit-learn conventions, reasons with numbers, honest hard cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from kolvet import synth
+from kolvet.cli import app
+from kolvet.config import Config
+from kolvet.fraud import FraudDetector, FraudModel
+from kolvet.pipeline import vet_loaded
+from tests.conftest import loaded_from_frame
+
+
+def test_detector_follows_sklearn_conventions():
+    X = np.random.default_rng(0).normal(size=(300, 4))
+    det = FraudDetector(contamination=0.1)
+    assert not hasattr(det, "forest_") and det.random_state == 0
+    assert det.fit(X) is det
+    s = det.score_samples(X)
+    assert s.min() >= 0 and s.max() <= 1
+    assert abs((s >= 0.5).mean() - 0.1) < 0.03  # the contamination cut sits at 0.5
+    assert np.array_equal(FraudDetector(contamination=0.1).fit(X).score_samples(X), s)  # deterministic
+    with pytest.raises(RuntimeError):
+        FraudDetector().score_samples(X)
+
+
+@pytest.fixture(scope="module")
+def labelled():
+    posts, truth = synth.generate(synth.World(creators=1200, seed=31, fake_rate=0.08, honest_hard_rate=0.15))
+    result = vet_loaded(loaded_from_frame(posts))
+    return result, result.creators.join(truth.select("creator_id", "label", "pattern"), on="creator_id")
+
+
+def test_flags_find_fakes_with_few_false_alarms(labelled):
+    _, out = labelled
+    judged = out.filter(pl.col("fraud_score").is_not_null())
+    fake = judged.get_column("label") == "fake"
+    flag = judged.get_column("fraud_flag")
+    precision = (flag & fake).sum() / flag.sum()
+    recall = (flag & fake).sum() / fake.sum()
+    assert precision >= 0.8 and recall >= 0.6, (precision, recall)
+
+
+def test_honest_hard_cases_are_rarely_flagged(labelled):
+    _, out = labelled
+    hard = out.filter(pl.col("pattern").is_in(["viral", "tutorial", "discussion"]))
+    assert hard.get_column("fraud_flag").mean() <= 0.08
+    few = out.filter(pl.col("pattern") == "few_notes")
+    assert (few.get_column("verdict") == "insufficient_data").all()
+    assert not few.get_column("fraud_flag").any()
+
+
+def test_every_flag_names_its_pattern_and_numbered_reasons(labelled):
+    _, out = labelled
+    flagged = out.filter(pl.col("fraud_flag"))
+    for row in flagged.iter_rows(named=True):
+        assert row["fraud_pattern"]
+        assert row["fraud_score"] >= 0.5
+        reasons = row["fraud_reasons"].split("; ")
+        assert 1 <= len(reasons) <= 3
+        assert all(any(ch.isdigit() for ch in r) for r in reasons)
+    unflagged = out.filter(~pl.col("fraud_flag") & pl.col("fraud_score").is_not_null())
+    assert (unflagged.get_column("fraud_score") < 0.5).all()
+
+
+def test_save_farming_is_caught_and_named(labelled):
+    _, out = labelled
+    farms = out.filter(pl.col("pattern") == "save_farming")
+    assert farms.get_column("fraud_flag").mean() >= 0.7
+    assert "saves are" in " ".join(farms.filter(pl.col("fraud_flag")).get_column("fraud_reasons").to_list())
+
+
+def test_boosted_notes_are_marked_per_note(labelled):
+    result, out = labelled
+    burst = out.filter((pl.col("pattern") == "boosted_burst") & pl.col("fraud_flag")).get_column("creator_id")
+    assert burst.len() > 0
+    notes = result.posts.filter(pl.col("creator_id").is_in(burst.to_list()))
+    assert notes.get_column("boosted").sum() >= burst.len()
+    marked = notes.filter(pl.col("boosted"))
+    assert (marked.get_column("boost_reason").str.len_chars() > 0).all()
+
+
+def test_small_cohort_falls_back_to_peer_checks_and_says_so():
+    posts, _ = synth.generate(synth.World(creators=12, seed=5, fake_rate=0.25))
+    out = vet_loaded(loaded_from_frame(posts)).creators
+    assert out.get_column("fraud_mode").unique().to_list() == ["peer checks against built-in benchmarks (cohort too small for a forest)"]
+    assert out.get_column("forest_score").null_count() == out.height
+    fs = out.get_column("fraud_score").drop_nulls()
+    assert fs.min() >= 0 and fs.max() <= 1
+
+
+def test_two_creators_are_vetted_without_a_forest():
+    posts, _ = synth.generate(synth.World(creators=2, seed=6))
+    out = vet_loaded(loaded_from_frame(posts)).creators
+    assert out.height == 2 and sorted(out.get_column("rank").to_list()) == [1, 2]
+
+
+def test_saved_model_scores_a_small_cohort_like_the_reference(tmp_path, labelled):
+    result, _ = labelled
+    path = tmp_path / "ref.model"
+    result.fraud_model.save(path)
+    model = FraudModel.load(path)
+    small, _ = synth.generate(synth.World(creators=15, seed=9, fake_rate=0.2))
+    out = vet_loaded(loaded_from_frame(small), Config(), fraud_model=model).creators
+    assert out.get_column("fraud_mode").unique().to_list() == ["forest (saved model)"]
+    assert out.get_column("forest_score").drop_nulls().len() > 0
+
+
+def test_fit_fraud_and_posts_out_through_the_cli(tmp_path):
+    runner = CliRunner()
+    ref, small = tmp_path / "ref.csv", tmp_path / "small.csv"
+    assert runner.invoke(app, ["sample", "-n", "200", "-s", "2", "-o", str(ref)]).exit_code == 0
+    assert runner.invoke(app, ["sample", "-n", "10", "-s", "3", "-o", str(small)]).exit_code == 0
+    res = runner.invoke(app, ["fit-fraud", str(ref), "-o", str(tmp_path / "m.model")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["vet", str(small), "--fraud-model", str(tmp_path / "m.model"), "-o", str(tmp_path / "o.csv"),
+                              "--posts-out", str(tmp_path / "notes.csv")])
+    assert res.exit_code == 0, res.output
+    notes = pl.read_csv(tmp_path / "notes.csv")
+    assert {"boosted", "boost_reason", "post_id"} <= set(notes.columns)
+    bad = tmp_path / "junk.model"
+    bad.write_bytes(b"not a model")
+    res = runner.invoke(app, ["vet", str(small), "--fraud-model", str(bad)])
+    assert res.exit_code == 1 and "not a kolvet fraud model" in res.output
+
+
+def test_same_seed_same_flags():
+    posts, _ = synth.generate(synth.World(creators=200, seed=8, fake_rate=0.1))
+    a = vet_loaded(loaded_from_frame(posts)).creators
+    b = vet_loaded(loaded_from_frame(posts)).creators
+    assert a.select("creator_id", "fraud_score", "fraud_flag", "fraud_reasons").equals(
+        b.select("creator_id", "fraud_score", "fraud_flag", "fraud_reasons"))
