@@ -240,11 +240,19 @@ def read_excel(path: Path, sheet: str | None = None) -> pl.DataFrame:
                 raise
             return pl.read_excel(path, sheet_id=int(sheet), infer_schema_length=0)
     except Exception as exc:
-        msg = _first_line(exc)
-        if sheet is not None and ("not found" in msg.lower() or "out of range" in msg.lower()
-                                  or "no sheet" in msg.lower()):
-            raise KolvetError(f"{path}: no sheet named {sheet!r}") from None
-        raise KolvetError(f"{path}: can't read as a workbook ({msg})") from None
+        names = _sheet_names(path)
+        if sheet is not None and names is not None and sheet not in names:
+            raise KolvetError(f"{path}: no sheet named {sheet!r} (sheets: {', '.join(names)})") from None
+        raise KolvetError(f"{path}: can't read as a workbook ({_first_line(exc)})") from None
+
+
+def _sheet_names(path: Path) -> list[str] | None:
+    try:
+        import fastexcel
+
+        return list(fastexcel.read_excel(path).sheet_names)
+    except Exception:
+        return None
 
 
 def read_parquet(path: Path) -> pl.DataFrame:
