@@ -92,7 +92,7 @@ class ScoringConfig(_Frozen):
     engagement_quality: float = Field(0.35, ge=0, description="share of the score from weighted engagement against creators of the same size and category")
     comment_depth: float = Field(0.15, ge=0, description="share of the score from comments per like (评赞比) against category peers")
     consistency: float = Field(0.15, ge=0, description="share of the score from steady performance across notes")
-    max_fraud_penalty: float = Field(40.0, ge=0, le=100, description="points taken off the score at fraud_score 1.0 (none at or below 0.5)")
+    max_fraud_penalty: float = Field(40.0, ge=0, le=100, description="points a flagged creator loses at fraud_score 1.0; half of it at the flag line (0.5); unflagged creators lose none")
     size_slope_prior: float = Field(-0.3, description="log-log slope of engagement per follower against followers, used when the cohort is too small to fit one")
     category_weight: float = Field(0.0, ge=0, le=1, description="how far the size expectation follows each category's own level: 0 = one curve for all categories, so the score is value per view for its size (categories earn different engagement per view: beauty 6-10%, luxury 3-5%); 1 = judged only against its own category. Category peers always give peer_percentile and benchmark")
     min_fit_creators: int = Field(30, ge=3, description="creators needed to fit the size curve on the cohort instead of using the prior")

@@ -36,7 +36,7 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         f"  {row.get(S.CATEGORY)} creator, {_num(row.get(S.FOLLOWERS))} followers ({row.get(M.TIER)} tier), "
         f"{row.get(M.N_POSTS)} notes judged of {row.get(M.N_POSTS_TOTAL)}; rates are {per}",
         "",
-        "Score components (50 = as expected for its size and category):",
+        "Score components (50 = as expected for a creator of its size):",
         f"  save quality        {_num(row.get(SC.SAVE_QUALITY), '{:5.1f}')}  median save rate {_pct(row.get(M.SAVE_RATE))} {per}; "
         f"{_vs(row.get(SC.SAVES_VS_EXPECTED))} the {_pct(row.get(SC.EXPECTED_SAVE_RATE))} expected",
         f"  engagement quality  {_num(row.get(SC.ENGAGEMENT_QUALITY), '{:5.1f}')}  weighted engagement {_pct(row.get(M.WEIGHTED_RATE))} {per}; "

@@ -142,7 +142,7 @@ def vet_loaded(loaded: Loaded, config: Config | None = None, fraud_model: F.Frau
 
     scored = SC.quality(creators, config)
     scored, model = F.detect(scored, config, fraud_model)
-    scored = SC.authenticity(scored, F.FRAUD_SCORE, config)
+    scored = SC.authenticity(scored, F.FRAUD_SCORE, F.FRAUD_FLAG, config)
     ranked = SL.rank(SL.verdicts(scored, config), sort=sort)
 
     meta = {

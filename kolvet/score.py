@@ -236,11 +236,13 @@ def benchmark_expr(config: Config) -> pl.Expr:
     return expr
 
 
-def authenticity(scored: pl.DataFrame, fraud_score: str, config: Config) -> pl.DataFrame:
-    """Take the authenticity penalty off: none at or below fraud_score 0.5, up to
-    `max_fraud_penalty` points at 1.0."""
-    penalty = (config.scoring.max_fraud_penalty
-               * ((pl.col(fraud_score).fill_null(0) - 0.5) / 0.5).clip(0.0, 1.0))
+def authenticity(scored: pl.DataFrame, fraud_score: str, fraud_flag: str, config: Config) -> pl.DataFrame:
+    """Take the authenticity penalty off: a flagged creator loses half of `max_fraud_penalty`,
+    rising to all of it as its fraud score nears 1; an unflagged creator loses nothing (its
+    score has no checkable reason behind it)."""
+    sure = ((pl.col(fraud_score).fill_null(0) - 0.5) / 0.5).clip(0.0, 1.0)
+    penalty = (pl.when(pl.col(fraud_flag).fill_null(False))
+               .then(config.scoring.max_fraud_penalty * (0.5 + 0.5 * sure)).otherwise(0.0))
     return scored.with_columns(penalty.alias(AUTHENTICITY_PENALTY)).with_columns(
         (pl.col(QUALITY_SCORE) - pl.col(AUTHENTICITY_PENALTY)).clip(0.0, 100.0).round(1).alias(SCORE)
     )
