@@ -30,6 +30,7 @@ Job = Callable[[], VetResult]
 class KolvetBrowser(App[None]):
     CSS_PATH = "kolvet.tcss"
     TITLE = "kolvet browse"
+    ENABLE_COMMAND_PALETTE = False  # every action has a key; `?` lists them
     BINDINGS = keys.APP
 
     def __init__(self, job: Job, shortlist_path: Path, title: str = "") -> None:
@@ -40,6 +41,7 @@ class KolvetBrowser(App[None]):
         self.error: BaseException | None = None  # why vetting failed; run_browser re-raises it
         self.sub_title = title
         self.ranking = RankingScreen()
+        self.last_export: Path | None = None
 
     def get_default_screen(self) -> Screen:
         return self.ranking
@@ -151,12 +153,14 @@ class KolvetBrowser(App[None]):
             except ShortlistError as exc:
                 self.notify(str(exc), severity="error", timeout=10)
                 return
+            self.last_export = written
             self.notify(f"exported {len(self.store)} creators to {written}", timeout=6)
 
         self.push_screen(ExportScreen(self.default_export_path(), len(self.store)), export)
 
     def default_export_path(self) -> Path:
-        return self.store.path.with_name("kolvet-brief.csv")
+        """The last export's path, else kolvet-brief.csv beside the shortlist file."""
+        return self.last_export or self.store.path.with_name("kolvet-brief.csv")
 
 
 def create_app(job: Job, shortlist_path: Path, title: str = "") -> KolvetBrowser:

@@ -1,40 +1,41 @@
 """Every key binding in one place: the screens take theirs from here and the `?` help screen
-lists the same table, so the help can't drift from what the keys do."""
+lists the same table, so the help can't drift from what the keys do. The footer leaves out
+c, t and m: the filter bar shows those keys beside their fields."""
 
 from __future__ import annotations
 
 from textual.binding import Binding
 
 APP = [
-    Binding("q", "quit", "Quit"),
-    Binding("question_mark", "help", "Keys", key_display="?"),
-    Binding("e", "export", "Export"),
+    Binding("q", "quit", "Quit", tooltip="quit (the shortlist is already saved)"),
+    Binding("question_mark", "help", "Keys", key_display="?", tooltip="this list of keys"),
+    Binding("e", "export", "Export", tooltip="export the shortlist as a campaign brief, CSV or XLSX"),
 ]
 
 RANKING = [
-    Binding("enter", "detail", "Detail", show=False),  # the table's own enter is in the footer
-    Binding("s", "toggle_shortlist", "Shortlist ±"),
-    Binding("slash", "search", "Search", key_display="/"),
-    Binding("c", "choose_category", "Category"),
-    Binding("t", "choose_tier", "Tier"),
-    Binding("m", "min_score", "Min score"),
-    Binding("f", "toggle_flagged", "Hide flagged"),
-    Binding("o", "sort", "Sort"),
-    Binding("r", "reverse", "Reverse", show=False),
-    Binding("x", "clear_filters", "Clear filters", show=False),
-    Binding("l", "show_shortlist", "Shortlist"),
+    Binding("enter", "detail", "Detail", show=False, tooltip="the creator's score breakdown, fraud reasons and notes"),  # the table's own enter is in the footer
+    Binding("s", "toggle_shortlist", "Shortlist ±", tooltip="add or remove the creator under the cursor"),
+    Binding("slash", "search", "Search", key_display="/", tooltip="search nicknames and creator ids as you type"),
+    Binding("c", "choose_category", "Category", show=False, tooltip="choose a category"),
+    Binding("t", "choose_tier", "Tier", show=False, tooltip="choose a follower tier"),
+    Binding("m", "min_score", "Min score", show=False, tooltip="only creators scoring at least this"),
+    Binding("f", "toggle_flagged", "Hide flagged", tooltip="hide or show creators flagged for likely fake engagement"),
+    Binding("o", "sort", "Sort", tooltip="sort by any column"),
+    Binding("r", "reverse", "Reverse", show=False, tooltip="reverse the sort"),
+    Binding("x", "clear_filters", "Clear filters", show=False, tooltip="clear every filter"),
+    Binding("l", "show_shortlist", "Shortlist", tooltip="the shortlist view"),
 ]
 
 DETAIL = [
-    Binding("escape", "back", "Back"),
-    Binding("s", "toggle_shortlist", "Shortlist ±"),
+    Binding("escape", "back", "Back", tooltip="back"),
+    Binding("s", "toggle_shortlist", "Shortlist ±", tooltip="add or remove this creator"),
 ]
 
 SHORTLIST = [
-    Binding("escape", "back", "Back"),
-    Binding("enter", "detail", "Detail"),
-    Binding("s,delete", "remove", "Remove"),
-    Binding("n", "note", "Note"),
+    Binding("escape", "back", "Back", tooltip="back to the ranking"),
+    Binding("enter", "detail", "Detail", tooltip="the creator's detail"),
+    Binding("s,delete", "remove", "Remove", tooltip="take the creator off the shortlist"),
+    Binding("n", "note", "Note", tooltip="write the brief's note for the creator"),
 ]
 
 # For the help screen: (where, bindings), plus the keys widgets handle themselves.

@@ -32,7 +32,7 @@ class SortScreen(ModalScreen[str | None]):
         for col in COLUMNS:
             now = f"  (now {'↓' if self.current.descending else '↑'}; pick again to reverse)" if col.key == self.current.column else ""
             options.append(Option(f"{col.label}{now}", id=col.key))
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog narrow"):
             yield Label("Sort by", classes="dialog-title")
             yield OptionList(*options, id="sort-options")
 
@@ -124,7 +124,7 @@ class HelpScreen(ModalScreen[None]):
             text.append(f"{title}\n", style="bold underline")
             for b in bindings:
                 text.append(f"  {keys.display(b):<20}", style="bold")
-                text.append(f"{b.description}\n")
+                text.append(f"{b.tooltip or b.description}\n")
             if title == "Ranking":
                 for key, what in keys.TABLE_KEYS:
                     text.append(f"  {key:<20}", style="bold")

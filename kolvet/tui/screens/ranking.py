@@ -46,8 +46,8 @@ class RankingScreen(Screen[None]):
         yield Static("vetting…", id="summary")
         with Horizontal(id="filters"):
             yield Input(placeholder="/ search nickname or id", id="search", compact=True)
-            yield Select[str]([], prompt="all categories", id="category", compact=True)
-            yield Select[str]([], prompt="all tiers", id="tier", compact=True)
+            yield Select[str]([], prompt="c  all categories", id="category", compact=True)
+            yield Select[str]([], prompt="t  all tiers", id="tier", compact=True)
             yield Input(placeholder="m  min score", id="min-score", type="number", compact=True)
             yield Static("f  flagged: shown", id="flagged")
         with Vertical(id="loading"):
