@@ -152,6 +152,9 @@ def read_csv(path: Path, encoding: str | None = None,
         source = _io.BytesIO(text.encode("utf-8"))
     first = first.lstrip("\ufeff")
     if not first.strip():
+        with open(path, "rb") as fh:
+            if not fh.read(1 << 16).lstrip(codecs.BOM_UTF8).strip():
+                raise KolvetError(f"{path}: file is empty")
         raise KolvetError(f"{path}: the first line is blank; kolvet expects the header there")
     if _looks_binary(first):
         raise KolvetError(f"{path}: doesn't look like a text table (binary or unknown encoding; try --encoding)")
@@ -198,6 +201,9 @@ def _records_frame(records: list[object], path: Path) -> pl.DataFrame:
     return pl.DataFrame(data, schema={c: pl.String for c in columns})
 
 
+_JSON_LINES = object()
+
+
 def read_json(path: Path, encoding: str | None = None) -> pl.DataFrame:
     enc = detect_encoding(path, encoding)
     text = _text(path, enc).lstrip("\ufeff")
@@ -205,9 +211,12 @@ def read_json(path: Path, encoding: str | None = None) -> pl.DataFrame:
         raise KolvetError(f"{path}: file is empty")
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
-        data = None
-    if data is None:  # JSON Lines: one object per line
+    except json.JSONDecodeError as exc:
+        if text.lstrip().startswith("["):  # an array that breaks off: say where
+            raise KolvetError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno} "
+                              f"({exc.msg}); is the file cut short?") from None
+        data = _JSON_LINES
+    if data is _JSON_LINES:  # one object per line
         records = []
         for lineno, line in enumerate(text.splitlines(), start=1):
             if line.strip():
@@ -341,6 +350,7 @@ def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list
                 progress: Callable[[str], None] | None = None) -> tuple[list[RawTable], list[SkippedFile]]:
     """Read every input. A file named directly must be usable (else a one-line error); files
     found in a folder that hold neither notes nor creators are skipped and reported."""
+    paths = list(paths)
     tables: list[RawTable] = []
     skipped: list[SkippedFile] = []
     for path, explicit in expand_inputs(paths):
@@ -373,7 +383,8 @@ def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list
             skipped.append(SkippedFile(str(path), reason))
     if not any(t.kind == "posts" for t in tables):
         detail = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:3])
-        raise KolvetError("no notes found in the inputs" + (f" ({detail})" if detail else ""))
+        named = ", ".join(str(p) for p in paths)
+        raise KolvetError(f"no notes found in {named}" + (f" ({detail})" if detail else ""))
     return tables, skipped
 
 

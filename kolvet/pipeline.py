@@ -107,10 +107,14 @@ def load(inputs: Sequence[str | os.PathLike[str]], config: Config, creators_file
     if creators is not None:  # roster rows for creators without notes: say so, don't drop
         rejected = pl.concat([rejected, S.creators_without_notes(creators, posts)])
 
-    if posts.height == 0:
-        reasons = rejected.group_by(S.REASON).len().sort("len", descending=True).head(3)
+    if posts.height == 0:  # no rejected file gets written: name the file, the reasons, a row
+        reasons = rejected.group_by(S.REASON).len().sort(["len", S.REASON], descending=[True, False]).head(3)
         detail = ", ".join(f"{r} ({n})" for r, n in reasons.iter_rows())
-        raise KolvetError(f"no usable notes: every row was set aside ({detail})")
+        first = rejected.row(0, named=True) if rejected.height else None
+        files = sorted({t.source for t in tables if t.kind == "posts"})
+        where = files[0] if len(files) == 1 else f"{len(files)} files"
+        example = f"; e.g. {first[S.SOURCE]} row {first[S.ROW]}: {first[S.REASON]}" if first else ""
+        raise KolvetError(f"{where}: no usable notes, every row was set aside ({detail}){example}")
 
     taken = dict(posts.group_by(S.SOURCE).len().iter_rows())
     aside = dict(rejected.group_by(S.SOURCE).len().iter_rows())

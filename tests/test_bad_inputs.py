@@ -1,0 +1,326 @@
+"""A corpus of bad inputs, made here, driven through the real CLI.
+
+Each case ends one of two ways: exit 0 with every input row accounted for (taken + set aside
+= read, the set-aside rows in <stem>.rejected.csv with a reason, every creator either ranked
+or named in the set-aside rows), or exit 1 with exactly one line on stderr that names the
+problem. Never a traceback, never a silent drop."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from kolvet.cli import app
+
+runner = CliRunner()
+HEADER = ["creator_id", "post_id", "posted_at", "followers", "likes", "saves", "comments", "shares", "views", "nickname"]
+
+
+def rows_for(creator: str, n: int = 8, likes: int = 120, saves: int = 50, comments: int = 12,
+             followers: str = "5000", views: str = "", nickname: str | None = None) -> list[list[str]]:
+    """n ordinary notes of one creator, with a little variation between notes."""
+    return [[creator, f"{creator}-{i}", f"2025-05-{i + 1:02d} 12:00:00", followers, str(likes + 7 * i),
+             str(saves + 3 * (i % 3)), str(comments + i % 4), str(1 + i % 2), views, nickname or f"nick-{creator}"]
+            for i in range(n)]
+
+
+def cohort(n: int = 12) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for k in range(n):
+        rows += rows_for(f"c{k:02d}", likes=60 + 17 * k, saves=20 + 5 * k, comments=5 + k)
+    return rows
+
+
+def write_rows(path: Path, rows: list[list[str]], header: list[str] = HEADER, sep: str = ",",
+               encoding: str = "utf-8") -> Path:
+    with open(path, "w", newline="", encoding=encoding) as fh:
+        writer = csv.writer(fh, delimiter=sep)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@dataclass
+class Case:
+    name: str
+    make: Callable[[Path], Path]
+    outcome: str  # "ok" or "error"
+    expect: tuple[str, ...] = ()  # set-aside reasons (ok) or words in the error line (error)
+    args: list[str] = field(default_factory=list)
+
+
+def _bytes(name: str, data: bytes) -> Callable[[Path], Path]:
+    def make(tmp: Path) -> Path:
+        (tmp / name).write_bytes(data)
+        return tmp / name
+    return make
+
+
+def _text(name: str, text: str) -> Callable[[Path], Path]:
+    return _bytes(name, text.encode("utf-8"))
+
+
+def _rows(name: str, extra: list[list[str]], header: list[str] = HEADER, base: int = 12, **kw) -> Callable[[Path], Path]:
+    return lambda tmp: write_rows(tmp / name, cohort(base) + extra, header, **kw)
+
+
+def _truncated(tmp: Path) -> Path:
+    path = write_rows(tmp / "truncated.csv", cohort())
+    path.write_text(path.read_text(encoding="utf-8") + "c99,c99-0,2025-05-01 12:00:00,5000,1", encoding="utf-8")
+    return path
+
+
+def _open_quote(tmp: Path) -> Path:
+    path = write_rows(tmp / "open_quote.csv", cohort())
+    path.write_text(path.read_text(encoding="utf-8") + 'c99,c99-0,"2025-05-01 12:', encoding="utf-8")
+    return path
+
+
+def _rows_semicolon_header_comma(tmp: Path) -> Path:
+    path = tmp / "mixed_delimiters.csv"
+    lines = [",".join(HEADER)] + [";".join(r) for r in cohort(3)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _not_a_list(tmp: Path) -> Path:
+    (tmp / "scalar.json").write_text('"just a string"', encoding="utf-8")
+    return tmp / "scalar.json"
+
+
+def _truncated_json(tmp: Path) -> Path:
+    recs = [dict(zip(HEADER, r, strict=True)) for r in cohort(2)]
+    text = json.dumps(recs, ensure_ascii=False)
+    (tmp / "cut.json").write_text(text[: len(text) // 2], encoding="utf-8")
+    return tmp / "cut.json"
+
+
+def _fake_xlsx(tmp: Path) -> Path:
+    (tmp / "notes.xlsx").write_text("creator_id,post_id\na,1\n", encoding="utf-8")
+    return tmp / "notes.xlsx"
+
+
+def _fake_parquet(tmp: Path) -> Path:
+    (tmp / "notes.parquet").write_bytes(b"PAR1" + bytes(range(200)))
+    return tmp / "notes.parquet"
+
+
+def _empty_folder(tmp: Path) -> Path:
+    (tmp / "crawl").mkdir()
+    (tmp / "crawl" / "readme.md").write_text("nothing here", encoding="utf-8")
+    return tmp / "crawl"
+
+
+def _folder_of_bad_files(tmp: Path) -> Path:
+    folder = tmp / "bad_folder"
+    folder.mkdir()
+    (folder / "a.csv").write_text("", encoding="utf-8")
+    (folder / "b.json").write_text("{not json", encoding="utf-8")
+    (folder / "c.csv").write_text("x,y\n1,2\n", encoding="utf-8")
+    return folder
+
+
+def _row_column(tmp: Path) -> Path:
+    """Its own "row" and "reason" columns must not clash with kolvet's bookkeeping."""
+    rows = [[*r, str(i), "mine"] for i, r in enumerate(cohort())]
+    return write_rows(tmp / "own_row.csv", rows, [*HEADER, "row", "reason"])
+
+
+RNG = random.Random(20250301)
+GARBAGE = bytes(RNG.randrange(256) for _ in range(4000))
+GARBAGE_NO_NUL = bytes(RNG.randrange(1, 256) for _ in range(4000))
+LATIN1 = ",".join(HEADER).encode() + b"\n" + "\n".join(",".join(r) for r in rows_for("café")).encode("latin-1")
+
+CASES = [
+    Case("empty", _bytes("empty.csv", b""), "error", ("empty.csv", "empty")),
+    Case("bom only", _bytes("bom.csv", b"\xef\xbb\xbf"), "error", ("bom.csv", "empty")),
+    Case("blank lines", _text("blank.csv", "\n\n\n"), "error", ("blank.csv", "blank")),
+    Case("header only", _text("header.csv", ",".join(HEADER) + "\n"), "error", ("header.csv", "header but no rows")),
+    Case("binary garbage", _bytes("garbage.csv", GARBAGE), "error", ("garbage.csv", "binary")),
+    Case("garbage without NUL", _bytes("garbage2.csv", GARBAGE_NO_NUL), "error", ("garbage2.csv",)),
+    Case("unknown encoding", _bytes("latin1.csv", LATIN1), "error", ("latin1.csv", "encoding")),
+    Case("truncated csv", _truncated, "ok", ("missing saves",)),
+    Case("truncated inside a quote", _open_quote, "error", ("open_quote.csv", "can't read as CSV")),
+    Case("semicolons", _rows("semicolon.csv", [], sep=";"), "ok"),
+    Case("tabs in a .csv", _rows("tabs.csv", [], sep="\t"), "ok"),
+    Case("header commas, rows semicolons", _rows_semicolon_header_comma, "error",
+         ("mixed_delimiters.csv", "no usable notes", "missing post_id")),
+    Case("duplicated headers", _rows("dup.csv", [], [*HEADER[:7], "likes", *HEADER[8:]]), "error",
+         ("dup.csv", "repeats a column", "likes")),
+    Case("duplicated headers kolvet doesn't read", lambda tmp: write_rows(
+        tmp / "dup_other.csv", [[*r, "a", "b"] for r in cohort()], [*HEADER, "备注", "备注"]), "ok"),
+    Case("mixed types in a count column", _rows("mixed.csv", [
+        ["m", "m-1", "2025-05-03", "5000", "abc", "1", "1", "1", "", "x"],
+        ["m", "m-2", "2025-05-04", "5000", "1.2万", "1", "1", "1", "", "x"],
+        ["m", "m-3", "2025-05-05", "5000", "12.5", "1", "1", "1", "", "x"]]), "ok", ("likes: not a count",)),
+    Case("negative and absurd counts", _rows("absurd.csv", [
+        ["a", "a-1", "2025-05-01", "5000", "-5", "1", "1", "1", "", "x"],
+        ["a", "a-2", "2025-05-02", "5000", "1000", "1", "1", "1", "10", "x"],
+        ["a", "a-3", "2025-05-03", "5000", "1e15", "1", "1", "1", "", "x"],
+        ["a", "a-4", "2025-05-04", "-20", "10", "1", "1", "1", "", "x"]]), "ok",
+         ("likes: negative", "likes: more than 10x views", "likes: implausibly large", "followers: negative")),
+    Case("NaN and inf strings", _rows("naninf.csv", [
+        ["n", "n-1", "2025-05-01", "5000", "NaN", "1", "1", "1", "", "x"],
+        ["n", "n-2", "2025-05-02", "5000", "inf", "1", "1", "1", "", "x"],
+        ["n", "n-3", "2025-05-03", "5000", "5", "-inf", "1", "1", "", "x"],
+        ["n", "n-4", "2025-05-04", "nan", "5", "2", "1", "1", "", "x"]]), "ok",
+         ("missing likes", "likes: not a count", "saves: not a count")),
+    Case("future dates", _rows("future.csv", [["f", "f-1", "2099-05-01", "5000", "5", "1", "1", "1", "", "x"]]), "ok",
+         ("posted_at: in the future",)),
+    Case("dates that aren't", _rows("dates.csv", [["d", "d-1", "yesterday", "5000", "5", "1", "1", "1", "", "x"],
+                                                  ["d", "d-2", "", "5000", "5", "1", "1", "1", "", "x"]]), "ok",
+         ("posted_at: not a date", "missing posted_at")),
+    Case("duplicate note ids with different counts", _rows("dupids.csv", [
+        ["c01", "c01-1", "2025-05-02 12:00:00", "5000", "999", "1", "1", "1", "", "nick-c01"],
+        ["c02", "c02-1", "2025-05-02 12:00:00", "5000", "1", "1", "1", "1", "", "nick-c02"]]), "ok",
+         ("duplicate post_id: older snapshot (kept the newest)",)),
+    Case("missing required columns", _rows("nosaves.csv", [], [h if h != "saves" else "备注" for h in HEADER]), "error",
+         ("nosaves.csv", "no column for saves", "columns found")),
+    Case("0-follower creator", _rows("zero.csv", rows_for("zero", followers="0")), "ok"),
+    Case("all-zero engagement", _rows("allzero.csv", rows_for("zz", likes=0, saves=0, comments=0)), "ok"),
+    Case("only zero engagement", _rows("onlyzero.csv", rows_for("z1", likes=0, saves=0, comments=0)
+                                       + rows_for("z2", likes=0, saves=0, comments=0), base=0), "ok"),
+    Case("a single creator", _rows("single.csv", rows_for("solo"), base=0), "ok"),
+    Case("a single note", _rows("one.csv", rows_for("solo", n=1), base=0), "ok"),
+    Case("two creators", _rows("two.csv", rows_for("s") + rows_for("t", likes=300), base=0), "ok"),
+    Case("very long nicknames", _rows("long.csv", rows_for("L", nickname="长" * 100_000)), "ok"),
+    Case("emoji and right-to-left text", _rows("rtl.csv", rows_for("e", nickname="💄✨ العربية עברית ‮evil")), "ok"),
+    Case("control characters", _rows("ctrl.csv", rows_for("k", nickname="a\x01b\x7fc\u200bd")), "ok"),
+    Case("a column named row", _row_column, "ok"),
+    Case("CRLF line endings", lambda tmp: _bytes("crlf.csv", write_rows(tmp / "x.csv", cohort()).read_bytes()
+                                                 .replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))(tmp), "ok"),
+    Case("json that isn't a list", _not_a_list, "error", ("scalar.json",)),
+    Case("truncated json", _truncated_json, "error", ("cut.json", "not valid JSON", "cut short")),
+    Case("a text file named .xlsx", _fake_xlsx, "error", ("notes.xlsx", "workbook")),
+    Case("a broken parquet", _fake_parquet, "error", ("notes.parquet", "Parquet")),
+    Case("a folder with nothing to read", _empty_folder, "error", ("crawl", "no CSV")),
+    Case("a folder of bad files", _folder_of_bad_files, "error", ("no notes found in", "bad_folder", "a.csv: file is empty")),
+]
+
+
+def _data_rows(path: Path) -> int:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return sum(1 for _ in csv.reader(fh)) - 1
+
+
+def _creators_in(path: Path) -> set[str]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return {r[0] for r in list(csv.reader(fh, delimiter=";" if "semicolon" in path.name else
+                                                "\t" if "tabs" in path.name else ","))[1:] if r and r[0]}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input_gives_a_result_or_one_line(tmp_path, case):
+    source = case.make(tmp_path)
+    out = tmp_path / "out" / "ranked.csv"
+    out.parent.mkdir()
+    res = runner.invoke(app, ["vet", str(source), "-o", str(out), "-q", *case.args])
+    assert "Traceback" not in res.output and "Traceback" not in res.stderr
+    if case.outcome == "error":
+        assert res.exit_code == 1, res.output
+        assert res.stderr.count("\n") == 1 and res.stderr.startswith("kolvet: error: "), res.stderr
+        for words in case.expect:
+            assert words in res.stderr, res.stderr
+        assert not out.exists()
+        return
+
+    assert res.exit_code == 0, res.stderr
+    assert res.stderr == ""
+    meta = json.loads(out.with_name("ranked.meta.json").read_text(encoding="utf-8"))
+    read = [i for i in meta["inputs"] if i["holds"] == "posts"]
+    for entry in read:
+        assert entry["taken"] + entry["set_aside"] == entry["rows"], entry
+    assert sum(e["rows"] for e in read) == _data_rows(source)
+    ranked = pl.read_csv(out, infer_schema=False)
+    rejected_path = out.with_name("ranked.rejected.csv")
+    rejected = pl.read_csv(rejected_path, infer_schema=False) if rejected_path.exists() else None
+    n_aside = sum(e["set_aside"] for e in read)
+    assert (rejected.height if rejected is not None else 0) == n_aside
+    if rejected is not None:
+        assert rejected.get_column("reason").null_count() == 0 and rejected.get_column("row").null_count() == 0
+        for reason in case.expect:
+            assert reason in set(rejected.get_column("reason")), (reason, rejected.get_column("reason").to_list())
+    else:
+        assert case.expect == ()
+    # Every creator exactly once in the ranking, or named among the set-aside rows.
+    ids = ranked.get_column("creator_id")
+    assert ids.n_unique() == ids.len()
+    sorted_ranks = sorted(int(r) for r in ranked.get_column("rank"))
+    assert sorted_ranks == list(range(1, ranked.height + 1))
+    accounted = set(ids) | (set(rejected.get_column("creator_id").drop_nulls()) if rejected is not None else set())
+    assert _creators_in(source) <= accounted
+
+
+def test_emoji_rtl_and_long_nicknames_survive_to_csv_and_xlsx(tmp_path):
+    nick = "💄✨ العربية עברית"
+    long_nick = "长" * 100_000
+    path = write_rows(tmp_path / "n.csv", cohort() + rows_for("e", nickname=nick) + rows_for("L", nickname=long_nick))
+    for ext in ("csv", "xlsx"):
+        out = tmp_path / f"o.{ext}"
+        res = runner.invoke(app, ["vet", str(path), "-o", str(out), "-q"])
+        assert res.exit_code == 0 and res.stderr == "", res.stderr
+        table = pl.read_csv(out, infer_schema=False) if ext == "csv" else pl.read_excel(out, infer_schema_length=0)
+        nicks = dict(table.select("creator_id", "nickname").iter_rows())
+        assert nicks["e"] == nick
+        assert nicks["L"] == long_nick if ext == "csv" else nicks["L"].startswith("长" * 1000)
+
+
+def test_unwritable_output_is_one_line_exit_1(tmp_path):
+    path = write_rows(tmp_path / "n.csv", cohort())
+    res = runner.invoke(app, ["vet", str(path), "-o", str(tmp_path / "no" / "such" / "dir" / "o.csv")])
+    assert res.exit_code == 1 and res.stderr.count("\n") == 1 and "does not exist" in res.stderr
+    res = runner.invoke(app, ["vet", str(path), "-o", str(tmp_path / "o.txt")])
+    assert res.exit_code == 1 and res.stderr.count("\n") == 1 and "unsupported output format" in res.stderr
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o555)
+        res = runner.invoke(app, ["vet", str(path), "-o", str(locked / "o.csv")])
+        assert res.exit_code == 1 and res.stderr.count("\n") == 1 and "can't write" in res.stderr
+
+
+def test_output_path_that_is_a_folder_is_one_line_exit_1(tmp_path):
+    path = write_rows(tmp_path / "n.csv", cohort())
+    (tmp_path / "taken.csv").mkdir()
+    res = runner.invoke(app, ["vet", str(path), "-o", str(tmp_path / "taken.csv")])
+    assert res.exit_code == 1 and res.stderr.count("\n") == 1 and "taken.csv" in res.stderr
+
+
+def _kolvet(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The installed command, in a fresh process, as a user runs it."""
+    command = Path(sys.executable).with_name("kolvet")
+    return subprocess.run([str(command), *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "KOLVET_DEBUG": ""})
+
+
+def test_the_real_command_on_a_broken_file(tmp_path):
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    proc = _kolvet("vet", "empty.csv", "-o", "out.csv", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr == "kolvet: error: empty.csv: file is empty\n"
+    assert "Traceback" not in proc.stdout + proc.stderr
+    (tmp_path / "dup.csv").write_text("creator_id,post_id,posted_at,likes,saves,saves,comments\na,1,2025-01-01,1,2,3,4\n",
+                                      encoding="utf-8")
+    proc = _kolvet("vet", "dup.csv", "-o", "out.csv", cwd=tmp_path)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "saves, saves" in proc.stderr
+
+
+def test_the_real_command_on_messy_but_usable_rows(tmp_path):
+    write_rows(tmp_path / "messy.csv", cohort() + [["x", "x-1", "2099-01-01", "5000", "5", "1", "1", "1", "", "x"],
+                                                   ["y", "y-1", "2025-05-01", "5000", "lots", "1", "1", "1", "", "y"]])
+    proc = _kolvet("vet", "messy.csv", "-o", "out.csv", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "" and "2 rows set aside" in proc.stdout
+    rejected = pl.read_csv(tmp_path / "out.rejected.csv", infer_schema=False)
+    assert rejected.select("row", "reason", "creator_id").rows() == [
+        ("98", "likes: not a count", "y"), ("97", "posted_at: in the future", "x")]
