@@ -213,6 +213,12 @@ def read_previous_roster(prev_dir: Path, name: str) -> pl.DataFrame | None:
     missing = [c for c in need if c not in frame.columns]
     if missing:
         raise KolvetError(f"{path}: not a kolvet ranked file (no {', '.join(missing)})")
+    return previous_creators(frame)
+
+
+def previous_creators(frame: pl.DataFrame) -> pl.DataFrame:
+    """An earlier ranked table as written (CSV: text guarded, flags as text) -> comparable
+    values, without the rows that earlier run appended for dropped creators (no rank)."""
     text = [c for c in (S.CREATOR_ID, S.NICKNAME, S.CATEGORY, SL.VERDICT) if c in frame.columns]
     return (
         frame.with_columns(pl.col(c).cast(pl.String) for c in text)
