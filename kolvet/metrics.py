@@ -66,6 +66,7 @@ NOTE_RATIO_DEV = "note_ratio_deviation"  # robust z of the note's ratios against
 NOTE_SPIKE = "note_spike"  # note interactions / creator's median interactions
 
 SMOOTH = 0.5  # added to counts before logs so that zero counts stay finite
+MIN_COUNT_FOR_CORR = 5  # median saves/comments per note needed before their correlation with likes means anything
 
 
 def tier_expr(followers: pl.Expr, tiers: dict[str, int]) -> pl.Expr:
@@ -223,8 +224,11 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config,
         _robust_sd(log_rate(WEIGHTED)).alias(LOG_WEIGHTED_SPREAD),
         ((pl.col(S.SAVES) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log().std().alias(LOG_SAVE_LIKE_SD),
         ((pl.col(S.COMMENTS) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log().std().alias(LOG_COMMENT_LIKE_SD),
-        pl.corr(log_likes, (pl.col(S.SAVES) + 1).log()).alias(CORR_LIKES_SAVES),
-        pl.corr(log_likes, (pl.col(S.COMMENTS) + 1).log()).alias(CORR_LIKES_COMMENTS),
+        # With a handful of saves or comments per note, a correlation is counting noise.
+        pl.when(pl.col(S.SAVES).median() >= MIN_COUNT_FOR_CORR)
+        .then(pl.corr(log_likes, (pl.col(S.SAVES) + 1).log())).alias(CORR_LIKES_SAVES),
+        pl.when(pl.col(S.COMMENTS).median() >= MIN_COUNT_FOR_CORR)
+        .then(pl.corr(log_likes, (pl.col(S.COMMENTS) + 1).log())).alias(CORR_LIKES_COMMENTS),
         (pl.col(INTERACTIONS).std() / pl.col(INTERACTIONS).mean().clip(lower_bound=1e-9)).alias(CV_INTERACTIONS),
         _gini(pl.col(INTERACTIONS).cast(pl.Float64)).alias(GINI_INTERACTIONS),
         (pl.col(INTERACTIONS).max() / pl.col(INTERACTIONS).median().clip(lower_bound=1.0)).alias(SPIKE),
