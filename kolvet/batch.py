@@ -308,7 +308,8 @@ def _problems(roster: Roster, previous_problem: str | None = None) -> str | None
         notes.append(f"{loaded.rejected.height:,} rows set aside ({shown}{more}), see {roster.name}{REJECTED_SUFFIX}")
     if loaded is not None and loaded.skipped:
         shown = "; ".join(f"{Path(s.source).name}: {s.reason}" for s in loaded.skipped[:3])
-        notes.append(f"{len(loaded.skipped)} files skipped ({shown}{'; ...' if len(loaded.skipped) > 3 else ''})")
+        n = len(loaded.skipped)
+        notes.append(f"{n} file{'s' if n > 1 else ''} skipped ({shown}{'; ...' if n > 3 else ''})")
     if previous_problem:
         notes.append(previous_problem)
     return "; ".join(notes) or None

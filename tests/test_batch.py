@@ -234,6 +234,17 @@ def test_rows_set_aside_are_written_per_roster_and_counted_in_problems(tmp_path)
     assert not (out / "messy.rejected.csv").exists()  # fixed since: no stale file
 
 
+def test_files_skipped_inside_a_roster_folder_are_named_in_problems(tmp_path):
+    folder = tmp_path / "agency_west"
+    folder.mkdir()
+    roster_posts(30, seed=62).write_csv(folder / "notes.csv")
+    (folder / "prices.csv").write_text("name,price\nx,1\n")
+    report = B.run_batch([folder], tmp_path / "out", Config(), quiet=True)
+    row = report.summary.row(0, named=True)
+    assert row["status"] == "ok" and row["creators"] == 30
+    assert row["problems"].startswith("1 file skipped (prices.csv: no column for creator_id")
+
+
 def test_a_shared_creators_table_is_read_once_for_every_roster(tmp_path):
     north, south = roster_posts(30, seed=71), roster_posts(30, seed=72)
     north.write_csv(tmp_path / "north.csv")
