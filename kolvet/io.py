@@ -45,7 +45,7 @@ class SkippedFile:
 
 # ---- finding files ------------------------------------------------------------------------
 
-def expand_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, bool]]:
+def find_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, bool]]:
     """Files named directly (True) and files found inside folders or globs (False), sorted."""
     found: list[tuple[Path, bool]] = []
     for raw in paths:
@@ -73,6 +73,46 @@ def expand_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, b
             seen.add(key)
             unique.append((path, explicit))
     return unique
+
+
+def expand_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, bool]]:
+    """The files a run reads: find_inputs without kolvet's own outputs found in folders, so
+    writing the ranking into the crawl folder and running again reads the same notes (and
+    may write over that ranking)."""
+    return [(p, explicit) for p, explicit in find_inputs(paths) if explicit or not is_kolvet_output(p)]
+
+
+def is_kolvet_output(path: Path) -> bool:
+    """A file kolvet wrote: by its name (x.rejected.csv, x.meta.json...) or by its header."""
+    if any(m in path.name.lower() for m in OWN_OUTPUT_MARKERS):
+        return True
+    header = _peek_header(path)
+    return header is not None and S.recognise_family(header) == S.KOLVET_OUTPUT
+
+
+def _peek_header(path: Path) -> list[str] | None:
+    """The column names of a file, reading as little of it as possible; None when unclear."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".tsv", ".txt"):
+            with open(path, "rb") as fh:
+                first = fh.readline(1 << 16).decode("utf-8", errors="replace").lstrip("\ufeff")
+            sep = _sniff_separator(first, suffix)
+            return [h.strip().strip('"') for h in first.rstrip("\r\n").split(sep)]
+        if suffix in (".parquet", ".pq"):
+            return list(pl.read_parquet_schema(path))
+        if suffix == ".json":
+            with open(path, "rb") as fh:
+                head = fh.read(4096)
+            return ["kolvet_version", *S.KOLVET_OUTPUT_JSON] if b'"kolvet_version"' in head else None
+        if suffix in (".xlsx", ".xls"):
+            import fastexcel
+
+            sheet = fastexcel.read_excel(path).load_sheet(0, n_rows=0)
+            return [c.name for c in sheet.available_columns()]
+    except Exception:
+        return None
+    return None
 
 
 # ---- encodings ----------------------------------------------------------------------------
@@ -353,9 +393,9 @@ def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list
     paths = list(paths)
     tables: list[RawTable] = []
     skipped: list[SkippedFile] = []
-    for path, explicit in expand_inputs(paths):
+    for path, explicit in find_inputs(paths):
         name = path.name.lower()
-        if not explicit and any(m in name for m in OWN_OUTPUT_MARKERS):
+        if not explicit and is_kolvet_output(path):
             skipped.append(SkippedFile(str(path), "written by kolvet"))
             continue
         if not explicit and name.startswith("~$"):

@@ -137,9 +137,13 @@ FALLBACKS: dict[str, str] = {POST_ID: NOTE_URL}
 
 # Recognised export families, by the headers that give them away (normalised).
 KOLVET_OUTPUT = "kolvet output"
+KOLVET_OUTPUT_JSON = ("metadata", "creators")  # how a ranked .json output starts
 FAMILIES: tuple[tuple[str, frozenset[str]], ...] = (
-    (KOLVET_OUTPUT, frozenset({"rank", "creatorid", "score", "verdict"})),
-    (KOLVET_OUTPUT, frozenset({"sourcefile", "row", "reason"})),
+    (KOLVET_OUTPUT, frozenset({"rank", "creatorid", "score", "verdict"})),  # a ranking
+    (KOLVET_OUTPUT, frozenset({"sourcefile", "row", "reason"})),  # set-aside rows
+    (KOLVET_OUTPUT, frozenset({"postid", "countswentdown", "sourcefile"})),  # --posts-out
+    (KOLVET_OUTPUT, frozenset({"roster", "shortlisted", "insufficientdata", "flagged"})),  # batch summary
+    (KOLVET_OUTPUT, frozenset({"kolvetversion"})),  # run metadata
     ("kolvet canonical", frozenset({"creatorid", "postid", "likes", "saves"})),
     ("MediaCrawler notes (anonymised)", frozenset({"creatorhash", "likedcount", "collectedcount"})),
     ("MediaCrawler notes", frozenset({"noteid", "likedcount", "collectedcount"})),
