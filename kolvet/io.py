@@ -134,7 +134,9 @@ def detect_encoding(path: Path, forced: str | None = None) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if b"\x00" in head:
+    # Binary files are full of zero bytes (1 in 256 for random data, far more for zip or
+    # images); a text table has none, bar the odd stray one in a pasted cell.
+    if head.count(b"\x00") > max(4, len(head) // 1000):
         raise KolvetError(f"{path}: looks binary, not a text table (try --encoding if it is text)")
     for encoding in ("utf-8", "gb18030"):
         try:
