@@ -1,0 +1,121 @@
+"""The real MediaCrawler crawl and roster in ../shared/data/real (read-only, never copied into
+the repository). Skipped when ../shared is absent, as on a fresh clone."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from kolvet.cli import app
+from tests.conftest import SHARED
+
+REAL = SHARED / "data" / "real"
+CRAWL = REAL / "mediacrawler_creator_crawl"
+ROSTER = REAL / "koc_roster_quotes.csv"
+pytestmark = [
+    pytest.mark.skipif(not CRAWL.is_dir() or not ROSTER.is_file(), reason="../shared/data/real is not here"),
+    pytest.mark.slow,
+]
+runner = CliRunner()
+
+
+def _records(kind: str) -> list[dict]:
+    rows: list[dict] = []
+    for path in sorted(CRAWL.glob(f"*creator_{kind}*.json")):  # also "..._extension.json"
+        rows += json.loads(path.read_text(encoding="utf-8"))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def crawl_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("real") / "out.csv"
+    res = runner.invoke(app, ["vet", str(CRAWL), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    return res, out
+
+
+def test_ranks_all_107_creators_with_followers_wherever_there_is_a_profile(crawl_run):
+    _, out = crawl_run
+    ranked = pl.read_csv(out, schema_overrides={"creator_id": pl.String})
+    note_creators = {r["user_id"] for r in _records("contents")}
+    profiled = {r["user_id"] for r in _records("creator")}
+    assert len(note_creators) == 107
+    assert ranked.height == 107 and set(ranked.get_column("creator_id")) == note_creators
+    assert sorted(ranked.get_column("rank")) == list(range(1, 108))
+    with_followers = set(ranked.filter(pl.col("followers").is_not_null()).get_column("creator_id"))
+    assert with_followers == note_creators & profiled
+    unknown = ranked.filter(pl.col("followers").is_null())
+    assert unknown.height == len(note_creators - profiled)
+    assert all("no follower count" in r for r in unknown.get_column("verdict_reason"))
+
+
+def test_every_set_aside_row_is_explained_and_every_row_accounted_for(crawl_run):
+    res, out = crawl_run
+    notes = _records("contents")
+    unique = {r["note_id"] for r in notes}
+    rejected = pl.read_csv(out.with_name("out.rejected.csv"), infer_schema=False)
+    assert rejected.height == len(notes) - len(unique)  # only older snapshots are set aside
+    assert rejected.get_column("reason").unique().to_list() == ["duplicate post_id: older snapshot (kept the newest)"]
+    assert rejected.select("source_file", "row", "post_id").null_count().row(0) == (0, 0, 0)
+    # Each set-aside row points at a real record of that file, holding that note.
+    for source, row, note in rejected.select("source_file", "row", "post_id").iter_rows():
+        assert json.loads(open(source, encoding="utf-8").read())[int(row) - 1]["note_id"] == note
+    meta = json.loads(out.with_name("out.meta.json").read_text(encoding="utf-8"))
+    files = {p.name for p in CRAWL.glob("*.json")}
+    assert {e["file"].rsplit("/", 1)[-1] for e in meta["inputs"]} == files
+    for entry in meta["inputs"]:
+        assert entry["taken"] + entry["set_aside"] == entry["rows"], entry
+    assert sum(e["rows"] for e in meta["inputs"] if e["holds"] == "posts") == len(notes)
+    assert "MediaCrawler notes (posts)" in res.output and "MediaCrawler creator profiles (creators)" in res.output
+
+
+def test_purged_counts_between_snapshots_reach_the_notes(tmp_path):
+    posts_out = tmp_path / "notes.csv"
+    res = runner.invoke(app, ["vet", str(CRAWL), "-o", str(tmp_path / "o.csv"), "--posts-out", str(posts_out), "-q"])
+    assert res.exit_code == 0, res.output
+    notes = pl.read_csv(posts_out, infer_schema=False)
+    by_note: dict[str, list[tuple[int, int, int, int]]] = {}
+    for r in _records("contents"):
+        counts = tuple(_count(r[k]) for k in ("last_modify_ts", "liked_count", "collected_count", "comment_count"))
+        by_note.setdefault(r["note_id"], []).append(counts)
+    went_down = {n for n, snaps in by_note.items() if len(snaps) > 1 and any(
+        max(s[i] for s in snaps) > max(snaps)[i] for i in (1, 2, 3))}
+    flagged = set(notes.filter(pl.col("counts_went_down") == "true").get_column("post_id"))
+    assert flagged == went_down
+
+
+def _count(text: str | int) -> int:
+    text = str(text)
+    return int(float(text[:-1]) * 10_000) if text.endswith("万") else int(text)
+
+
+def test_roster_loads_as_it_is_and_adds_quotes(tmp_path):
+    out = tmp_path / "with_roster.csv"
+    res = runner.invoke(app, ["vet", str(CRAWL), "--creators", str(ROSTER), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "roster sheet (creators): 107 rows, 105 taken, 2 set aside" in res.output
+    meta = json.loads((tmp_path / "with_roster.meta.json").read_text(encoding="utf-8"))
+    entry = next(e for e in meta["inputs"] if e["file"] == str(ROSTER))
+    assert (entry["format"], entry["rows"], entry["taken"], entry["set_aside"]) == ("roster sheet", 107, 105, 2)
+    ranked = pl.read_csv(out, schema_overrides={"creator_id": pl.String})
+    assert ranked.height == 107
+    assert ranked.get_column("quote").null_count() <= 2
+    rejected = pl.read_csv(tmp_path / "with_roster.rejected.csv", infer_schema=False)
+    from_roster = rejected.filter(pl.col("source_file") == str(ROSTER))
+    # One row has no id; one creator has no notes in the crawl: both said, neither dropped.
+    assert from_roster.select("row", "reason").rows() == [
+        ("32", "missing creator_id"), ("102", "creator has no usable notes in the inputs: not ranked")]
+    # Every roster creator now has followers: the roster's count, or a crawled profile's
+    # (timestamped, so metrics prefers it) where both exist.
+    roster = pl.read_csv(ROSTER, infer_schema=False).filter(pl.col("user_id").is_not_null())
+    fans = dict(roster.select("user_id", pl.col("fans count").cast(pl.Int64)).iter_rows())
+    profiles: dict[str, set[int]] = {}
+    for r in _records("creator"):
+        profiles.setdefault(r["user_id"], set()).add(int(r["fans"]))
+    got = dict(ranked.select("creator_id", "followers").iter_rows())
+    for creator, followers in got.items():
+        if creator in fans:
+            assert followers in {fans[creator], *profiles.get(creator, ())}, creator
