@@ -95,13 +95,13 @@ def main() -> None:
         if not args.no_baselines:
             rows.append(("one file (vet ALL.csv)", *best([*KOLVET, "vet", str(everything), "-o", str(tmp_path / "one.csv"), "--quiet"], args.repeat)))
             rows.append(("folder (vet ROSTERS/)", *best([*KOLVET, "vet", str(tmp_path / "rosters"), "-o", str(tmp_path / "folder.csv"), "--quiet"], args.repeat)))
-        batch_cmd = [*KOLVET, "batch", *map(str, paths), "--out-dir", str(tmp_path / "out"), "--quiet"]
-        rows.append(("batch", *best(batch_cmd, args.repeat)))
+        batch_cmd = [*KOLVET, "batch", *map(str, paths), "--quiet"]
+        rows.append(("batch", *best([*batch_cmd, "--out-dir", str(tmp_path / "out")], args.repeat)))
         written = sorted((tmp_path / "out").glob("*.ranked.csv"))
         summary = pl.read_csv(tmp_path / "out" / "summary.csv")
         if args.previous:
-            rows.append(("batch --previous", *best([*batch_cmd[:-2], "--out-dir", str(tmp_path / "out2"),
-                                                    "--previous", str(tmp_path / "out"), "--quiet"], args.repeat)))
+            rows.append(("batch --previous", *best([*batch_cmd, "--out-dir", str(tmp_path / "out2"),
+                                                    "--previous", str(tmp_path / "out")], args.repeat)))
 
         print(f"{'run':<24}{'wall s':>9}{'cpu s':>9}")
         for name, wall, cpu in rows:
