@@ -7,12 +7,19 @@ percentiles and the fraud model are the same for every roster; the ranking is th
 into one file per roster, ranked 1..N within the roster in the combined order.
 
 What lands in OUT_DIR:
-  <roster>.ranked.csv    the usual ranked columns (see README), plus `also_in` (the other
-                         rosters that list the creator) and, with --previous, `change`
+  <roster>.ranked.csv    the usual ranked columns (see README), with `also_in` (the other
+                         rosters that list the creator) and, with --previous, `change` right
+                         after `verdict`; rank is within the roster, peer_percentile and the
+                         fraud columns are against the combined cohort
   <roster>.rejected.csv  rows set aside while reading that roster, with a reason (only when any)
   batch.xlsx             with --xlsx: the summary, a sheet per roster, and the run's settings
   batch.meta.json        weights and settings of the run, and the files each roster read
-  summary.csv            one row per roster, written last (see SUMMARY_COLUMNS)
+  summary.csv            one row per roster, in the order given, written last: roster,
+                         creators, shortlisted, review, rejected, insufficient_data, flagged,
+                         median_score (of judged creators), top_creator (rank 1), problems
+                         (why it failed, or rows set aside and files skipped); then status
+                         (ok | failed), rows_set_aside, shared_creators and, with --previous,
+                         the counts new, dropped, newly_flagged, score_up, score_down
 
 Roster names are the file stem or folder name; a name used twice gets "-2", "-3"...
 A failed roster's stale files from an earlier run in OUT_DIR are removed, and summary.csv is
