@@ -378,6 +378,25 @@ def test_apply_breaks_ties_by_rank_and_puts_missing_last():
     assert out.get_column(S.CREATOR_ID).to_list() == ["a", "d"]
 
 
+def test_narrowing_from_the_last_answer_gives_the_same_rows(sample_result):
+    base = view.slim(sample_result.creators)
+    cats, _ = view.choices(sample_result)
+    steps = [view.Filters(), view.Filters(text="0"), view.Filters(text="00"), view.Filters(text="002"),
+             view.Filters(text="002", category=cats[0]), view.Filters(text="002", category=cats[0], min_score=30),
+             view.Filters(text="002", category=cats[0], min_score=50, hide_flagged=True),
+             view.Filters(text="00"), view.Filters(min_score=50), view.Filters()]
+    for sort in (view.Sort(), view.Sort(SC.SCORE, True)):
+        last = None
+        for f in steps:
+            out = view.apply(base, f, sort, last)
+            assert out.equals(view.apply(base, f, sort)), (f, sort)
+            last = view.Shown(f, sort, out)
+    assert view.Filters(text="ab").narrows(view.Filters(text="A"))
+    assert not view.Filters(text="b").narrows(view.Filters(text="a"))
+    assert not view.Filters(min_score=20).narrows(view.Filters(min_score=30))
+    assert not view.Filters().narrows(view.Filters(hide_flagged=True))
+
+
 # ---- snapshots -----------------------------------------------------------------------------
 def tiny_result() -> VetResult:
     """Five creators with fixed numbers (one flagged with boosted notes, one without a

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 class RankingScreen(Screen[None]):
     BINDINGS = [*keys.RANKING, ("escape", "leave_filter", "")]
+    AUTO_FOCUS = ""  # while vetting, keys go to the bindings (? and q), not into the search box
 
     def __init__(self) -> None:
         super().__init__()
@@ -35,6 +36,7 @@ class RankingScreen(Screen[None]):
         self.shown = pl.DataFrame()
         self.filters = view.Filters()
         self.sort = view.Sort()
+        self._last: view.Shown | None = None  # the previous answer, to narrow from
         self._started = monotonic()
 
     @property
@@ -59,7 +61,6 @@ class RankingScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#table").display = False
-        self.query_one("#filters").disabled = True
         self._tick = self.set_interval(0.5, self._show_progress)
         self._show_progress()
 
@@ -73,12 +74,12 @@ class RankingScreen(Screen[None]):
     def show_result(self, result: VetResult) -> None:
         self._tick.stop()
         self.base = view.slim(result.creators)
+        self._last = None
         self.query_one("#summary", Static).update(view.cohort_summary(result))
         categories, tiers = view.choices(result)
         self.query_one("#category", Select).set_options((c, c) for c in categories)
         self.query_one("#tier", Select).set_options((t, t) for t in tiers)
         self.query_one("#loading").display = False
-        self.query_one("#filters").disabled = False
         table = self.query_one("#table", CreatorTable)
         table.display = True
         table.set_marks(set(self.browser.store.notes))
@@ -93,7 +94,8 @@ class RankingScreen(Screen[None]):
         """Apply the filters and sort (Polars) and hand the result to the table."""
         table = self.table
         keep = keep if keep is not None else table.current_id
-        self.shown = view.apply(self.base, self.filters, self.sort)
+        self.shown = view.apply(self.base, self.filters, self.sort, self._last)
+        self._last = view.Shown(self.filters, self.sort, self.shown)
         table.set_sort(self.sort.column, self.sort.descending)
         table.show(self.shown, keep=keep)
         self.update_status()
@@ -116,7 +118,8 @@ class RankingScreen(Screen[None]):
     def _set_filters(self, filters: view.Filters) -> None:
         if filters != self.filters:
             self.filters = filters
-            self.refilter()
+            if self.browser.result is not None:  # typed while vetting: applied when the result comes
+                self.refilter()
 
     # ---- actions -----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
