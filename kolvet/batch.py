@@ -155,8 +155,9 @@ def read_creators(creators_file: str, config: Config, encoding: str | None,
 def combine(rosters: list[Roster], creators: pl.DataFrame | None) -> tuple[Loaded, pl.DataFrame]:
     """One Loaded for the whole cohort, and who is on which roster (roster, creator_id).
 
-    A note held by two rosters for the same creator is kept once (the newest snapshot); the key
-    is (creator_id, post_id) so rosters that number notes 1, 2, 3... don't erase each other."""
+    A note held by two rosters for the same creator is kept once (the newest snapshot);
+    merge_snapshots keys notes by (creator_id, post_id), so rosters that number notes 1, 2, 3...
+    don't erase each other."""
     ok = [r for r in rosters if r.loaded is not None]
     membership = pl.concat([
         r.loaded.posts.select(pl.lit(r.name).alias(ROSTER), S.CREATOR_ID).unique(S.CREATOR_ID, maintain_order=True)
@@ -164,9 +165,7 @@ def combine(rosters: list[Roster], creators: pl.DataFrame | None) -> tuple[Loade
     ])
     posts = pl.concat([r.loaded.posts for r in ok], how="vertical")
     if membership.get_column(S.CREATOR_ID).is_duplicated().any():
-        keyed = posts.with_columns((pl.col(S.CREATOR_ID) + "\x1f" + pl.col(S.POST_ID)).alias(S.POST_ID))
-        kept, _copies = S.merge_snapshots(keyed)  # copies are the same notes, seen in another roster
-        posts = kept.with_columns(pl.col(S.POST_ID).str.slice(pl.col(S.CREATOR_ID).str.len_chars() + 1))
+        posts, _copies = S.merge_snapshots(posts)  # copies: the same notes, kept from another roster
     rejected = pl.concat([r.loaded.rejected for r in ok], how="vertical")
     sources = [s for r in ok for s in r.loaded.sources]
     skipped = [s for r in ok for s in r.loaded.skipped]
