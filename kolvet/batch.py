@@ -12,6 +12,7 @@ What lands in OUT_DIR:
                          after `verdict`; rank is within the roster, peer_percentile and the
                          fraud columns are against the combined cohort
   <roster>.rejected.csv  rows set aside while reading that roster, with a reason (only when any)
+  creators_file.rejected.csv  rows of the --creators table set aside (only when any)
   batch.xlsx             with --xlsx: the summary, a sheet per roster, and the run's settings
   batch.meta.json        weights and settings of the run, and the files each roster read
   summary.csv            one row per roster, in the order given, written last: roster,
@@ -69,6 +70,7 @@ WORKBOOK_FILE = "batch.xlsx"
 META_FILE = "batch.meta.json"
 RANKED_SUFFIX = ".ranked.csv"
 REJECTED_SUFFIX = ".rejected.csv"
+CREATORS_REJECTED = "creators_file"  # rows of --creators set aside: creators_file.rejected.csv
 
 # summary.csv: the columns the issue asks for, then the bookkeeping a script wants.
 SUMMARY_COLUMNS = ("roster", "creators", "shortlisted", "review", "rejected", "insufficient_data",
@@ -111,7 +113,7 @@ def roster_names(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
     """File stem or folder name, safe as a file name; repeats get -2, -3 (case-insensitively,
     for file systems that ignore case)."""
     names: list[str] = []
-    used: set[str] = set()
+    used: set[str] = {CREATORS_REJECTED}  # its .rejected.csv is taken
     for raw in paths:
         p = Path(raw)
         base = (p.resolve().name if p.is_dir() else p.stem) or p.resolve().name
@@ -377,7 +379,7 @@ def run_batch(rosters: Sequence[str | os.PathLike[str]], out_dir: str | os.PathL
         raise KolvetError(f"--previous {prev_dir}: no such folder (give an earlier batch's --out-dir)")
     if out.exists() and not out.is_dir():
         raise KolvetError(f"--out-dir {out}: is a file, not a folder")
-    creators = read_creators(creators_file, config, encoding, sheet)[0] if creators_file else None
+    creators, creators_aside = read_creators(creators_file, config, encoding, sheet) if creators_file else (None, None)
 
     names = roster_names(rosters)
     batch = [Roster(name, str(path)) for name, path in zip(names, rosters, strict=True)]
@@ -416,7 +418,7 @@ def run_batch(rosters: Sequence[str | os.PathLike[str]], out_dir: str | os.PathL
             schema={k: v for k, v in SUMMARY_SCHEMA.items() if prev_dir is not None or k not in CHANGE_COUNTS},
             orient="row",
         )
-        written = _write(out, batch, tables, summary, result, creators_file, xlsx, bar)
+        written = _write(out, batch, tables, summary, result, creators_file, creators_aside, xlsx, bar)
 
     flagged_ids = {cid for t in tables.values()
                    for cid in t.filter(pl.col(F.FRAUD_FLAG).fill_null(False)).get_column(S.CREATOR_ID).to_list()}
@@ -424,7 +426,8 @@ def run_batch(rosters: Sequence[str | os.PathLike[str]], out_dir: str | os.PathL
 
 
 def _write(out: Path, batch: list[Roster], tables: dict[str, pl.DataFrame], summary: pl.DataFrame,
-           result: VetResult | None, creators_file: str | None, xlsx: bool, bar) -> list[Path]:
+           result: VetResult | None, creators_file: str | None, creators_aside: pl.DataFrame | None,
+           xlsx: bool, bar) -> list[Path]:
     """Every file atomically; summary.csv last, so it only exists beside a complete batch."""
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -434,7 +437,8 @@ def _write(out: Path, batch: list[Roster], tables: dict[str, pl.DataFrame], summ
     if creators_file:
         inputs.add(Path(creators_file).resolve())
     targets = [out / f"{r.name}{suffix}" for r in batch for suffix in (RANKED_SUFFIX, REJECTED_SUFFIX)]
-    targets += [out / SUMMARY_FILE, out / META_FILE] + ([out / WORKBOOK_FILE] if xlsx else [])
+    targets += [out / SUMMARY_FILE, out / META_FILE, out / f"{CREATORS_REJECTED}{REJECTED_SUFFIX}"]
+    targets += [out / WORKBOOK_FILE] if xlsx else []
     for target in targets:
         export.check_not_input(target, inputs)
     (out / SUMMARY_FILE).unlink(missing_ok=True)
@@ -455,11 +459,20 @@ def _write(out: Path, batch: list[Roster], tables: dict[str, pl.DataFrame], summ
             rejected.unlink(missing_ok=True)
         bar.advance(task)
 
-    meta = {**(result.meta if result else {}), "rosters": [
+    aside_path = out / f"{CREATORS_REJECTED}{REJECTED_SUFFIX}"
+    if creators_aside is not None and creators_aside.height:
+        written.append(io.write_frame(export.guard_formulas(creators_aside), aside_path))
+    else:
+        aside_path.unlink(missing_ok=True)
+
+    meta: dict[str, object] = {**(result.meta if result else {})}
+    if creators_file:
+        meta["creators_file"] = {"file": creators_file, "set_aside": 0 if creators_aside is None else creators_aside.height}
+    meta["rosters"] = [
         {"roster": r.name, "input": r.path, "status": "failed" if r.error else "ok",
          "files": [s.source for s in r.loaded.sources] if r.loaded else [], "error": r.error}
         for r in batch
-    ]}
+    ]
     written.append(io.write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", out / META_FILE))
     bar.advance(task)
     if xlsx:

@@ -119,8 +119,8 @@ def test_roster_names_are_stems_or_folder_names_made_unique(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     names = B.roster_names([tmp_path / "north.csv", tmp_path / "a" / "North.xlsx", tmp_path / "a",
-                            tmp_path / "b" / "north.csv", str(tmp_path / "b") + "/"])
-    assert names == ["north", "North-2", "a", "north-3", "b"]
+                            tmp_path / "b" / "north.csv", str(tmp_path / "b") + "/", tmp_path / "creators_file.csv"])
+    assert names == ["north", "North-2", "a", "north-3", "b", "creators_file-2"]  # creators_file.rejected.csv is taken
 
 
 # ---- 3. fault isolation and exit codes ------------------------------------------------------
@@ -260,6 +260,16 @@ def test_a_shared_creators_table_is_read_once_for_every_roster(tmp_path):
         table = read_ranked(tmp_path / "out" / f"{name}.ranked.csv")
         assert table.get_column("quote").to_list() == [2000.0] * 30
         assert table.get_column("cpe").null_count() < 30
+    assert not (tmp_path / "out" / "creators_file.rejected.csv").exists()
+    # a row of the creators table that can't be used is set aside and shown, never dropped
+    pl.concat([quotes.with_columns(pl.lit("2000").alias("followers")),
+               pl.DataFrame({"creator_id": ["c071000000"], "quote": [2000.0], "followers": ["lots"]})]).write_csv(tmp_path / "quotes.csv")
+    res = runner.invoke(app, ["batch", str(tmp_path / "north.csv"), "--creators", str(tmp_path / "quotes.csv"),
+                              "--out-dir", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert f"wrote {tmp_path / 'out' / 'creators_file.rejected.csv'}" in res.output
+    aside = pl.read_csv(tmp_path / "out" / "creators_file.rejected.csv")
+    assert aside.height == 1 and "followers" in aside.get_column("reason")[0]
 
 
 # ---- 4. re-vetting with --previous ---------------------------------------------------------
