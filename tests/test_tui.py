@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,12 +29,13 @@ from kolvet.explain import explain_lines
 from kolvet.pipeline import VetResult, vet
 from kolvet.tui import view
 from kolvet.tui.app import KolvetBrowser, create_app
+from kolvet.tui.columns import COLUMNS
 from kolvet.tui.screens.detail import DetailScreen
 from kolvet.tui.screens.pickers import ExportScreen, HelpScreen
 from kolvet.tui.screens.ranking import RankingScreen
 from kolvet.tui.screens.shortlist import ShortlistScreen
 from kolvet.tui.shortlist_store import NOTE, ShortlistError, ShortlistStore
-from kolvet.tui.widgets.creator_table import CreatorTable
+from kolvet.tui.widgets.creator_table import GAP, MARK_WIDTH, CreatorTable
 from tests.conftest import SAMPLE
 
 SIZE = (160, 45)
@@ -201,8 +203,9 @@ async def test_sort_by_any_column_and_reverse(sample_result, tmp_path):
         await pilot.press("r")
         followers = table(app).frame.get_column(S.FOLLOWERS).drop_nulls().to_list()
         assert followers == sorted(followers)
-        # a click on a header sorts by that column: "score" starts at cell 2 + 6+1+16+1+12+1+6+1+10+1+6+1
-        await pilot.click(CreatorTable, offset=(2 + 7 + 17 + 13 + 7 + 11 + 7 + 2, 0))
+        # a click on a header sorts by that column
+        before = list(itertools.takewhile(lambda c: c.key != SC.SCORE, COLUMNS))
+        await pilot.click(CreatorTable, offset=(MARK_WIDTH + sum(c.width + GAP for c in before) + 1, 0))
         assert app.screen.sort == view.Sort(SC.SCORE, True)
         scores = table(app).frame.get_column(SC.SCORE).drop_nulls().to_list()
         assert scores == sorted(scores, reverse=True)

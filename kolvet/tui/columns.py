@@ -50,7 +50,7 @@ class Column:
 
 # The column list, in its order. `fraud` carries the flag mark; `verdict` its colour.
 COLUMNS: tuple[Column, ...] = (
-    Column(SL.RANK, "rank", 6, True, _int, False),
+    Column(SL.RANK, "rank", 7, True, _int, False),
     Column(S.NICKNAME, "nickname", 16, False, _text, False),
     Column(S.CATEGORY, "category", 12, False, _text, False),
     Column(M.TIER, "tier", 6, False, _text, False),

@@ -90,10 +90,12 @@ class RankingScreen(Screen[None]):
     def table(self) -> CreatorTable:
         return self.query_one("#table", CreatorTable)
 
-    def refilter(self, keep: str | None = None) -> None:
-        """Apply the filters and sort (Polars) and hand the result to the table."""
+    def refilter(self, keep_cursor: bool = True) -> None:
+        """Apply the filters and sort (Polars) and hand the result to the table. After a
+        filter the cursor stays on its creator if still shown; after a sort it starts at the
+        top, where the new order's best are."""
         table = self.table
-        keep = keep if keep is not None else table.current_id
+        keep = table.current_id if keep_cursor else None
         self.shown = view.apply(self.base, self.filters, self.sort, self._last)
         self._last = view.Shown(self.filters, self.sort, self.shown)
         table.set_sort(self.sort.column, self.sort.descending)
@@ -158,7 +160,7 @@ class RankingScreen(Screen[None]):
 
     def action_reverse(self) -> None:
         self.sort = view.Sort(self.sort.column, not self.sort.descending)
-        self.refilter()
+        self.refilter(keep_cursor=False)
 
     def action_sort(self) -> None:
         def chosen(column: str | None) -> None:
@@ -169,7 +171,7 @@ class RankingScreen(Screen[None]):
 
     def sort_by(self, column: str) -> None:
         self.sort = self.sort.by(column)
-        self.refilter()
+        self.refilter(keep_cursor=False)
 
     def action_clear_filters(self) -> None:
         self.query_one("#search", Input).value = ""
