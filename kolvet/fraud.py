@@ -12,6 +12,8 @@ built-in benchmarks, and say so.
 
 Features (all compared with peers unless noted; "low"/"high" = only that side is suspect):
   engagement_vs_size   weighted engagement per reach against the size curve (both sides)
+  likes_vs_size        likes per reach against the size curve (high: bought likes, which honest
+                       like-heavy creators don't show because their likes are ordinary)
   reach_vs_size        views per follower against the size curve, views known (low: bought followers)
   save_like            log 藏赞比 (saves / likes) (both)
   comment_like         log 评赞比 (comments / likes) (both)
@@ -61,7 +63,7 @@ BOOST_REASON = "boost_reason"
 MIN_PEERS = 10
 # Feature -> which side is suspect ("both", "low" or "high"); spike is for reasons only.
 SIDES = {
-    "engagement_vs_size": "both", "reach_vs_size": "low", "save_like": "both", "comment_like": "both",
+    "engagement_vs_size": "both", "likes_vs_size": "high", "reach_vs_size": "low", "save_like": "both", "comment_like": "both",
     "share_like": "both", "shares_per_save": "low", "saves_track_likes": "low", "comments_track_likes": "low",
     "save_like_spread": "low", "comment_like_spread": "low", "ratio_jumps": "high", "boosted_notes": "high",
     "burstiness": "high", "counts_down": "high",
@@ -74,6 +76,7 @@ FEATURES = tuple(SIDES)
 REFERENCE = {
     "engagement_vs_size": (0.0, 0.7),
     "reach_vs_size": (0.0, 0.6),
+    "likes_vs_size": (0.0, 0.7),
     "save_like": (float(np.log(0.45)), 0.6),
     "comment_like": (float(np.log(0.11)), 0.6),
     "share_like": (float(np.log(0.1)), 0.8),
@@ -94,20 +97,36 @@ SD_FLOOR = {"saves_track_likes": 0.08, "comments_track_likes": 0.1, "ratio_jumps
             "counts_down": 0.05, "burstiness": 0.15}
 
 
+def _vs_size(y: np.ndarray, creators: pl.DataFrame, judged: np.ndarray, config: Config,
+             basis: str | None = None) -> np.ndarray:
+    """A log quantity against what is expected for the creator's size (one cohort curve, fit
+    separately per rate basis so per-view and per-follower rates never mix)."""
+    followers = creators.get_column(S.FOLLOWERS).cast(pl.Float64).to_numpy()
+    bases = creators.get_column(M.RATE_BASIS).fill_null("none").to_numpy().astype(str)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_f = np.where(followers > 0, np.log(followers), np.nan)
+    out = np.full(len(y), np.nan)
+    for b in ([basis] if basis else ["views", "followers"]):
+        rows = (bases == b) if basis is None else np.ones(len(y), dtype=bool)
+        ok = rows & np.isfinite(y) & (np.isfinite(log_f) | (b == "views"))
+        if (ok & judged).sum() < 3:
+            continue
+        prior = config.scoring.size_slope_prior if b == "followers" or basis else 0.0
+        all_cat = np.full(rows.sum(), "all")
+        curve = SC.fit_size_curve(y[rows], log_f[rows], all_cat, (judged & ok)[rows], prior,
+                                  config.scoring.min_fit_creators, 0.0)
+        out[rows] = y[rows] - curve.expected(log_f[rows], all_cat)
+    return out
+
+
 def _reach_vs_size(creators: pl.DataFrame, judged: np.ndarray, config: Config) -> np.ndarray:
     """log(views per follower) against what is expected for the creator's size: bought
     followers add followers but no readers."""
     vpf = creators.get_column(M.VIEWS_PER_FOLLOWER).cast(pl.Float64).to_numpy()
     followers = creators.get_column(S.FOLLOWERS).cast(pl.Float64).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        y = np.where(vpf > 0, np.log(vpf), np.nan)
-        log_f = np.where(followers > 0, np.log(followers), np.nan)
-    ok = np.isfinite(y) & np.isfinite(log_f)
-    if ok.sum() < 3:
-        return np.full(len(y), np.nan)
-    curve = SC.fit_size_curve(y, log_f, np.full(len(y), "all"), judged & ok,
-                              config.scoring.size_slope_prior, config.scoring.min_fit_creators, 0.0)
-    return y - curve.expected(log_f, np.full(len(y), "all"))
+        y = np.where((vpf > 0) & (followers > 0), np.log(vpf), np.nan)
+    return _vs_size(y, creators, judged, config, basis="followers")
 
 
 def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config) -> dict[str, np.ndarray]:
@@ -118,6 +137,7 @@ def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config) ->
         return {
             "engagement_vs_size": np.log(col(SC.ENGAGEMENT_VS_EXPECTED_RAW)),
             "reach_vs_size": _reach_vs_size(creators, judged, config),
+            "likes_vs_size": _vs_size(col(M.LOG_LIKE), creators, judged, config),
             "save_like": np.log(col(M.SAVE_LIKE) + 1e-3),
             "comment_like": np.log(col(M.COMMENT_LIKE) + 1e-3),
             "share_like": np.log(col(M.SHARE_LIKE) + 1e-3),
@@ -343,7 +363,7 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float
         "save farming": _both(z["save_like"], np.maximum(decoupled_saves, -z["shares_per_save"]), cap),
         "comment farm": _both(z["comment_like"], decoupled_comments, cap),
         # Bought likes come without the saves and comments that real likes bring.
-        "bought likes": _both(likes_heavy, np.maximum.reduce([z["engagement_vs_size"], -z["saves_track_likes"], z["ratio_jumps"]]), cap),
+        "bought likes": _both(likes_heavy, np.maximum.reduce([z["likes_vs_size"], z["engagement_vs_size"], -z["saves_track_likes"], z["ratio_jumps"]]), cap),
         # Bought followers read nothing: views per follower sag (when views are known), else
         # engagement per follower does.
         "bought followers": np.where(has_views, _pos(-z["reach_vs_size"]), _pos(-z["engagement_vs_size"])),
@@ -377,6 +397,7 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
     e = ev(raw["engagement_vs_size"][i])
     add(z["engagement_vs_size"][i], f"engagement is {_fmt_ratio(e)} what is expected for its size")
     add(-z["engagement_vs_size"][i], f"engagement is only {_fmt_ratio(e)} what is expected for its size")
+    add(z["likes_vs_size"][i], f"likes are {_fmt_ratio(ev(raw['likes_vs_size'][i]))} the like rate expected for its size")
     add(-z["reach_vs_size"][i], f"notes reach only {_fmt_ratio(ev(raw['reach_vs_size'][i]))} the views per follower expected for its size (followers may be bought)")
     add(z["boosted_notes"][i], f"{raw['boosted_notes'][i]:.0%} of notes look boosted (engagement >= 2x the creator's median, ratios far from its own, peers {med['boosted_notes'][i]:.1%})")
     add(z["ratio_jumps"][i], f"{raw['ratio_jumps'][i]:.0%} of notes have ratios far from the creator's own (peers {med['ratio_jumps'][i]:.1%})")

@@ -37,6 +37,7 @@ MEDIAN_INTERACTIONS = "median_interactions"
 MEDIAN_SAVES = "median_saves"
 LOG_WEIGHTED = "log_weighted_rate"  # median over notes of log(weighted engagement / reach)
 LOG_SAVE = "log_save_rate"
+LOG_LIKE = "log_like_rate"
 LOG_WEIGHTED_SPREAD = "log_weighted_spread"  # robust sd of log weighted rate across notes
 LOG_SAVE_LIKE_SD = "log_save_like_sd"
 LOG_COMMENT_LIKE_SD = "log_comment_like_sd"
@@ -221,6 +222,7 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config,
         (pl.col(S.VIEWS) / pl.col("_creator_followers")).filter(pl.col("_creator_followers") > 0).median().alias(VIEWS_PER_FOLLOWER),
         log_rate(WEIGHTED).median().alias(LOG_WEIGHTED),
         log_rate(S.SAVES).median().alias(LOG_SAVE),
+        log_rate(S.LIKES).median().alias(LOG_LIKE),
         _robust_sd(log_rate(WEIGHTED)).alias(LOG_WEIGHTED_SPREAD),
         ((pl.col(S.SAVES) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log().std().alias(LOG_SAVE_LIKE_SD),
         ((pl.col(S.COMMENTS) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log().std().alias(LOG_COMMENT_LIKE_SD),

@@ -134,3 +134,16 @@ def test_same_seed_same_flags():
     b = vet_loaded(loaded_from_frame(posts)).creators
     assert a.select("creator_id", "fraud_score", "fraud_flag", "fraud_reasons").equals(
         b.select("creator_id", "fraud_score", "fraud_flag", "fraud_reasons"))
+
+
+def test_uniformly_bought_likes_are_flagged():
+    # Every note's likes multiplied by 6, views unchanged: saves and comments no longer keep up,
+    # and the like rate per view is far beyond what the creator's size predicts.
+    posts, _ = synth.generate(synth.World(creators=300, seed=12))
+    target = posts.get_column("creator_id").unique().sort()[7]
+    inflated = posts.with_columns(
+        pl.when(pl.col("creator_id") == target).then(pl.col("likes") * 6).otherwise(pl.col("likes")).alias("likes"))
+    row = vet_loaded(loaded_from_frame(inflated)).creators.filter(pl.col("creator_id") == target).row(0, named=True)
+    assert row["fraud_flag"], row
+    assert row["fraud_pattern"] == "bought likes"
+    assert "likes are" in row["fraud_reasons"] or "only" in row["fraud_reasons"]
