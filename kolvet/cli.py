@@ -356,25 +356,37 @@ def batch(
                        previous=previous, xlsx=xlsx, encoding=encoding, sheet=sheet, as_of=as_of,
                        fraud_model=model, quiet=quiet, console=err)
     if not quiet:
-        _print_batch(report)
+        _print_batch(report, out_dir)
     if report.failed:
+        # Even scripts (--quiet) need to know why the exit code is 1.
+        err.print(f"kolvet: error: {report.failed} of {len(report.summary)} rosters failed (see {out_dir / 'summary.csv'})",
+                  markup=False)
         raise typer.Exit(1)
     if fail_on_flagged and report.flagged:
-        if not quiet:
-            err.print(f"kolvet: {report.flagged} creators flagged (--fail-on-flagged)")
+        err.print(f"kolvet: {report.flagged} creators flagged (--fail-on-flagged)", markup=False)
         raise typer.Exit(3)
 
 
-def _print_batch(report) -> None:
-    table = Table(title=f"Batch: {len(report.summary)} rosters")
-    cols = ("roster", "creators", "shortlisted", "review", "rejected", "insufficient_data", "flagged", "median_score", "top_creator", "problems")
+def _print_batch(report, out_dir: Path, shown: int = 20) -> None:
+    """Failed rosters first, then the rest, capped so a 1,000-roster batch stays readable."""
+    import polars as pl
+
+    summary = report.summary
+    failed_first = summary.sort(pl.col("problems").is_null() | (pl.col("problems") == ""), maintain_order=True) \
+        if "status" not in summary.columns else summary.sort(pl.col("status") != "failed", maintain_order=True)
+    table = Table(title=f"Batch: {summary.height} rosters" + (f" (first {shown} shown)" if summary.height > shown else ""))
+    cols = [c for c in ("roster", "creators", "shortlisted", "review", "rejected", "insufficient_data", "flagged",
+                        "median_score", "top_creator", "problems") if c in summary.columns]
     for c in cols:
         table.add_column(c.replace("_", " "))
-    for r in report.summary.iter_rows(named=True):
+    for r in failed_first.head(shown).iter_rows(named=True):
         table.add_row(*["" if r.get(c) is None else str(r.get(c)) for c in cols])
     out.print(table)
-    for path in report.written:
-        out.print(f"wrote {path}", markup=False)
+    if len(report.written) > 10:
+        out.print(f"wrote {len(report.written)} files to {out_dir} (summary: {out_dir / 'summary.csv'})", markup=False)
+    else:
+        for path in report.written:
+            out.print(f"wrote {path}", markup=False)
 
 
 def _version(value: bool) -> None:
