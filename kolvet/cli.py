@@ -372,8 +372,7 @@ def _print_batch(report, out_dir: Path, shown: int = 20) -> None:
     import polars as pl
 
     summary = report.summary
-    failed_first = summary.sort(pl.col("problems").is_null() | (pl.col("problems") == ""), maintain_order=True) \
-        if "status" not in summary.columns else summary.sort(pl.col("status") != "failed", maintain_order=True)
+    failed_first = summary.sort(pl.col("status") != "failed", maintain_order=True)
     table = Table(title=f"Batch: {summary.height} rosters" + (f" (first {shown} shown)" if summary.height > shown else ""))
     cols = [c for c in ("roster", "creators", "shortlisted", "review", "rejected", "insufficient_data", "flagged",
                         "median_score", "top_creator", "problems") if c in summary.columns]
