@@ -328,6 +328,25 @@ async def test_unreadable_shortlist_file_is_reported_and_kept(sample_result, tmp
     assert pl.read_csv(path).height == 1
 
 
+@run
+async def test_text_from_the_data_or_the_user_is_never_markup(tmp_path):
+    result = tiny_result()
+    odd = result.creators.with_columns(
+        pl.when(pl.col(SL.RANK) == 1).then(pl.lit("[bold]Mia[/")).otherwise(pl.col(S.NICKNAME)).alias(S.NICKNAME),
+        pl.when(pl.col(SL.RANK) == 1).then(pl.lit("[red]beauty")).otherwise(pl.col(S.CATEGORY)).alias(S.CATEGORY),
+    )
+    result = VetResult(odd, result.posts, result.rejected, meta=result.meta, config=result.config)
+    app = app_for(result, tmp_path / "[x].csv")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("s", "l", "n", *"[/]", "enter", "escape", "c", "down", "enter")
+        assert app.screen.filters.category == "[red]beauty"
+        await pilot.press("slash", *"[/", "enter")
+        assert "[/" in str(app.screen.query_one("#status").render())
+        assert app.return_code is None  # still running: nothing raised
+    assert app.store.notes == {"c001": "[/]"}
+
+
 def test_store_keeps_creators_missing_from_these_inputs(sample_result, tmp_path):
     path = tmp_path / "sl.csv"
     ids = sample_result.creators.get_column(S.CREATOR_ID).to_list()

@@ -91,9 +91,9 @@ class KolvetBrowser(App[None]):
         self.result = result
         try:
             for message in self.store.restore(result):
-                self.notify(message, severity="warning", timeout=8)
+                self.notify(message, severity="warning", timeout=8, markup=False)
         except ShortlistError as exc:
-            self.notify(str(exc), title="Shortlist file", severity="error", timeout=12)
+            self.notify(str(exc), title="Shortlist file", severity="error", timeout=12, markup=False)
         self.ranking.show_result(result)
 
     # ---- the shortlist, for every screen -----------------------------------------------
@@ -101,14 +101,14 @@ class KolvetBrowser(App[None]):
         try:
             change()
         except ShortlistError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
+            self.notify(str(exc), severity="error", timeout=10, markup=False)
         self.ranking.refresh_marks()
 
     def toggle_shortlist(self, creator_id: str) -> None:
         self._saved(lambda: self.store.toggle(creator_id))
         added = creator_id in self.store
         self.notify(f"{'added' if added else 'removed'} {self.creator_name(creator_id)} "
-                    f"({len(self.store)} shortlisted)", timeout=2)
+                    f"({len(self.store)} shortlisted)", timeout=2, markup=False)
 
     def set_note(self, creator_id: str, note: str) -> None:
         self._saved(lambda: self.store.set_note(creator_id, note))
@@ -151,10 +151,10 @@ class KolvetBrowser(App[None]):
             try:
                 written = self.store.export(path)
             except ShortlistError as exc:
-                self.notify(str(exc), severity="error", timeout=10)
+                self.notify(str(exc), severity="error", timeout=10, markup=False)
                 return
             self.last_export = written
-            self.notify(f"exported {len(self.store)} creators to {written}", timeout=6)
+            self.notify(f"exported {len(self.store)} creators to {written}", timeout=6, markup=False)
 
         self.push_screen(ExportScreen(self.default_export_path(), len(self.store)), export)
 

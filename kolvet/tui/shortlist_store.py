@@ -52,8 +52,9 @@ class ShortlistStore:
             frame = io.read_previous(self.path)
         except Exception as exc:  # polars parse errors, encoding errors, OSError: all "unreadable"
             self._unreadable = True
-            raise ShortlistError(f"{self.path.name}: can't be read ({_first_line(exc)}); "
-                                 "it will be kept as .unreadable when the shortlist changes") from None
+            reason = _first_line(exc)  # kolvet's own read errors already name the file
+            where = "" if str(self.path) in reason else f"{self.path.name}: can't be read: "
+            raise ShortlistError(f"{where}{reason}; it will be kept as .unreadable when the shortlist changes") from None
         if S.CREATOR_ID not in frame.columns:
             self._unreadable = True
             raise ShortlistError(f"{self.path.name}: has no {S.CREATOR_ID} column, so it isn't a kolvet shortlist; "

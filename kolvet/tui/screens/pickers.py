@@ -59,7 +59,7 @@ class NoteScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Note for {self.who} (goes in the brief's note column)", classes="dialog-title")
+            yield Label(f"Note for {self.who} (goes in the brief's note column)", classes="dialog-title", markup=False)
             yield Input(self.note, placeholder="e.g. 2 posts in May; ask for the video rate", id="note")
             yield Static("enter saves · escape cancels", classes="dialog-hint")
 
@@ -84,7 +84,7 @@ class ExportScreen(ModalScreen[Path | None]):
         with Vertical(classes="dialog"):
             yield Label(f"Export the shortlist ({self.count} creators) as a campaign brief", classes="dialog-title")
             yield Input(str(self.default), id="export-path")
-            yield Static("", id="export-error", classes="dialog-error")
+            yield Static("", id="export-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("CSV", id="csv", variant="primary")
                 yield Button("XLSX", id="xlsx")

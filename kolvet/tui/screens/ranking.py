@@ -10,6 +10,7 @@ from time import monotonic
 from typing import TYPE_CHECKING
 
 import polars as pl
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -45,7 +46,7 @@ class RankingScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("vetting…", id="summary")
+        yield Static("vetting…", id="summary", markup=False)
         with Horizontal(id="filters"):
             yield Input(placeholder="/ search nickname or id", id="search", compact=True)
             yield Select[str]([], prompt="c  all categories", id="category", compact=True)
@@ -54,9 +55,9 @@ class RankingScreen(Screen[None]):
             yield Static("f  flagged: shown", id="flagged")
         with Vertical(id="loading"):
             yield LoadingIndicator()
-            yield Static("", id="loading-text")
+            yield Static("", id="loading-text", markup=False)
         yield CreatorTable(COLUMNS, id="table")
-        yield Static("", id="status")
+        yield Static("", id="status", markup=False)  # shows typed search text: never markup
         yield Footer()
 
     def on_mount(self) -> None:
@@ -77,8 +78,9 @@ class RankingScreen(Screen[None]):
         self._last = None
         self.query_one("#summary", Static).update(view.cohort_summary(result))
         categories, tiers = view.choices(result)
-        self.query_one("#category", Select).set_options((c, c) for c in categories)
-        self.query_one("#tier", Select).set_options((t, t) for t in tiers)
+        # Text labels: names from the data are never read as markup
+        self.query_one("#category", Select).set_options((Text(c), c) for c in categories)
+        self.query_one("#tier", Select).set_options((Text(t), t) for t in tiers)
         self.query_one("#loading").display = False
         table = self.query_one("#table", CreatorTable)
         table.display = True

@@ -38,7 +38,7 @@ class ShortlistScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("", id="shortlist-title")
+        yield Static("", id="shortlist-title", markup=False)
         table: DataTable = DataTable(id="shortlist", cursor_type="row", zebra_stripes=True)
         table.add_columns("rank", "nickname", "creator id", "category", "tier", "followers", "score",
                           "save rate", "fraud", "verdict", "note")
@@ -99,7 +99,7 @@ class ShortlistScreen(Screen[None]):
         if cid in self.browser.store.notes:
             self.browser.open_detail(cid)
         else:
-            self.notify(f"{cid} is {NOT_HERE}: no notes to show", severity="warning")
+            self.notify(f"{cid} is {NOT_HERE}: no notes to show", severity="warning", markup=False)
 
     def action_remove(self) -> None:
         cid = self._current()
