@@ -134,3 +134,21 @@ def test_guard_formulas_neutralises_without_mangling(texts):
             assert after == "'" + before
         else:
             assert after == before
+
+
+TIME_TEXTS = st.one_of(
+    st.sampled_from(["1740794400000", "1740794400", "1740794400.5", "2025-03-01T02:00:00Z", "2025-03-01T10:00:00+08:00",
+                     "2025-03-01T10:00:00", "2025-03-01 10:00:00", "2025-03-01_10:00:00", "2025-03-01 10:00",
+                     "2025/03/01 10:00:00", "2025-03-01", "2025/03/01", "20250301", " 2025-03-01 ", "", "garbage", "0"]),
+    st.none(), st.text(max_size=8),
+)
+
+
+@BOUNDED
+@given(st.lists(TIME_TEXTS, min_size=1, max_size=60))
+def test_fast_time_column_parses_exactly_like_the_expression(texts):
+    """parse_posts parses a whole column with the form its sample shows, and every form only
+    where that fails: the result must be the expression's, value for value."""
+    values = pl.Series("t", texts, dtype=pl.String)
+    expected = pl.DataFrame({"t": values}).select(S.parse_time(pl.col("t"), pl.String())).to_series()
+    assert S.parse_time_column(values).to_list() == expected.to_list()
