@@ -115,20 +115,28 @@ def write_result(result: VetResult, out: str | Path, inputs: set[Path] | None = 
     table = ranked_table(result)
     meta = metadata(result)
     suffix = out.suffix.lower()
+    inputs_read = sources_report(result)  # per input file: format, rows taken and set aside
     if suffix == ".xlsx":
         about = pl.DataFrame({"key": list(meta), "value": list(meta.values())})
-        io.write_workbook({"ranking": table, "about": about}, out)
+        sheets = {"ranking": table, "about": about}
+        if inputs_read:
+            sheets["inputs"] = pl.from_dicts(inputs_read, infer_schema_length=None)
+        io.write_workbook(sheets, out)
     else:
+        with_inputs = {**meta, "inputs": json.dumps(inputs_read, ensure_ascii=False)}
         io.write_frame(guard_formulas(table) if suffix == ".csv" else table, out,
-                       metadata=meta if suffix in (".parquet", ".json") else None)
+                       metadata=with_inputs if suffix in (".parquet", ".json") else None)
     written = {"ranked": out}
     if result.rejected.height:
         io.write_frame(guard_formulas(result.rejected), paths["rejected"])
         written["rejected"] = paths["rejected"]
     elif paths["rejected"].exists():
-        paths["rejected"].unlink()  # a stale file from an earlier run would mislead
+        try:
+            paths["rejected"].unlink()  # a stale file from an earlier run would mislead
+        except OSError as exc:
+            raise KolvetError(f"{paths['rejected']}: can't remove the earlier run's set-aside rows ({exc.strerror})") from None
     if suffix == ".csv":
-        io.write_text(json.dumps({**meta, "inputs": sources_report(result)}, ensure_ascii=False, indent=1) + "\n", paths["meta"])
+        io.write_text(json.dumps({**meta, "inputs": inputs_read}, ensure_ascii=False, indent=1) + "\n", paths["meta"])
         written["meta"] = paths["meta"]
     if posts_out is not None:
         write_posts(result, paths["posts"])

@@ -534,3 +534,20 @@ def test_a_folder_of_mixed_families_reads_together(tmp_path):
     assert loaded.posts.height == 4 and loaded.rejected.height == 4
     assert loaded.rejected.get_column(S.ROW).to_list() == [1, 2, 3, 4]
     assert io.read_inputs([folder])[1] == []
+
+
+def test_per_file_report_travels_with_every_output_format(tmp_path):
+    for ext in ("xlsx", "parquet", "json"):
+        out = tmp_path / f"ranked.{ext}"
+        res = runner.invoke(app, ["vet", str(CRAWL), "-o", str(out), "-q"])
+        assert res.exit_code == 0, res.stderr
+        if ext == "xlsx":
+            report = pl.read_excel(out, sheet_name="inputs").to_dicts()
+        elif ext == "parquet":
+            report = json.loads(pl.read_parquet_metadata(out)["inputs"])
+        else:
+            report = json.loads(json.loads(out.read_text(encoding="utf-8"))["metadata"]["inputs"])
+        files = {Path(r["file"]).name: r for r in report}
+        assert files["creator_contents_2025-03-11.jsonl"]["format"] == "MediaCrawler notes"
+        assert files["creator_comments_2025-03-10.json"]["format"] == "skipped"
+        assert all(r["taken"] + r["set_aside"] == r["rows"] for r in report if r["format"] != "skipped")
