@@ -131,6 +131,12 @@ def _folder_of_bad_files(tmp: Path) -> Path:
     return folder
 
 
+def _a_ranking(tmp: Path) -> Path:
+    (tmp / "ranked.csv").write_text("rank,creator_id,nickname,followers,score,verdict\n1,a,x,100,80.0,shortlist\n",
+                                    encoding="utf-8")
+    return tmp / "ranked.csv"
+
+
 def _row_column(tmp: Path) -> Path:
     """Its own "row" and "reason" columns must not clash with kolvet's bookkeeping."""
     rows = [[*r, str(i), "mine"] for i, r in enumerate(cohort())]
@@ -200,6 +206,7 @@ CASES = [
     Case("a column named row", _row_column, "ok"),
     Case("CRLF line endings", lambda tmp: _bytes("crlf.csv", write_rows(tmp / "x.csv", cohort()).read_bytes()
                                                  .replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))(tmp), "ok"),
+    Case("a ranking kolvet wrote, given as notes", _a_ranking, "error", ("ranked.csv", "a file kolvet wrote")),
     Case("json that isn't a list", _not_a_list, "error", ("scalar.json",)),
     Case("truncated json", _truncated_json, "error", ("cut.json", "not valid JSON", "cut short")),
     Case("a text file named .xlsx", _fake_xlsx, "error", ("notes.xlsx", "workbook")),

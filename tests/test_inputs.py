@@ -446,6 +446,16 @@ def test_chinese_headers_in_every_container_rank_like_the_canonical_csv(tmp_path
         _same(_ranking([_write(chinese, path, encoding or "utf-8")]), canonical)
 
 
+def test_parquet_and_json_inputs_rank_like_the_canonical_csv(tmp_path, world):
+    """Typed columns (integers, datetimes) take the fast paths and must agree with text."""
+    canonical = _ranking([_write(world, tmp_path / "canonical.csv")])
+    world.write_parquet(tmp_path / "world.parquet")
+    _same(_ranking([tmp_path / "world.parquet"]), canonical)
+    (tmp_path / "world.jsonl").write_text(world.with_columns(pl.col(S.POSTED_AT).dt.strftime("%Y-%m-%d %H:%M:%S"))
+                                          .write_ndjson(), encoding="utf-8")
+    _same(_ranking([tmp_path / "world.jsonl"]), canonical)
+
+
 def test_wan_counts_rank_like_the_canonical_csv_up_to_rounding(tmp_path, world):
     """With 万 counts the only difference is the rounding: the files rank exactly as the
     canonical CSV of the rounded counts, and close to the unrounded one."""
