@@ -171,7 +171,10 @@ def combine(rosters: list[Roster], creators: pl.DataFrame | None) -> tuple[Loade
     rejected = pl.concat([r.loaded.rejected for r in ok], how="vertical")
     sources = [s for r in ok for s in r.loaded.sources]
     skipped = [s for r in ok for s in r.loaded.skipped]
-    return Loaded(posts, creators, rejected, sources, skipped), membership
+    # Profiles found inside roster folders (crawls) give followers; the --creators table wins.
+    profiles = [r.loaded.creators for r in ok if r.loaded.creators is not None]
+    found = pl.concat(profiles, how="vertical") if profiles else None
+    return Loaded(posts, found, rejected, sources, skipped, roster=creators), membership
 
 
 # ---- splitting the cohort back into rosters -------------------------------------------------

@@ -86,11 +86,22 @@ def weighted_expr(weights: Weights) -> pl.Expr:
     return w
 
 
-def creator_profiles(posts: pl.LazyFrame, creators: pl.DataFrame | None) -> pl.LazyFrame:
-    """One row per creator with nickname, followers and category: from the creators table
-    where given, else from the creator's newest notes (category: the most common one)."""
+def _latest_per_creator(table: pl.DataFrame, prefix: str) -> pl.LazyFrame:
+    return (
+        table.lazy()
+        .sort([S.CREATOR_ID, S.SNAPSHOT_AT], nulls_last=False)
+        .group_by(S.CREATOR_ID)
+        .agg(pl.col(c).drop_nulls().last().alias(f"{prefix}{c}") for c in (S.NICKNAME, S.FOLLOWERS, S.CATEGORY, S.QUOTE))
+    )
+
+
+def creator_profiles(posts: pl.LazyFrame, profiles: pl.DataFrame | None,
+                     roster: pl.DataFrame | None = None) -> pl.LazyFrame:
+    """One row per creator with nickname, followers, category and quote. Each comes from the
+    roster the user passed (--creators) first, then crawled profiles (the newest snapshot),
+    then the creator's own newest notes (category: its most common one)."""
     newest = [S.SNAPSHOT_AT, S.POSTED_AT]
-    from_posts = (
+    out = (
         posts.sort([S.CREATOR_ID, *newest], nulls_last=False)
         .group_by(S.CREATOR_ID)
         .agg(
@@ -98,22 +109,17 @@ def creator_profiles(posts: pl.LazyFrame, creators: pl.DataFrame | None) -> pl.L
             pl.col(S.FOLLOWERS).drop_nulls().last(),
             pl.col(S.CATEGORY).drop_nulls().mode().sort().first(),
         )
+        .with_columns(pl.lit(None, pl.Float64).alias(S.QUOTE))
     )
-    if creators is None or creators.height == 0:
-        return from_posts.with_columns(pl.lit(None, pl.Float64).alias(S.QUOTE))
-    table = (
-        creators.lazy()
-        .sort([S.CREATOR_ID, S.SNAPSHOT_AT], nulls_last=False)
-        .group_by(S.CREATOR_ID)
-        .agg(pl.col(c).drop_nulls().last().alias(f"_t_{c}") for c in (S.NICKNAME, S.FOLLOWERS, S.CATEGORY, S.QUOTE))
-    )
-    return from_posts.join(table, on=S.CREATOR_ID, how="left").select(
-        S.CREATOR_ID,
-        pl.coalesce(f"_t_{S.NICKNAME}", S.NICKNAME).alias(S.NICKNAME),
-        pl.coalesce(f"_t_{S.FOLLOWERS}", S.FOLLOWERS).alias(S.FOLLOWERS),
-        pl.coalesce(f"_t_{S.CATEGORY}", S.CATEGORY).alias(S.CATEGORY),
-        pl.col(f"_t_{S.QUOTE}").alias(S.QUOTE),
-    )
+    # Later layers win: profiles over notes, the user's roster over profiles.
+    for table in (profiles, roster):
+        if table is None or table.height == 0:
+            continue
+        out = out.join(_latest_per_creator(table, "_t_"), on=S.CREATOR_ID, how="left").select(
+            S.CREATOR_ID,
+            *[pl.coalesce(f"_t_{c}", c).alias(c) for c in (S.NICKNAME, S.FOLLOWERS, S.CATEGORY, S.QUOTE)],
+        )
+    return out
 
 
 def _robust_sd(expr: pl.Expr) -> pl.Expr:

@@ -48,6 +48,7 @@ class Loaded:
     rejected: pl.DataFrame
     sources: list[SourceReport]
     skipped: list[io.SkippedFile]
+    roster: pl.DataFrame | None = None  # --creators: wins over crawled profiles
 
 
 @dataclass
@@ -82,17 +83,22 @@ def load(inputs: Sequence[str | os.PathLike[str]], config: Config, creators_file
     sheet = sheet or config.input.sheet
     aliases = config.input.aliases
     tables, skipped = io.read_inputs(inputs, aliases, encoding, sheet, progress)
-    if creators_file is not None:
-        tables.append(io.read_creators_file(creators_file, aliases, encoding, sheet))
+    roster_table = io.read_creators_file(creators_file, aliases, encoding, sheet) if creators_file else None
+    if roster_table is not None:
+        tables.append(roster_table)
     bench = {k: b.aliases for k, b in config.benchmarks.items()}
     posts_parts, creator_parts, rejected_parts = [], [], []
+    roster = None
     for table in tables:
         if table.kind == "posts":
             posts, rejected = S.parse_posts(table.frame, table.mapping, table.source, bench)
             posts_parts.append(posts)
         else:
             creators, rejected = S.parse_creators(table.frame, table.mapping, table.source, bench)
-            creator_parts.append(creators)
+            if table is roster_table:
+                roster = creators
+            else:
+                creator_parts.append(creators)
         rejected_parts.append(rejected)
     posts = pl.concat(posts_parts, how="vertical") if posts_parts else S.empty_posts()
     rejected = pl.concat(rejected_parts, how="vertical") if rejected_parts else S.empty_rejected()
@@ -104,8 +110,9 @@ def load(inputs: Sequence[str | os.PathLike[str]], config: Config, creators_file
     posts, older = S.merge_snapshots(posts)
     rejected = pl.concat([rejected, older])
     creators = pl.concat(creator_parts) if creator_parts else None
-    if creators is not None:  # roster rows for creators without notes: say so, don't drop
-        rejected = pl.concat([rejected, S.creators_without_notes(creators, posts)])
+    for table in (creators, roster):  # profile or roster rows for creators without notes: say so
+        if table is not None:
+            rejected = pl.concat([rejected, S.creators_without_notes(table, posts)])
 
     if posts.height == 0:  # no rejected file gets written: name the file, the reasons, a row
         reasons = rejected.group_by(S.REASON).len().sort(["len", S.REASON], descending=[True, False]).head(3)
@@ -124,7 +131,7 @@ def load(inputs: Sequence[str | os.PathLike[str]], config: Config, creators_file
                      aside.get(t.source, 0))
         for t in tables
     ]
-    return Loaded(posts, creators, rejected, sources, skipped)
+    return Loaded(posts, creators, rejected, sources, skipped, roster)
 
 
 def _set_aside(rows: pl.DataFrame, reason: str) -> pl.DataFrame:
@@ -137,7 +144,7 @@ def vet_loaded(loaded: Loaded, config: Config | None = None, fraud_model: F.Frau
     config = config or Config()
     posts = loaded.posts
     as_of = as_of or posts.get_column(S.POSTED_AT).max()
-    profiles = M.creator_profiles(posts.lazy(), loaded.creators)
+    profiles = M.creator_profiles(posts.lazy(), loaded.creators, loaded.roster)
     annotated = M.annotate_posts(posts.lazy(), profiles, config, as_of)
     annotated = F.note_flags(annotated, config)
     per_creator = M.creator_metrics(annotated, profiles, config, as_of)

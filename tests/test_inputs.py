@@ -131,7 +131,7 @@ def test_every_creator_family_joins_followers_and_quotes(name, family, expected)
     loaded = pipeline.load([FORMATS / "mediacrawler_notes.csv"], Config(), creators_file=str(FORMATS / name))
     report = loaded.sources[-1]
     assert (report.family, report.kind) == (family, "creators")
-    got = {r[S.CREATOR_ID]: (r[S.FOLLOWERS], r[S.QUOTE]) for r in loaded.creators.iter_rows(named=True)}
+    got = {r[S.CREATOR_ID]: (r[S.FOLLOWERS], r[S.QUOTE]) for r in loaded.roster.iter_rows(named=True)}
     assert got == expected
     result = pipeline.vet_loaded(loaded, Config())
     followers = dict(result.creators.select(S.CREATOR_ID, S.FOLLOWERS).iter_rows())
@@ -149,7 +149,7 @@ def test_roster_creator_without_notes_is_set_aside_not_dropped():
 
 def test_roster_cells_with_newlines_and_trailing_spaces():
     loaded = pipeline.load([FORMATS / "mediacrawler_notes.csv"], Config(), creators_file=str(FORMATS / "roster_quotes.csv"))
-    nick = dict(loaded.creators.select(S.CREATOR_ID, S.NICKNAME).iter_rows())
+    nick = dict(loaded.roster.select(S.CREATOR_ID, S.NICKNAME).iter_rows())
     assert nick[U1] == "小美的日常"  # "小美的日常 " in the sheet
 
 
@@ -561,3 +561,15 @@ def test_per_file_report_travels_with_every_output_format(tmp_path):
         assert files["creator_contents_2025-03-11.jsonl"]["format"] == "MediaCrawler notes"
         assert files["creator_comments_2025-03-10.json"]["format"] == "skipped"
         assert all(r["taken"] + r["set_aside"] == r["rows"] for r in report if r["format"] != "skipped")
+
+
+def test_the_users_roster_wins_over_crawled_profiles(tmp_path):
+    # A crawl folder carries profiles with follower counts; the roster the user passes with
+    # --creators is what they vouch for, so its numbers win.
+    crawl = pipeline.load([CRAWL], Config())
+    some_id = crawl.creators.get_column(S.CREATOR_ID)[0]
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"user_id,fans count,图文报价(RMB)\n{some_id},123456,800\n", encoding="utf-8")
+    loaded = pipeline.load([CRAWL], Config(), creators_file=str(roster))
+    row = pipeline.vet_loaded(loaded, Config()).creator(some_id)
+    assert (row[S.FOLLOWERS], row[S.QUOTE]) == (123456, 800.0)
