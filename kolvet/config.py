@@ -119,6 +119,7 @@ class FraudConfig(_Frozen):
     random_state: int = Field(0, description="seed: the same input gives the same flags")
     min_cohort: int = Field(30, ge=5, description="below this many judged creators, fall back to peer checks against built-in benchmarks")
     min_posts: int = Field(5, ge=2, description="creators with fewer notes are not judged for fraud")
+    min_interactions: int = Field(20, ge=0, description="creators whose judged notes earned fewer interactions in all are not judged for fraud: ratios of a handful of likes mean nothing")
     pattern_z: float = Field(2.75, gt=0, description="a fake-engagement pattern is confirmed when its combined evidence reaches this many robust deviations from peers")
     reason_z: float = Field(2.0, gt=0, description="a feature is named as a reason when it is this many robust deviations from peers, on its suspicious side")
     note_z: float = Field(3.0, gt=0, description="a note looks boosted when its ratios sit this many robust deviations from the creator's own")

@@ -424,7 +424,8 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     n = scored.height
     n_posts = scored.get_column(M.N_POSTS).fill_null(0).to_numpy()
     basis = scored.get_column(M.RATE_BASIS).fill_null("none").to_numpy()
-    judged = (n_posts >= fc.min_posts) & (basis != "none")
+    total = (scored.get_column(M.MEDIAN_INTERACTIONS).fill_null(0).to_numpy() * n_posts)
+    judged = (n_posts >= fc.min_posts) & (basis != "none") & (total >= fc.min_interactions)
     cats = scored.get_column(S.CATEGORY).fill_null("unknown").to_numpy().astype(str)
     tiers = scored.get_column(M.TIER).fill_null("unknown").to_numpy().astype(str)
     raw = _raw_features(scored, judged, config)

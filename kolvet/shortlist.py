@@ -41,7 +41,8 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
         .otherwise(pl.lit("reject"))
     )
     reason = (
-        pl.when(no_reach).then(pl.lit("no follower count and no views: rates can't be computed"))
+        pl.when(no_reach & pl.col(S.FOLLOWERS).is_null()).then(pl.lit("no follower count and no views: rates can't be computed"))
+        .when(no_reach).then(pl.lit("0 followers and no views: rates can't be computed"))
         .when(too_few).then(pl.format("only {} notes in the window; {} needed to judge", pl.col(M.N_POSTS), pl.lit(min_posts)))
         .when(flagged).then(pl.format("likely fake engagement ({})", pl.col(F.FRAUD_PATTERN)))
         .when(pl.col(SC.SCORE) >= v.shortlist_min_score).then(pl.format("score {} >= {}", pl.col(SC.SCORE), pl.lit(v.shortlist_min_score)))
@@ -57,8 +58,10 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
         pl.when(pl.col(S.FOLLOWERS).is_null() & (pl.col(M.RATE_BASIS) == "views"))
         .then(pl.lit("; followers unknown")).otherwise(pl.lit(""))
     )
+    # A creator we can't judge gets no score: a number would look like a judgement.
     return scored.with_columns(verdict.alias(VERDICT)).with_columns(
-        pl.concat_str([reason, caveat, followers_unknown]).alias(VERDICT_REASON)
+        pl.concat_str([reason, caveat, followers_unknown]).alias(VERDICT_REASON),
+        pl.when(pl.col(VERDICT) == "insufficient_data").then(None).otherwise(pl.col(SC.SCORE)).alias(SC.SCORE),
     )
 
 
