@@ -306,6 +306,7 @@ def count_result(parts: Mapping[str, pl.Expr], name: str) -> ParsedCount:
 # ---- times --------------------------------------------------------------------------------
 CHINA_OFFSET = pl.duration(hours=8)
 _TIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S%.f",  # database exports and Polars write fractional seconds
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d_%H:%M:%S",
     "%Y-%m-%d %H:%M",
