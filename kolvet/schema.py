@@ -413,9 +413,25 @@ def normalise_post_type(expr: pl.Expr, raw_header: str | None) -> pl.Expr:
     return pl.when(text.is_null()).then(None).when(is_video).then(pl.lit("video")).otherwise(pl.lit("image"))
 
 
+_BLANKS = ["", "null", "none", "nan", "NULL", "Null", "None", "NONE", "NaN", "NAN"]
+
+
 def blank_to_null(expr: pl.Expr) -> pl.Expr:
+    """Empty cells and spelled-out nulls become null. (An exact set, not lowercasing: that
+    would copy every nickname and title of a million-row file.)"""
     text = expr.cast(pl.String).str.strip_chars()
-    return pl.when(text.is_null() | text.str.to_lowercase().is_in(["", "null", "none", "nan"])).then(None).otherwise(text)
+    return pl.when(text.is_in(_BLANKS)).then(None).otherwise(text)
+
+
+def map_by_value(frame: pl.DataFrame, column: str | None, make: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Apply `make` (an expression over pl.col("v")) to each distinct value of a column once,
+    then look the result up per row: categories and note types repeat across millions of rows."""
+    if column is None:
+        return pl.lit(None, dtype)
+    distinct = frame.select(pl.col(column).unique().alias("v")).with_columns(make.alias("out"))
+    lookup = dict(zip(distinct.get_column("v").to_list(), distinct.get_column("out").to_list(), strict=True))
+    lookup.pop(None, None)
+    return pl.col(column).replace_strict(lookup, default=None, return_dtype=dtype)
 
 
 # ---- rows: parse, validate, set aside -----------------------------------------------------
@@ -515,10 +531,12 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
 
     for col in (NICKNAME, TITLE):
         exprs[col] = blank_to_null(_raw(frame, mapping, col)[0])
-    raw, _ = _raw(frame, mapping, CATEGORY)
-    exprs[CATEGORY] = pl.when(blank_to_null(raw).is_null()).then(None).otherwise(normalise_category(raw, benchmarks))
-    raw, _ = _raw(frame, mapping, POST_TYPE)
-    exprs[POST_TYPE] = normalise_post_type(raw, mapping.source_of.get(POST_TYPE))
+    v = pl.col("v")
+    exprs[CATEGORY] = map_by_value(frame, mapping.source_of.get(CATEGORY),
+                                   pl.when(blank_to_null(v).is_null()).then(None).otherwise(normalise_category(v, benchmarks)),
+                                   pl.String())
+    exprs[POST_TYPE] = map_by_value(frame, mapping.source_of.get(POST_TYPE),
+                                    normalise_post_type(v, mapping.source_of.get(POST_TYPE)), pl.String())
     exprs[SNAPSHOT_AT] = pl.col("_snapshot")
     exprs[PRECISION] = pl.max_horizontal(precisions) if precisions else pl.lit(EXACT, pl.UInt8)
     exprs[COUNT_DROPPED] = pl.lit(False)
@@ -526,29 +544,26 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     exprs[ROW] = pl.col(_ROW_INDEX)
 
     reason = pl.coalesce(problems)
-    as_written = {c: _as_written(*_raw(frame, mapping, c)) for c in REJECTED_COLUMNS[3:] if c in mapping.source_of}
-    if POST_ID not in as_written and NOTE_URL in mapping.source_of:
-        as_written[POST_ID] = _raw(frame, mapping, NOTE_URL)[0].cast(pl.String)
     staged = (
         frame.with_columns(parsed_times).lazy().with_row_index(_ROW_INDEX, offset=1)
         .with_columns(e.alias(k) for k, e in first.items())
-        .select(
-            *[e.alias(f"_parsed_{k}") for k, e in exprs.items()],
-            reason.alias(REASON),
-            *[e.alias(f"_raw_{c}") for c, e in as_written.items()],
-        )
+        .select(*[e.alias(f"_parsed_{k}") for k, e in exprs.items()], reason.alias(REASON))
         .collect()
     )
     posts = staged.filter(pl.col(REASON).is_null()).select(
         pl.col(f"_parsed_{k}").cast(dtype).alias(k) for k, dtype in POST_SCHEMA.items()
     )
-    rejected = staged.filter(pl.col(REASON).is_not_null()).select(
-        pl.lit(source).alias(SOURCE),
-        pl.col(f"_parsed_{ROW}").cast(pl.Int64).alias(ROW),
-        pl.col(REASON),
-        *[(pl.col(f"_raw_{c}") if c in as_written else pl.lit(None, pl.String)).alias(c)
-          for c in REJECTED_COLUMNS[3:]],
-    )
+    # The set-aside rows show their cells as written; only those few rows are turned to text.
+    bad = staged.filter(pl.col(REASON).is_not_null()).select(pl.col(f"_parsed_{ROW}").cast(pl.Int64).alias(ROW), REASON)
+    as_written = {c: _as_written(*_raw(frame, mapping, c)) for c in REJECTED_COLUMNS[3:] if c in mapping.source_of}
+    if POST_ID not in as_written and NOTE_URL in mapping.source_of:
+        as_written[POST_ID] = _raw(frame, mapping, NOTE_URL)[0].cast(pl.String)
+    cells = frame[(bad.get_column(ROW) - 1).to_list()].select(
+        *[e.alias(c) for c, e in as_written.items()]) if bad.height else pl.DataFrame()
+    rejected = pl.concat([bad, cells], how="horizontal").select(
+        pl.lit(source).alias(SOURCE), pl.col(ROW), pl.col(REASON),
+        *[(pl.col(c) if c in as_written else pl.lit(None, pl.String)).alias(c) for c in REJECTED_COLUMNS[3:]],
+    ) if bad.height else empty_rejected()
     return posts, rejected
 
 
