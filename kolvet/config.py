@@ -113,9 +113,9 @@ class VerdictConfig(_Frozen):
 
 class FraudConfig(_Frozen):
     contamination: float = Field(0.08, gt=0, lt=0.5, description="share of the cohort the isolation forest treats as outliers")
-    n_estimators: int = Field(200, ge=10, description="trees in the isolation forest")
+    n_estimators: int = Field(100, ge=10, description="trees in the isolation forest")
     max_samples: int = Field(256, ge=16, description="creators drawn to grow each tree")
-    fit_sample: int = Field(50_000, ge=100, description="at most this many creators are used to fit the forest (all are scored)")
+    fit_sample: int = Field(20_000, ge=100, description="at most this many creators are used to fit the forest (all are scored, in batches)")
     random_state: int = Field(0, description="seed: the same input gives the same flags")
     min_cohort: int = Field(30, ge=5, description="below this many judged creators, fall back to peer checks against built-in benchmarks")
     min_posts: int = Field(5, ge=2, description="creators with fewer notes are not judged for fraud")

@@ -154,12 +154,8 @@ def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config) ->
         }
 
 
-def _robust(x: np.ndarray) -> tuple[float, float]:
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return float("nan"), float("nan")
-    med = float(np.median(x))
-    return med, float(1.4826 * np.median(np.abs(x - med)))
+def _nan(x: float | None) -> float:
+    return float("nan") if x is None else float(x)
 
 
 @dataclass(frozen=True)
@@ -171,21 +167,27 @@ class PeerTable:
 
     @classmethod
     def fit(cls, raw: dict[str, np.ndarray], cats: np.ndarray, tiers: np.ndarray, judged: np.ndarray) -> PeerTable:
+        """Median, robust sd, count and mean of every feature per (category, tier), per
+        category and for the cohort, in three Polars group-bys."""
+        names = list(raw)
+        frame = pl.DataFrame({"_cat": cats[judged], "_tier": tiers[judged],
+                              **{n: raw[n][judged] for n in names}}).fill_nan(None)
+        frame = frame.with_columns(pl.lit("*").alias("_all"))
         groups: dict[tuple[str, str], dict[str, tuple[float, float, int, float]]] = {}
-        keys = {("*", "*")} | {(c, "*") for c in np.unique(cats[judged])} | set(
-            zip(cats[judged].tolist(), tiers[judged].tolist(), strict=True))
-        for cat, tier in keys:
-            rows = judged.copy()
-            if cat != "*":
-                rows &= cats == cat
-            if tier != "*":
-                rows &= tiers == tier
-            stats = {}
-            for name, values in raw.items():
-                med, sd = _robust(values[rows])
-                finite = values[rows][np.isfinite(values[rows])]
-                stats[name] = (med, sd, int(finite.size), float(finite.mean()) if finite.size else 0.0)
-            groups[(cat, tier)] = stats
+        for keys, tier_label in ((["_cat", "_tier"], None), (["_cat"], "*"), (["_all"], "*")):
+            medians = frame.group_by(keys).agg(pl.col(n).median() for n in names)
+            dev = frame.join(medians, on=keys, suffix="_med").group_by(keys, maintain_order=True).agg(
+                *[(1.4826 * (pl.col(n) - pl.col(f"{n}_med")).abs().median()).alias(f"{n}_sd") for n in names],
+                *[pl.col(n).count().alias(f"{n}_n") for n in names],
+                *[pl.col(n).mean().alias(f"{n}_mean") for n in names],
+            ).join(medians, on=keys)
+            for row in dev.iter_rows(named=True):
+                cat = "*" if keys == ["_all"] else row["_cat"]
+                tier = row["_tier"] if tier_label is None else tier_label
+                groups[(cat, tier)] = {
+                    n: (_nan(row[n]), _nan(row[f"{n}_sd"]), int(row[f"{n}_n"]), row[f"{n}_mean"] or 0.0)
+                    for n in names
+                }
         return cls(groups)
 
     def mean_of(self, name: str, cat: str, tier: str) -> float:
