@@ -43,8 +43,6 @@ LOG_SAVE_LIKE_SD = "log_save_like_sd"
 LOG_COMMENT_LIKE_SD = "log_comment_like_sd"
 CORR_LIKES_SAVES = "corr_likes_saves"
 CORR_LIKES_COMMENTS = "corr_likes_comments"
-CV_INTERACTIONS = "cv_interactions"
-GINI_INTERACTIONS = "gini_interactions"
 SPIKE = "max_median_ratio"
 JUMP_SHARE = "ratio_jump_share"
 BOOSTED_SHARE = "boosted_share"  # share of notes that look boosted (see boosted_note)
@@ -127,13 +125,6 @@ def _robust_sd(expr: pl.Expr) -> pl.Expr:
     return 1.4826 * (expr - expr.median()).abs().median()
 
 
-def _gini(expr: pl.Expr) -> pl.Expr:
-    x = expr.sort()
-    n = x.len().cast(pl.Float64)
-    i = pl.int_range(1, x.len() + 1).cast(pl.Float64)
-    return ((2 * i - n - 1) * x).sum() / (n * x.sum()).clip(lower_bound=1e-9)
-
-
 def annotate_posts(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, as_of: datetime) -> pl.LazyFrame:
     """Add reach, interactions, weighted engagement, the window flag and per-note deviations."""
     days = config.window.days
@@ -193,7 +184,12 @@ def boosted_note(config: Config) -> pl.Expr:
 def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, as_of: datetime) -> pl.LazyFrame:
     """Per-creator rates, ratios, spreads and the raw material for fraud features."""
     by = S.CREATOR_ID
-    windowed = posts.filter(pl.col(IN_WINDOW)).sort([by, S.POSTED_AT])
+    windowed = posts.filter(pl.col(IN_WINDOW)).sort([by, S.POSTED_AT]).with_columns(
+        # Gaps between a creator's consecutive notes: the frame is sorted by creator and time,
+        # so a plain diff, blanked at each creator's first note, avoids a per-group diff.
+        pl.when(pl.col(by) == pl.col(by).shift())
+        .then(pl.col(S.POSTED_AT).diff().dt.total_seconds().cast(pl.Float64)).alias("_gap")
+    )
     reach = pl.col(REACH)
     ok = reach > 0
 
@@ -205,7 +201,7 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config,
         return ((pl.col(col) + SMOOTH) / reach).log().filter(ok)
 
     log_likes = (pl.col(S.LIKES) + 1).log()
-    gaps = pl.col(S.POSTED_AT).diff().dt.total_seconds().cast(pl.Float64).drop_nulls()
+    gaps = pl.col("_gap").drop_nulls()
     hit_floor = config.scoring.hit_multiple * pl.col(INTERACTIONS).median()
     all_counts = posts.group_by(by).agg(pl.len().alias(N_POSTS_TOTAL), pl.col(S.POSTED_AT).max().alias(LAST_POST))
     aggregated = windowed.group_by(by).agg(
@@ -237,8 +233,6 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config,
         .then(pl.corr(log_likes, (pl.col(S.SAVES) + 1).log())).alias(CORR_LIKES_SAVES),
         pl.when(pl.col(S.COMMENTS).median() >= MIN_COUNT_FOR_CORR)
         .then(pl.corr(log_likes, (pl.col(S.COMMENTS) + 1).log())).alias(CORR_LIKES_COMMENTS),
-        (pl.col(INTERACTIONS).std() / pl.col(INTERACTIONS).mean().clip(lower_bound=1e-9)).alias(CV_INTERACTIONS),
-        _gini(pl.col(INTERACTIONS).cast(pl.Float64)).alias(GINI_INTERACTIONS),
         (pl.col(INTERACTIONS).max() / pl.col(INTERACTIONS).median().clip(lower_bound=1.0)).alias(SPIKE),
         (pl.col(NOTE_RATIO_DEV) > config.fraud.note_z).mean().alias(JUMP_SHARE),
         boosted_note(config).mean().alias(BOOSTED_SHARE),

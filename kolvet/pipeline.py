@@ -51,10 +51,29 @@ class Loaded:
     roster: pl.DataFrame | None = None  # --creators: wins over crawled profiles
 
 
+@dataclass(frozen=True)
+class NotesPlan:
+    """How to annotate notes (rates, window, per-note boost flags) on demand: a full vet needs
+    only the per-creator aggregate, so the million-row annotated frame is built only when a
+    user asks for notes (--posts-out, the browser's detail view)."""
+
+    posts: pl.DataFrame
+    profiles: pl.LazyFrame
+    config: Config
+    as_of: datetime
+
+    def plan(self, creator_id: str | None = None) -> pl.LazyFrame:
+        posts, profiles = self.posts.lazy(), self.profiles
+        if creator_id is not None:  # every annotation is per creator, so filter first
+            posts = posts.filter(pl.col(S.CREATOR_ID) == creator_id)
+            profiles = profiles.filter(pl.col(S.CREATOR_ID) == creator_id)
+        return F.note_flags(M.annotate_posts(posts, profiles, self.config, self.as_of), self.config)
+
+
 @dataclass
 class VetResult:
     creators: pl.DataFrame  # one row per input creator, ranked
-    posts: pl.DataFrame  # every kept note with rates and per-note boost flags
+    notes: pl.DataFrame | NotesPlan  # every kept note with rates and boost flags, or how to make them
     rejected: pl.DataFrame  # rows set aside, with a reason
     sources: list[SourceReport] = field(default_factory=list)
     skipped: list[io.SkippedFile] = field(default_factory=list)
@@ -72,8 +91,17 @@ class VetResult:
         rows = self.creators.filter(pl.col(S.CREATOR_ID) == creator_id)
         return rows.row(0, named=True) if rows.height else None
 
+    @property
+    def posts(self) -> pl.DataFrame:
+        """Every kept note with its rates and per-note boost flags (built on first use)."""
+        if isinstance(self.notes, NotesPlan):
+            self.notes = self.notes.plan().collect()
+        return self.notes
+
     def notes_of(self, creator_id: str) -> pl.DataFrame:
-        return self.posts.filter(pl.col(S.CREATOR_ID) == creator_id).sort(S.POSTED_AT)
+        if isinstance(self.notes, NotesPlan):
+            return self.notes.plan(creator_id).collect().sort(S.POSTED_AT)
+        return self.notes.filter(pl.col(S.CREATOR_ID) == creator_id).sort(S.POSTED_AT)
 
 
 def load(inputs: Sequence[str | os.PathLike[str]], config: Config, creators_file: str | None = None,
@@ -144,12 +172,12 @@ def vet_loaded(loaded: Loaded, config: Config | None = None, fraud_model: F.Frau
     config = config or Config()
     posts = loaded.posts
     as_of = as_of or posts.get_column(S.POSTED_AT).max()
-    profiles = M.creator_profiles(posts.lazy(), loaded.creators, loaded.roster)
-    annotated = M.annotate_posts(posts.lazy(), profiles, config, as_of)
-    annotated = F.note_flags(annotated, config)
-    per_creator = M.creator_metrics(annotated, profiles, config, as_of)
-    creators, notes = pl.collect_all([per_creator.sort(S.CREATOR_ID), annotated],
-                                     engine="streaming" if streaming else "auto")
+    profiles = M.creator_profiles(posts.lazy(), loaded.creators, loaded.roster).collect().lazy()
+    notes = NotesPlan(posts, profiles, config, as_of)
+    per_creator = M.creator_metrics(notes.plan(), profiles, config, as_of)
+    # The one collect of the notes. Group-bys run faster in memory; --streaming trades that
+    # for bounded memory on inputs too big to hold.
+    creators = per_creator.sort(S.CREATOR_ID).collect(engine="streaming" if streaming else "in-memory")
 
     scored = SC.quality(creators, config)
     scored, model = F.detect(scored, config, fraud_model)
