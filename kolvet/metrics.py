@@ -99,14 +99,22 @@ def creator_profiles(posts: pl.LazyFrame, profiles: pl.DataFrame | None,
     roster the user passed (--creators) first, then crawled profiles (the newest snapshot),
     then the creator's own newest notes (category: its most common one)."""
     newest = [S.SNAPSHOT_AT, S.POSTED_AT]
+
+    def latest(col: str) -> pl.Expr:
+        return pl.col(col).sort_by(newest, nulls_last=False).drop_nulls().last()
+
+    # Most common category; ties go to the alphabetically first, so the choice is stable.
+    category = (
+        posts.filter(pl.col(S.CATEGORY).is_not_null())
+        .group_by(S.CREATOR_ID, S.CATEGORY).len()
+        .sort([S.CREATOR_ID, "len", S.CATEGORY], descending=[False, True, False])
+        .unique(S.CREATOR_ID, keep="first")
+        .select(S.CREATOR_ID, S.CATEGORY)
+    )
     out = (
-        posts.sort([S.CREATOR_ID, *newest], nulls_last=False)
-        .group_by(S.CREATOR_ID)
-        .agg(
-            pl.col(S.NICKNAME).drop_nulls().last(),
-            pl.col(S.FOLLOWERS).drop_nulls().last(),
-            pl.col(S.CATEGORY).drop_nulls().mode().sort().first(),
-        )
+        posts.group_by(S.CREATOR_ID)
+        .agg(latest(S.NICKNAME), latest(S.FOLLOWERS))
+        .join(category, on=S.CREATOR_ID, how="left")
         .with_columns(pl.lit(None, pl.Float64).alias(S.QUOTE))
     )
     # Later layers win: profiles over notes, the user's roster over profiles.
