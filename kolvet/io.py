@@ -35,6 +35,21 @@ class RawTable:
     family: str  # which export family its headers look like
     kind: str  # "posts" or "creators"
     mapping: S.ColumnMapping
+    scan: pl.LazyFrame | None = None  # --streaming: the rows, read part by part; frame holds the header
+
+    def part(self, index: int, parts: int) -> RawTable:
+        """The rows whose creator falls in partition `index` of `parts` (by a hash of the
+        stripped creator id, so a creator's rows always land together, whichever file)."""
+        key = self.mapping.source_of[S.CREATOR_ID]
+        mine = pl.col(key).cast(pl.String).str.strip_chars().hash(seed=7) % parts == index
+        if self.scan is not None:
+            frame = self.scan.filter(mine).collect(engine="streaming")
+        else:
+            frame = self.frame.filter(mine)
+        return RawTable(self.source, frame, self.family, self.kind, self.mapping)
+
+    def rows(self) -> int:
+        return self.scan.select(pl.len()).collect(engine="streaming").item() if self.scan is not None else self.frame.height
 
 
 @dataclass(frozen=True)
@@ -328,6 +343,23 @@ def read_table(path: Path, encoding: str | None = None, sheet: str | None = None
     return read_csv(path, encoding, aliases)
 
 
+def scan_table(path: Path, encoding: str | None = None) -> pl.LazyFrame | None:
+    """A lazy scan for inputs too big to hold (--streaming): Parquet, and UTF-8 CSV read as
+    text (a count column may turn into "1.2万" a million rows down). Other formats are read
+    whole (None)."""
+    suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise KolvetError(f"{path}: file is empty")
+    if suffix in (".parquet", ".pq"):
+        return pl.scan_parquet(path)
+    if suffix in (".csv", ".tsv", ".txt") and detect_encoding(path, encoding) in ("utf-8", "utf-8-sig"):
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            first = fh.readline()
+        return pl.scan_csv(path, separator=_sniff_separator(first, suffix), infer_schema=False,
+                           truncate_ragged_lines=True)
+    return None
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
@@ -362,8 +394,13 @@ def _check_duplicates(columns: list[str], source: str, aliases: dict[str, list[s
                           "rename or remove one so it's clear which holds the data")
 
 
-def classify(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]], want: str | None = None) -> RawTable:
-    """Decide whether a table holds notes or creators and map its columns, or say why not."""
+def classify(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]], want: str | None = None,
+             scan: pl.LazyFrame | None = None) -> RawTable:
+    """Decide whether a table holds notes or creators and map its columns, or say why not.
+    With a scan (streaming), `frame` is the header only and rows are counted later."""
+    if scan is not None:
+        table = classify(pl.DataFrame([{c: None for c in frame.columns}], schema=frame.schema), source, aliases, want)
+        return RawTable(source, frame, table.family, table.kind, table.mapping, scan)
     _check_duplicates(frame.columns, source, aliases)
     family = S.recognise_family(frame.columns)
     if family == S.KOLVET_OUTPUT and want != "creators":
@@ -389,9 +426,11 @@ def classify(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]], wa
 
 def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list[str]] | None = None,
                 encoding: str | None = None, sheet: str | None = None,
-                progress: Callable[[str], None] | None = None) -> tuple[list[RawTable], list[SkippedFile]]:
+                progress: Callable[[str], None] | None = None,
+                streaming: bool = False) -> tuple[list[RawTable], list[SkippedFile]]:
     """Read every input. A file named directly must be usable (else a one-line error); files
-    found in a folder that hold neither notes nor creators are skipped and reported."""
+    found in a folder that hold neither notes nor creators are skipped and reported. With
+    `streaming`, Parquet and UTF-8 CSV are only scanned; their rows are read part by part."""
     paths = list(paths)
     tables: list[RawTable] = []
     skipped: list[SkippedFile] = []
@@ -409,6 +448,10 @@ def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list
         if progress:
             progress(str(path))
         try:
+            scan = scan_table(path, encoding) if streaming else None
+            if scan is not None:
+                tables.append(classify(scan.head(0).collect(), str(path), aliases or {}, scan=scan))
+                continue
             frame = read_table(path, encoding, sheet, aliases)
             if frame.height == 0 and not explicit:
                 skipped.append(SkippedFile(str(path), "no rows"))

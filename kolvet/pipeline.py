@@ -9,6 +9,7 @@ files -> io -> schema (map, parse, validate; bad rows set aside) -> metrics -> s
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -57,7 +58,7 @@ class NotesPlan:
     only the per-creator aggregate, so the million-row annotated frame is built only when a
     user asks for notes (--posts-out, the browser's detail view)."""
 
-    posts: pl.DataFrame
+    posts: pl.DataFrame | pl.LazyFrame
     profiles: pl.LazyFrame
     config: Config
     as_of: datetime
@@ -80,6 +81,7 @@ class VetResult:
     meta: dict[str, str] = field(default_factory=dict)
     config: Config = field(default_factory=Config)
     fraud_model: F.FraudModel | None = None
+    workdir: object | None = None  # --streaming: keeps the temporary notes on disk while the result lives
 
     def rejected_by_reason(self) -> list[tuple[str, int]]:
         if self.rejected.height == 0:
@@ -107,17 +109,28 @@ class VetResult:
 def load(inputs: Sequence[str | os.PathLike[str]], config: Config, creators_file: str | None = None,
          encoding: str | None = None, sheet: str | None = None, progress: Progress | None = None) -> Loaded:
     """Read, map and validate every input; nothing is dropped without a reason."""
+    tables, skipped, roster_table = _read(inputs, config, creators_file, encoding, sheet, progress)
+    return _assemble(tables, skipped, roster_table, config)
+
+
+def _read(inputs: Sequence[str | os.PathLike[str]], config: Config, creators_file: str | None,
+          encoding: str | None, sheet: str | None, progress: Progress | None,
+          streaming: bool = False) -> tuple[list[io.RawTable], list[io.SkippedFile], io.RawTable | None]:
     encoding = encoding or config.input.encoding
     sheet = sheet or config.input.sheet
     aliases = config.input.aliases
-    tables, skipped = io.read_inputs(inputs, aliases, encoding, sheet, progress)
+    tables, skipped = io.read_inputs(inputs, aliases, encoding, sheet, progress, streaming=streaming)
     roster_table = io.read_creators_file(creators_file, aliases, encoding, sheet) if creators_file else None
-    if roster_table is not None:
-        tables.append(roster_table)
+    return tables, skipped, roster_table
+
+
+def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_table: io.RawTable | None,
+              config: Config, require_posts: bool = True) -> Loaded:
+    """Parse and validate read tables into one Loaded: notes, profiles, the roster, set-aside rows."""
     bench = {k: b.aliases for k, b in config.benchmarks.items()}
     posts_parts, creator_parts, rejected_parts = [], [], []
     roster = None
-    for table in tables:
+    for table in [*tables, *([roster_table] if roster_table is not None else [])]:
         if table.kind == "posts":
             posts, rejected = S.parse_posts(table.frame, table.mapping, table.source, bench)
             posts_parts.append(posts)
@@ -142,7 +155,8 @@ def load(inputs: Sequence[str | os.PathLike[str]], config: Config, creators_file
         if table is not None:
             rejected = pl.concat([rejected, S.creators_without_notes(table, posts)])
 
-    if posts.height == 0:  # no rejected file gets written: name the file, the reasons, a row
+    all_tables = [*tables, *([roster_table] if roster_table is not None else [])]
+    if posts.height == 0 and require_posts:  # no rejected file gets written: name the file, the reasons, a row
         reasons = rejected.group_by(S.REASON).len().sort(["len", S.REASON], descending=[True, False]).head(3)
         detail = ", ".join(f"{r} ({n})" for r, n in reasons.iter_rows())
         first = rejected.row(0, named=True) if rejected.height else None
@@ -157,7 +171,7 @@ def load(inputs: Sequence[str | os.PathLike[str]], config: Config, creators_file
         SourceReport(t.source, t.family, t.kind, t.frame.height,
                      taken.get(t.source, 0) if t.kind == "posts" else t.frame.height - aside.get(t.source, 0),
                      aside.get(t.source, 0))
-        for t in tables
+        for t in all_tables
     ]
     return Loaded(posts, creators, rejected, sources, skipped, roster)
 
@@ -170,20 +184,28 @@ def vet_loaded(loaded: Loaded, config: Config | None = None, fraud_model: F.Frau
                as_of: datetime | None = None, sort: str = "score", streaming: bool = False) -> VetResult:
     """The stages, in order, on already-loaded posts."""
     config = config or Config()
-    posts = loaded.posts
-    as_of = as_of or posts.get_column(S.POSTED_AT).max()
-    profiles = M.creator_profiles(posts.lazy(), loaded.creators, loaded.roster).collect().lazy()
-    notes = NotesPlan(posts, profiles, config, as_of)
-    per_creator = M.creator_metrics(notes.plan(), profiles, config, as_of)
-    # The one collect of the notes. Group-bys run faster in memory; --streaming trades that
-    # for bounded memory on inputs too big to hold.
-    creators = per_creator.sort(S.CREATOR_ID).collect(engine="streaming" if streaming else "in-memory")
+    as_of = as_of or loaded.posts.get_column(S.POSTED_AT).max()
+    creators, notes = _per_creator(loaded, config, as_of, "streaming" if streaming else "in-memory")
+    return _judge(creators, notes, loaded.rejected, loaded.sources, loaded.skipped, config, fraud_model, as_of, sort)
 
+
+def _per_creator(loaded: Loaded, config: Config, as_of: datetime, engine: str = "in-memory") -> tuple[pl.DataFrame, NotesPlan]:
+    """Notes -> one row of metrics per creator (the one collect over the notes). Group-bys
+    run faster in memory; the streaming engine trades that for bounded memory."""
+    profiles = M.creator_profiles(loaded.posts.lazy(), loaded.creators, loaded.roster).collect().lazy()
+    notes = NotesPlan(loaded.posts, profiles, config, as_of)
+    creators = M.creator_metrics(notes.plan(), profiles, config, as_of).sort(S.CREATOR_ID).collect(engine=engine)
+    return creators, notes
+
+
+def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sources: list[SourceReport],
+           skipped: list[io.SkippedFile], config: Config, fraud_model: F.FraudModel | None,
+           as_of: datetime, sort: str) -> VetResult:
+    """Per-creator metrics -> score, fraud, verdicts and rank, over the whole cohort."""
     scored = SC.quality(creators, config)
     scored, model = F.detect(scored, config, fraud_model)
     scored = SC.authenticity(scored, F.FRAUD_SCORE, F.FRAUD_FLAG, config)
     ranked = SL.rank(SL.verdicts(scored, config), sort=sort)
-
     meta = {
         "kolvet_version": __version__,
         "preset": config.preset,
@@ -194,7 +216,70 @@ def vet_loaded(loaded: Loaded, config: Config | None = None, fraud_model: F.Frau
         "time_zone": "China Standard Time (UTC+8)",
         "sort": sort,
     }
-    return VetResult(ranked, notes, loaded.rejected, loaded.sources, loaded.skipped, meta, config, model)
+    return VetResult(ranked, notes, rejected, sources, skipped, meta, config, model)
+
+
+ROWS_PER_PART = 4_000_000  # --streaming: notes held in memory at once, roughly
+
+
+def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | None = None, *,
+                  creators_file: str | None = None, fraud_model: F.FraudModel | None = None,
+                  as_of: datetime | None = None, encoding: str | None = None, sheet: str | None = None,
+                  sort: str = "score", progress: Progress | None = None,
+                  rows_per_part: int = ROWS_PER_PART) -> VetResult:
+    """vet() for inputs too big to hold: creators are split into partitions by a hash of their
+    id (so all of a creator's notes land together, whatever file they are in), each partition
+    is read, validated and reduced to one row per creator by the same stages, and only the
+    per-creator table, one row per creator, is judged as a whole cohort. Parsed notes wait in
+    temporary Parquet files for --posts-out and the browser; they go when the result does."""
+    config = config or Config()
+    tables, skipped, roster_table = _read(inputs, config, creators_file, encoding, sheet, progress, streaming=True)
+    n_rows = sum(t.rows() for t in tables if t.kind == "posts")
+    parts = max(1, -(-n_rows // rows_per_part))
+    workdir = tempfile.TemporaryDirectory(prefix="kolvet-")
+    loaded_parts: list[tuple[Path, Loaded]] = []
+    newest: datetime | None = None
+    for i in range(parts):
+        if progress:
+            progress(f"reading part {i + 1} of {parts}")
+        part = _assemble([t.part(i, parts) for t in tables], skipped,
+                         roster_table.part(i, parts) if roster_table is not None else None, config, require_posts=False)
+        path = Path(workdir.name) / f"notes-{i:04d}.parquet"
+        part.posts.write_parquet(path)
+        if part.posts.height:
+            newest = max(filter(None, [newest, part.posts.get_column(S.POSTED_AT).max()]))
+        # Keep only what judging needs; the notes themselves wait on disk.
+        loaded_parts.append((path, Loaded(S.empty_posts(), part.creators, part.rejected, part.sources, [], part.roster)))
+    if newest is None:
+        raise KolvetError("no usable notes: every row was set aside")
+    as_of = as_of or newest
+    creators, profiles = [], []
+    for i, (path, part) in enumerate(loaded_parts):
+        if progress:
+            progress(f"measuring part {i + 1} of {parts}")
+        rows, notes = _per_creator(Loaded(pl.read_parquet(path), part.creators, part.rejected, [], [], part.roster),
+                                   config, as_of)
+        creators.append(rows)
+        profiles.append(notes.profiles.collect())
+    everything = NotesPlan(pl.scan_parquet([p for p, _ in loaded_parts]), pl.concat(profiles).lazy(), config, as_of)
+    sources = _sum_sources([s for _, part in loaded_parts for s in part.sources])
+    rejected = pl.concat([part.rejected for _, part in loaded_parts], how="vertical")
+    result = _judge(pl.concat(creators).sort(S.CREATOR_ID), everything, rejected, sources, skipped, config,
+                    fraud_model, as_of, sort)
+    result.meta["streaming"] = f"{parts} part(s) of about {rows_per_part:,} notes"
+    result.workdir = workdir
+    return result
+
+
+def _sum_sources(reports: list[SourceReport]) -> list[SourceReport]:
+    """One report per file from per-partition reports, in first-seen order."""
+    totals: dict[tuple[str, str, str], list[int]] = {}
+    for r in reports:
+        acc = totals.setdefault((r.source, r.family, r.kind), [0, 0, 0])
+        acc[0] += r.rows
+        acc[1] += r.taken
+        acc[2] += r.set_aside
+    return [SourceReport(src, fam, kind, *vals) for (src, fam, kind), vals in totals.items()]
 
 
 def vet(inputs: Sequence[str | os.PathLike[str]], config: Config | None = None, *,
@@ -203,10 +288,13 @@ def vet(inputs: Sequence[str | os.PathLike[str]], config: Config | None = None, 
         sort: str = "score", progress: Progress | None = None, streaming: bool = False) -> VetResult:
     """Vet creators from post files, folders or globs. Raises KolvetError for unusable input."""
     config = config or Config()
+    if streaming:
+        return vet_streaming(inputs, config, creators_file=creators_file, fraud_model=fraud_model, as_of=as_of,
+                             encoding=encoding, sheet=sheet, sort=sort, progress=progress)
     loaded = load(inputs, config, creators_file, encoding, sheet, progress)
     if progress:
         progress("scoring")
-    return vet_loaded(loaded, config, fraud_model, as_of, sort, streaming)
+    return vet_loaded(loaded, config, fraud_model, as_of, sort)
 
 
 def fit_fraud_model(inputs: Sequence[str | os.PathLike[str]], config: Config | None = None, **kwargs) -> tuple[VetResult, F.FraudModel | None]:
