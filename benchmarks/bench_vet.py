@@ -370,6 +370,10 @@ def stage_profile(path: Path, streaming: bool) -> None:
             return
 
         def wrapper(*a, **kw):
+            name = label
+            if "{caller}" in label:  # a collect: say which line of kolvet ran it
+                caller = sys._getframe(1).f_code
+                name = label.format(caller=f"{Path(caller.co_filename).name}:{sys._getframe(1).f_lineno} {caller.co_name}")
             depth[0] += 1
             t0, c0 = time.perf_counter(), time.process_time()
             try:
@@ -377,7 +381,7 @@ def stage_profile(path: Path, streaming: bool) -> None:
             finally:
                 t1, c1 = time.perf_counter(), time.process_time()
                 depth[0] -= 1
-                records.append((depth[0], label, t1 - t0, c1 - c0, sampler.peak(t0, t1), _rss_of(os.getpid())))
+                records.append((depth[0], name, t1 - t0, c1 - c0, sampler.peak(t0, t1), _rss_of(os.getpid())))
 
         setattr(owner, attr, wrapper)
 
@@ -397,7 +401,9 @@ def stage_profile(path: Path, streaming: bool) -> None:
     timed(S, "parse_posts", "schema.parse_posts (parse, validate)")
     timed(S, "merge_snapshots", "schema.merge_snapshots")
     timed(pipeline, "vet_loaded", "pipeline.vet_loaded")
-    timed(pl, "collect_all", "collect: profiles, annotate_posts, note_flags, creator_metrics")
+    # Lazy plans run where they are collected: each collect is a line, named by its caller.
+    timed(pl, "collect_all", "collect_all ({caller})")
+    timed(pl.LazyFrame, "collect", "collect ({caller})")
     timed(SC, "quality", "score.quality")
     timed(F, "detect", "fraud.detect")
     timed(F.PeerTable, "fit", "PeerTable.fit")
