@@ -155,7 +155,7 @@ def vet(
     sheet: SheetOpt = None,
     as_of: AsOfOpt = None,
     fraud_model: FraudModelOpt = None,
-    streaming: Annotated[bool, typer.Option("--streaming", help="Stream large Parquet/CSV inputs instead of loading them whole.")] = False,
+    streaming: Annotated[bool, typer.Option("--streaming", help="Vet part by part, for inputs too big to hold in memory (Parquet or UTF-8 CSV); same result.")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Rank creators from their note histories and write one row per creator."""
