@@ -397,6 +397,8 @@ def stage_profile(path: Path, streaming: bool) -> None:
     records.append((0, "import kolvet.cli", time.perf_counter() - t0, time.process_time() - c0,
                     sampler.peak(t0, time.perf_counter()), _rss_of(os.getpid())))
     timed(pipeline, "load", "pipeline.load")
+    timed(pipeline, "vet_streaming", "pipeline.vet_streaming (--streaming: creator partitions)")
+    timed(pipeline, "_per_creator", "pipeline._per_creator (one partition's metrics)")
     timed(kio, "read_inputs", "io.read_inputs (read the file)")
     timed(S, "parse_posts", "schema.parse_posts (parse, validate)")
     timed(S, "merge_snapshots", "schema.merge_snapshots")
