@@ -26,7 +26,7 @@ from sklearn.metrics import roc_auc_score
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kolvet import synth  # noqa: E402
-from kolvet.config import load_config, Config  # noqa: E402
+from kolvet.config import Config, load_config  # noqa: E402
 from kolvet.pipeline import Loaded, vet_loaded  # noqa: E402
 from kolvet.schema import POST_SCHEMA  # noqa: E402
 

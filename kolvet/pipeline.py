@@ -17,9 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
-from kolvet import __version__
+from kolvet import __version__, io
 from kolvet import fraud as F
-from kolvet import io
 from kolvet import metrics as M
 from kolvet import schema as S
 from kolvet import score as SC

@@ -56,7 +56,8 @@ class SizeCurve:
     fitted_on: int  # creators used; 0 means the prior slope was used
 
     def expected(self, log_followers: np.ndarray, categories: np.ndarray) -> np.ndarray:
-        base = np.array([self.intercepts.get(c, self.fallback) for c in categories], dtype=float)
+        names, inverse = np.unique(categories, return_inverse=True)  # a lookup per category, not per creator
+        base = np.array([self.intercepts.get(str(c), self.fallback) for c in names], dtype=float)[inverse]
         x = np.where(np.isfinite(log_followers), log_followers, 0.0)
         slope_term = np.where(np.isfinite(log_followers), self.slope * x, 0.0)
         return base + slope_term
@@ -90,8 +91,8 @@ def fit_size_curve(y: np.ndarray, log_followers: np.ndarray, categories: np.ndar
             coef, *_ = np.linalg.lstsq(design, y[keep], rcond=None)
             slope = float(coef[0])
             resid = y - slope * np.where(has_x, log_followers, 0.0)
-            cat_mean = dict(zip(cats, coef[1:], strict=True))
-            offsets = np.array([cat_mean.get(c, np.nan) for c in categories])
+            lookup = np.searchsorted(cats, categories).clip(0, len(cats) - 1)
+            offsets = np.where(cats[lookup] == categories, coef[1:][lookup], np.nan)
             dev = resid - offsets
             spread = _robust_sd(dev[keep])
             inliers = keep & (np.abs(dev) <= 3 * spread) if spread > 0 else keep

@@ -15,7 +15,7 @@ boosted_burst. Every creator's label and true per-view value go to the truth fil
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import polars as pl
