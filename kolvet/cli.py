@@ -191,14 +191,16 @@ def demo(
     if not quiet:
         out.print(f"Vetting the bundled sample: {sample}", markup=False)
         _print_summary(result, written)
-        out.print(f"\nNext: kolvet explain {result.creators.get_column('creator_id')[0]} {sample}", markup=False)
+        top = result.creators.get_column("creator_id")[0]
+        out.print(f"\nNext: kolvet explain {top}   (one creator in plain words)   or   kolvet browse   (the ranking in your terminal)",
+                  markup=False)
 
 
 @app.command()
 @_friendly
 def explain(
     creator_id: Annotated[str, typer.Argument(help="The creator to explain (creator_id as in the output).")],
-    inputs: InputsArg,
+    inputs: Annotated[list[str] | None, typer.Argument(help="Post files, folders or globs (default: the bundled sample).")] = None,
     creators: CreatorsOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
@@ -214,8 +216,8 @@ def explain(
 
     cfg = _config(config, preset)
     model = FraudModel.load(fraud_model) if fraud_model else None
-    result = pipeline.vet(inputs, cfg, creators_file=str(creators) if creators else None, fraud_model=model,
-                          as_of=as_of, encoding=encoding, sheet=sheet)
+    result = pipeline.vet(inputs or [str(_sample_path())], cfg, creators_file=str(creators) if creators else None,
+                          fraud_model=model, as_of=as_of, encoding=encoding, sheet=sheet)
     row = result.creator(creator_id)
     if row is None:
         raise KolvetError(f"creator {creator_id!r} is not in the inputs ({result.creators.height} creators read)")
@@ -317,6 +319,8 @@ def browse(
     paths = inputs or [str(_sample_path())]
     pipeline.input_paths(paths, str(creators) if creators else None)  # fail fast on missing paths
     model = FraudModel.load(fraud_model) if fraud_model else None
+    if shortlist is None and not inputs:  # the bundled sample lives inside the installed package
+        shortlist = Path("kolvet-shortlist.csv")
     if shortlist is None:
         first = Path(paths[0])
         base = first if first.is_dir() else first.parent
