@@ -76,6 +76,13 @@ def _config(config: Path | None, preset: str | None):
     return load_config(config, preset)
 
 
+def _settings(config: Path | None, preset: str | None, fraud_model: Path | None):
+    """The run's config and, when given, the saved fraud model: every vetting command's start."""
+    from kolvet.fraud import FraudModel
+
+    return _config(config, preset), (FraudModel.load(fraud_model) if fraud_model else None)
+
+
 def _sample_path() -> Path:
     return Path(str(resources.files("kolvet") / "data" / "sample_posts.csv"))
 
@@ -160,12 +167,10 @@ def vet(
 ) -> None:
     """Rank creators from their note histories and write one row per creator."""
     from kolvet import export, pipeline
-    from kolvet.fraud import FraudModel
 
     if sort not in ("score", "cpe"):
         raise UsageError(f"--sort {sort}: use score or cpe")
-    cfg = _config(config, preset)
-    model = FraudModel.load(fraud_model) if fraud_model else None
+    cfg, model = _settings(config, preset, fraud_model)
     inputs_read = pipeline.input_paths(inputs, str(creators) if creators else None)
     export.check_not_input(output, inputs_read)
     result = pipeline.vet(inputs, cfg, creators_file=str(creators) if creators else None, fraud_model=model,
@@ -212,10 +217,8 @@ def explain(
     """Explain one creator's score, peer comparison and fraud reasons in plain words."""
     from kolvet import pipeline
     from kolvet.explain import explain_lines
-    from kolvet.fraud import FraudModel
 
-    cfg = _config(config, preset)
-    model = FraudModel.load(fraud_model) if fraud_model else None
+    cfg, model = _settings(config, preset, fraud_model)
     result = pipeline.vet(inputs or [str(_sample_path())], cfg, creators_file=str(creators) if creators else None,
                           fraud_model=model, as_of=as_of, encoding=encoding, sheet=sheet)
     row = result.creator(creator_id)
@@ -312,13 +315,11 @@ def browse(
 ) -> None:
     """Browse the ranking in the terminal, inspect creators and build a shortlist."""
     from kolvet import pipeline
-    from kolvet.fraud import FraudModel
     from kolvet.tui.app import run_browser
 
-    cfg = _config(config, preset)
+    cfg, model = _settings(config, preset, fraud_model)
     paths = inputs or [str(_sample_path())]
     pipeline.input_paths(paths, str(creators) if creators else None)  # fail fast on missing paths
-    model = FraudModel.load(fraud_model) if fraud_model else None
     if shortlist is None and not inputs:  # the bundled sample lives inside the installed package
         shortlist = Path("kolvet-shortlist.csv")
     if shortlist is None:
@@ -352,10 +353,8 @@ def batch(
 ) -> None:
     """Vet many agency rosters against one combined cohort; one ranked file per roster."""
     from kolvet.batch import run_batch
-    from kolvet.fraud import FraudModel
 
-    cfg = _config(config, preset)
-    model = FraudModel.load(fraud_model) if fraud_model else None
+    cfg, model = _settings(config, preset, fraud_model)
     report = run_batch(rosters, out_dir, cfg, creators_file=str(creators) if creators else None,
                        previous=previous, xlsx=xlsx, encoding=encoding, sheet=sheet, as_of=as_of,
                        fraud_model=model, quiet=quiet, console=err)
