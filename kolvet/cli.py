@@ -105,7 +105,7 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
             for i, v in enumerate((1, s.rows, s.taken, s.set_aside)):
                 acc[i] += v
         for (family, kind), (files, rows, taken, aside) in families.items():
-            out.print(f"read {files} files of {family} ({kind}): {rows:,} rows, {taken:,} taken, {aside:,} set aside", markup=False)
+            out.print(f"read {files} file{'s' if files != 1 else ''} of {family} ({kind}): {rows:,} rows, {taken:,} taken, {aside:,} set aside", markup=False)
     for s in result.skipped:
         out.print(f"[dim]skipped[/] {s.source}: {s.reason}")
     out.print(
