@@ -218,12 +218,12 @@ def benchmark_expr(config: Config) -> pl.Expr:
     without a benchmark are compared with the cohort."""
     er = pl.col(M.ENGAGEMENT_RATE) * 100
     cat = pl.col(S.CATEGORY)
-    label = pl.lit(None, pl.String)
     expr = pl.when(er.is_null()).then(pl.lit("no rate"))
     for name, b in config.benchmarks.items():
         expr = (
             expr.when((cat == name) & (er < b.average_low)).then(pl.lit(f"below {name} average"))
-            .when((cat == name) & (er < b.top_low)).then(pl.lit(f"{name} average"))
+            .when((cat == name) & (er <= b.average_high)).then(pl.lit(f"{name} average"))
+            .when((cat == name) & (er < b.top_low)).then(pl.lit(f"above {name} average"))
             .when(cat == name).then(pl.lit(f"{name} top"))
         )
     q33 = er.quantile(0.33)
@@ -233,7 +233,6 @@ def benchmark_expr(config: Config) -> pl.Expr:
         .when(er < q90).then(pl.lit("cohort average"))
         .otherwise(pl.lit("cohort top"))
     )
-    del label
     return expr
 
 
