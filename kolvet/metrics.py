@@ -147,10 +147,15 @@ def annotate_posts(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, 
         .with_columns(
             (pl.col(S.LIKES) + pl.col(S.SAVES) + pl.col(S.COMMENTS) + pl.col(S.SHARES).fill_null(0)).alias(INTERACTIONS),
             weighted_expr(config.weights).alias(WEIGHTED),
+            # Notes after the as-of date are never judged (--as-of looks back from a date).
             (
-                (pl.col(S.POSTED_AT) >= pl.lit(as_of) - pl.duration(days=days))
-                | (pl.col(S.POSTED_AT).rank("ordinal", descending=True).over(by) <= recent)
-            ).alias(IN_WINDOW),
+                (pl.col(S.POSTED_AT) <= pl.lit(as_of))
+                & (
+                    (pl.col(S.POSTED_AT) >= pl.lit(as_of) - pl.duration(days=days))
+                    | (pl.when(pl.col(S.POSTED_AT) <= pl.lit(as_of)).then(pl.col(S.POSTED_AT))
+                       .rank("ordinal", descending=True).over(by) <= recent)
+                )
+            ).fill_null(False).alias(IN_WINDOW),
         )
         .with_columns(
             # A creator is judged per view when most of its judged notes carry views.

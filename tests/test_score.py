@@ -149,3 +149,12 @@ def test_window_uses_last_90_days_but_at_least_10_notes():
     counts = dict(result.select("creator_id", "n_posts").iter_rows())
     assert counts["old"] == 10  # nothing in the window: its 10 most recent notes
     assert counts["recent"] == 30  # all within 90 days of the as-of date
+
+
+def test_as_of_judges_only_notes_up_to_that_date():
+    steady = creator_notes("steady", 10_000, 100, 50, 10, 5, n=30)  # one note every 2 days up to END
+    cut = END - timedelta(days=20)
+    result = vet_loaded(loaded_from_frame(steady), as_of=cut).creators.row(0, named=True)
+    later = steady.filter(pl.col("posted_at") > cut).height
+    assert result["n_posts"] == steady.height - later
+    assert result["last_post_at"] == steady.get_column("posted_at").max()  # still shown, just not judged
