@@ -257,13 +257,16 @@ class ParsedCount:
 def parse_count(raw: pl.Expr, dtype: pl.DataType, name: str) -> ParsedCount:
     """Parse an XHS count column: "809", "1,200", "1.2万", "3千", "1.5w", "1.1K", "2亿", "10万+",
     "10+", "1千+"; "", "-", "-1" and null are missing. Numeric columns take the fast path."""
-    return count_result(count_parts(raw, dtype), name)
+    return count_result(count_parts(raw, dtype), name, integer=dtype.is_integer())
 
 
 def count_parts(raw: pl.Expr, dtype: pl.DataType) -> dict[str, pl.Expr]:
     """The first pass over a count column: the number with its unit applied (num), whether the
     cell is a missing marker, the unit and the "+" of a lower bound. parse_posts materialises
     these once per column, so the checks in count_result don't re-run the regex."""
+    if dtype.is_integer():  # typed exports (Parquet, clean CSV): no float round trip
+        return {"num": raw.cast(pl.Int64), "missing": raw.is_null() | (raw == -1),
+                "unit": pl.lit(None, pl.String), "bound": pl.lit(False)}
     if dtype.is_numeric():
         num = raw.cast(pl.Float64)
         return {"num": num, "missing": num.is_null() | num.is_nan() | (num == -1),
@@ -284,16 +287,19 @@ def count_parts(raw: pl.Expr, dtype: pl.DataType) -> dict[str, pl.Expr]:
     }
 
 
-def count_result(parts: Mapping[str, pl.Expr], name: str) -> ParsedCount:
-    """Value, precision and problem from count_parts (as expressions or materialised columns)."""
+def count_result(parts: Mapping[str, pl.Expr], name: str, integer: bool = False) -> ParsedCount:
+    """Value, precision and problem from count_parts (as expressions or materialised columns).
+    `integer`: the column was typed as integers, so there is nothing to round or to be NaN."""
     num, missing = parts["num"], parts["missing"]
+    not_a_number = num.is_null() if integer else (num.is_null() | num.is_nan() | num.is_infinite())
     problem = (
         pl.when(missing).then(None)
-        .when(num.is_null() | num.is_nan() | num.is_infinite()).then(pl.lit(f"{name}: not a count"))
+        .when(not_a_number).then(pl.lit(f"{name}: not a count"))
         .when(num < 0).then(pl.lit(f"{name}: negative"))
         .when(num > MAX_PLAUSIBLE_COUNT).then(pl.lit(f"{name}: implausibly large"))
     )
-    value = pl.when(missing | problem.is_not_null()).then(None).otherwise(num.round(0)).cast(pl.Int64)
+    usable = pl.when(missing | problem.is_not_null()).then(None)
+    value = usable.otherwise(num) if integer else usable.otherwise(num.round(0)).cast(pl.Int64)
     precision = (
         pl.when(parts["bound"]).then(pl.lit(LOWER_BOUND))
         .when(parts["unit"].is_not_null()).then(pl.lit(ROUNDED))
@@ -513,7 +519,7 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
             if col in REQUIRED_COUNTS:
                 problems.append(pl.lit(f"missing {col}"))
             continue
-        parsed = count_result(parts_of[col], col)
+        parsed = count_result(parts_of[col], col, integer=frame.schema[mapping.source_of[col]].is_integer())
         value = parsed.value
         if col == VIEWS:  # app-API dumps write 0 when views are hidden
             value = pl.when(value > 0).then(value)
