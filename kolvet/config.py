@@ -93,6 +93,7 @@ class ScoringConfig(_Frozen):
     comment_depth: float = Field(0.15, ge=0, description="share of the score from comments per like (评赞比) against category peers")
     consistency: float = Field(0.15, ge=0, description="share of the score from steady performance across notes")
     max_fraud_penalty: float = Field(40.0, ge=0, le=100, description="points a flagged creator loses at fraud_score 1.0; half of it at the flag line (0.5); unflagged creators lose none")
+    watch_penalty: float = Field(10.0, ge=0, le=100, description="points a creator on fraud watch loses at most (rising from 0 at fraud.watch_score to this just under the flag line)")
     size_slope_prior: float = Field(-0.3, description="log-log slope of engagement per follower against followers, used when the cohort is too small to fit one")
     category_weight: float = Field(0.0, ge=0, le=1, description="how far the size expectation follows each category's own level: 0 = one curve for all categories, so the score is value per view for its size (categories earn different engagement per view: beauty 6-10%, luxury 3-5%); 1 = judged only against its own category. Category peers always give peer_percentile and benchmark")
     min_fit_creators: int = Field(30, ge=3, description="creators needed to fit the size curve on the cohort instead of using the prior")
@@ -123,6 +124,7 @@ class FraudConfig(_Frozen):
     pattern_z: float = Field(2.75, gt=0, description="a fake-engagement pattern is confirmed when its combined evidence reaches this many robust deviations from peers")
     reason_z: float = Field(2.0, gt=0, description="a feature is named as a reason when it is this many robust deviations from peers, on its suspicious side")
     note_z: float = Field(3.0, gt=0, description="a note looks boosted when its ratios sit this many robust deviations from the creator's own")
+    watch_score: float = Field(0.4, gt=0, lt=0.5, description="an unflagged creator at or above this fraud score, with checkable reasons, is put on watch (a smaller penalty, reasons shown)")
     reasons_shown: int = Field(3, ge=1, le=10, description="reasons written per flagged creator")
 
 

@@ -64,6 +64,11 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         lines.append(f"Fake engagement: FLAGGED, fraud score {fs:.2f} ({row.get(F.FRAUD_PATTERN)})")
         for reason in (row.get(F.FRAUD_REASONS) or "").split("; "):
             lines.append(f"  - {reason}")
+    elif row.get(F.FRAUD_WATCH):
+        lines.append(f"Fake engagement: not flagged but on watch, fraud score {fs:.2f} ({row.get(F.FRAUD_PATTERN)}, "
+                     f"-{row.get(SC.AUTHENTICITY_PENALTY) or 0:.1f} points)")
+        for reason in (row.get(F.FRAUD_REASONS) or "").removeprefix("watch (not flagged): ").split("; "):
+            lines.append(f"  - {reason}")
     else:
         lines.append(f"Fake engagement: not flagged, fraud score {fs:.2f} (flags need >= 0.50 and a reason a peer check confirms)")
     lines.append(f"  method: {row.get(F.FRAUD_MODE)}")

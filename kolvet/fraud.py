@@ -55,6 +55,7 @@ FRAUD_SCORE = "fraud_score"
 FRAUD_FLAG = "fraud_flag"
 FRAUD_REASONS = "fraud_reasons"
 FRAUD_PATTERN = "fraud_pattern"
+FRAUD_WATCH = "fraud_watch"  # not flagged, but within reach of the line with checkable reasons
 FOREST_SCORE = "forest_score"
 FRAUD_MODE = "fraud_mode"
 BOOSTED = "boosted"
@@ -460,18 +461,25 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
         combined = np.sqrt(np.nan_to_num(forest, nan=0.0) * evidence)
     else:
         combined = evidence
-    reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z) if judged[i] and combined[i] >= 0.5 else []
+    reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z) if judged[i] and combined[i] >= fc.watch_score else []
                for i in range(n)]
     has_reason = np.array([bool(r) for r in reasons], dtype=bool)
     flag = judged & has_reason & (strength >= fc.pattern_z) & (combined >= 0.5)
     # A score with no checkable reason behind it stays below the flag line.
     fraud_score = np.where(judged, np.where(flag, combined, np.minimum(combined, 0.49)), np.nan)
-    reason_text = ["; ".join(t for _, t in r[: fc.reasons_shown]) if f else "" for r, f in zip(reasons, flag, strict=True)]
+    # Just under the flag line, with checkable reasons: not an accusation, but worth a look.
+    watch = judged & ~flag & has_reason & (fraud_score >= fc.watch_score)
+    reason_text = [
+        "; ".join(t for _, t in r[: fc.reasons_shown]) if f else
+        ("watch (not flagged): " + "; ".join(t for _, t in r[: fc.reasons_shown]) if w else "")
+        for r, f, w in zip(reasons, flag, watch, strict=True)
+    ]
     out = scored.with_columns(
         pl.Series(FRAUD_SCORE, np.round(fraud_score, 3), dtype=pl.Float64, nan_to_null=True),
         pl.Series(FRAUD_FLAG, flag, dtype=pl.Boolean),
         pl.Series(FRAUD_REASONS, reason_text, dtype=pl.String),
-        pl.Series(FRAUD_PATTERN, np.where(flag, best, "").tolist(), dtype=pl.String),
+        pl.Series(FRAUD_PATTERN, np.where(flag | watch, best, "").tolist(), dtype=pl.String),
+        pl.Series(FRAUD_WATCH, watch, dtype=pl.Boolean),
         pl.Series(FOREST_SCORE, np.round(forest, 3), dtype=pl.Float64, nan_to_null=True),
         pl.lit(mode).alias(FRAUD_MODE),
     )

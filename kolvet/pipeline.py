@@ -203,7 +203,7 @@ def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sou
     """Per-creator metrics -> score, fraud, verdicts and rank, over the whole cohort."""
     scored = SC.quality(creators, config)
     scored, model = F.detect(scored, config, fraud_model)
-    scored = SC.authenticity(scored, F.FRAUD_SCORE, F.FRAUD_FLAG, config)
+    scored = SC.authenticity(scored, F.FRAUD_SCORE, F.FRAUD_FLAG, config, F.FRAUD_WATCH)
     ranked = SL.rank(SL.verdicts(scored, config), sort=sort)
     meta = {
         "kolvet_version": __version__,

@@ -236,13 +236,21 @@ def benchmark_expr(config: Config) -> pl.Expr:
     return expr
 
 
-def authenticity(scored: pl.DataFrame, fraud_score: str, fraud_flag: str, config: Config) -> pl.DataFrame:
+def authenticity(scored: pl.DataFrame, fraud_score: str, fraud_flag: str, config: Config,
+                 fraud_watch: str | None = None) -> pl.DataFrame:
     """Take the authenticity penalty off: a flagged creator loses half of `max_fraud_penalty`,
-    rising to all of it as its fraud score nears 1; an unflagged creator loses nothing (its
-    score has no checkable reason behind it)."""
-    sure = ((pl.col(fraud_score).fill_null(0) - 0.5) / 0.5).clip(0.0, 1.0)
+    rising to all of it as its fraud score nears 1. A creator on watch (unflagged, near the
+    line, with reasons shown) loses up to `watch_penalty`, in proportion to how close it is.
+    Everyone else loses nothing: their fraud score has no checkable reason behind it."""
+    fs = pl.col(fraud_score).fill_null(0)
+    sure = ((fs - 0.5) / 0.5).clip(0.0, 1.0)
+    lo = config.fraud.watch_score
+    near = ((fs - lo) / (0.5 - lo)).clip(0.0, 1.0)
+    on_watch = pl.col(fraud_watch).fill_null(False) if fraud_watch else pl.lit(False)
     penalty = (pl.when(pl.col(fraud_flag).fill_null(False))
-               .then(config.scoring.max_fraud_penalty * (0.5 + 0.5 * sure)).otherwise(0.0))
+               .then(config.scoring.max_fraud_penalty * (0.5 + 0.5 * sure))
+               .when(on_watch).then(config.scoring.watch_penalty * near)
+               .otherwise(0.0))
     return scored.with_columns(penalty.alias(AUTHENTICITY_PENALTY)).with_columns(
         (pl.col(QUALITY_SCORE) - pl.col(AUTHENTICITY_PENALTY)).clip(0.0, 100.0).round(1).alias(SCORE)
     )

@@ -49,6 +49,11 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
         .when(pl.col(SC.SCORE) >= v.review_min_score).then(pl.format("score {} between {} and {}", pl.col(SC.SCORE), pl.lit(v.review_min_score), pl.lit(v.shortlist_min_score)))
         .otherwise(pl.format("score {} < {}", pl.col(SC.SCORE), pl.lit(v.review_min_score)))
     )
+    watch = (
+        pl.when(pl.col(F.FRAUD_WATCH).fill_null(False))
+        .then(pl.format("; on fraud watch ({}, fraud score {})", pl.col(F.FRAUD_PATTERN), pl.col(F.FRAUD_SCORE)))
+        .otherwise(pl.lit(""))
+    )
     caveat = (
         pl.when(pl.col(M.CENSORED_SHARE) > 0.5)
         .then(pl.lit("; most counts are lower bounds (\"10万+\"), so rates are understated"))
@@ -60,7 +65,7 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     )
     # A creator we can't judge gets no score: a number would look like a judgement.
     return scored.with_columns(verdict.alias(VERDICT)).with_columns(
-        pl.concat_str([reason, caveat, followers_unknown]).alias(VERDICT_REASON),
+        pl.concat_str([reason, watch, caveat, followers_unknown]).alias(VERDICT_REASON),
         pl.when(pl.col(VERDICT) == "insufficient_data").then(None).otherwise(pl.col(SC.SCORE)).alias(SC.SCORE),
     )
 

@@ -147,3 +147,17 @@ def test_uniformly_bought_likes_are_flagged():
     assert row["fraud_flag"], row
     assert row["fraud_pattern"] == "bought likes"
     assert "likes are" in row["fraud_reasons"] or "only" in row["fraud_reasons"]
+
+
+def test_watch_list_is_explained_and_costs_less_than_a_flag(labelled):
+    _, out = labelled
+    watch = out.filter(pl.col("fraud_watch"))
+    assert watch.height > 0
+    assert not (watch.get_column("fraud_flag")).any()
+    assert ((watch.get_column("fraud_score") >= 0.4) & (watch.get_column("fraud_score") < 0.5)).all()
+    assert watch.get_column("fraud_reasons").str.starts_with("watch (not flagged): ").all()
+    assert (watch.get_column("authenticity_penalty") <= 10).all()
+    assert watch.get_column("verdict_reason").str.contains("on fraud watch").all()
+    clear = out.filter(~pl.col("fraud_watch") & ~pl.col("fraud_flag"))
+    assert (clear.get_column("authenticity_penalty") == 0).all()
+    assert (clear.get_column("fraud_reasons").fill_null("") == "").all()
