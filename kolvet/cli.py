@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import datetime
 from functools import wraps
 from importlib import resources
@@ -16,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kolvet import __version__
@@ -142,10 +144,14 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
             out.print(f"wrote {kind}: {path}", markup=False)
 
 
+@contextmanager
 def _progress(quiet: bool):
+    """A one-line spinner on stderr that says what is being read or done; nothing for scripts."""
     if quiet or not sys.stderr.isatty():
-        return None
-    return lambda msg: err.print(f"[dim]… {msg}[/]")
+        yield None
+        return
+    with err.status("starting…") as status:
+        yield lambda msg: status.update(f"[dim]{escape(msg)}[/]")
 
 
 @app.command()
@@ -173,9 +179,10 @@ def vet(
     cfg, model = _settings(config, preset, fraud_model)
     inputs_read = pipeline.input_paths(inputs, str(creators) if creators else None)
     export.check_not_input(output, inputs_read)
-    result = pipeline.vet(inputs, cfg, creators_file=str(creators) if creators else None, fraud_model=model,
-                          as_of=as_of, encoding=encoding, sheet=sheet, sort=sort, progress=_progress(quiet),
-                          streaming=streaming)
+    with _progress(quiet) as progress:
+        result = pipeline.vet(inputs, cfg, creators_file=str(creators) if creators else None, fraud_model=model,
+                              as_of=as_of, encoding=encoding, sheet=sheet, sort=sort, progress=progress,
+                              streaming=streaming)
     written = export.write_result(result, output, inputs_read, posts_out)
     if not quiet:
         _print_summary(result, written)
