@@ -30,3 +30,11 @@ def test_ruff_is_clean():
     assert exe, "ruff is part of the dev extra"
     res = subprocess.run([exe, "check", "."], cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_every_package_folder_is_a_package():
+    # setuptools only ships folders with an __init__.py: a missing one works in a checkout and
+    # breaks `pip install .` (the browser's screens were missing once).
+    for folder in (ROOT / "kolvet").rglob("*"):
+        if folder.is_dir() and folder.name != "__pycache__" and any(folder.glob("*.py")):
+            assert (folder / "__init__.py").exists(), folder
