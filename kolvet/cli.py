@@ -39,7 +39,16 @@ PresetOpt = Annotated[str | None, typer.Option("--preset", help="Weight preset: 
 CreatorsOpt = Annotated[Path | None, typer.Option("--creators", help="Creators table or roster (creator_id, nickname, followers, category, quote).")]
 EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Force the text encoding (utf-8, gbk, gb18030); default: detect.")]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet to read; default: the first.")]
-AsOfOpt = Annotated[datetime | None, typer.Option("--as-of", help="Judge notes up to this date; default: the newest note.", formats=["%Y-%m-%d"])]
+def _end_of_day(day: datetime | str | None) -> datetime | None:
+    """--as-of 2025-06-30 includes every note of that day (China time)."""
+    if day is None:
+        return None
+    day = day if isinstance(day, datetime) else datetime.strptime(day, "%Y-%m-%d")
+    return day.replace(hour=23, minute=59, second=59, microsecond=999_999)
+
+
+AsOfOpt = Annotated[datetime | None, typer.Option("--as-of", help="Judge notes up to the end of this day (YYYY-MM-DD); default: the newest note.",
+                                                  formats=["%Y-%m-%d"], callback=_end_of_day)]
 FraudModelOpt = Annotated[Path | None, typer.Option("--fraud-model", help="Fraud model saved by `kolvet fit-fraud` on a larger roster.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 

@@ -112,3 +112,11 @@ def test_preset_ces_changes_the_weights(tmp_path, sample_csv):
     assert res.exit_code == 0
     assert "comments=4" in res.output
     assert '"preset": "ces"' in (tmp_path / "o.meta.json").read_text()
+
+
+def test_as_of_includes_the_whole_day(tmp_path):
+    rows = [post("a", i, 10, 5, 1, day=i + 1) for i in range(8)]  # one note a day, May 1-8, at noon
+    path = write_csv(tmp_path / "p.csv", rows)
+    out = tmp_path / "o.csv"
+    assert runner.invoke(app, ["vet", str(path), "--as-of", "2025-05-06", "-o", str(out)]).exit_code == 0
+    assert pl.read_csv(out).get_column("n_posts").item() == 6  # May 6 at noon counts
