@@ -48,6 +48,8 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         f"{_num(row.get(M.POSTS_PER_WEEK), '{:.1f}')} notes a week",
         f"  quality score {_num(row.get(SC.QUALITY_SCORE), '{:.1f}')} - authenticity penalty "
         f"{_num(row.get(SC.AUTHENTICITY_PENALTY), '{:.1f}')} = {_num(row.get(SC.SCORE), '{:.1f}')}",
+        *([f"  (few notes count for less: the {row.get(M.N_POSTS)} judged notes are weighed against the size "
+            f"expectation as if it were {row[SC.PRIOR_WEIGHT]:.1f} notes)"] if row.get(SC.PRIOR_WEIGHT) is not None else []),
         "",
         f"Peers: ahead of {_num(row.get(SL.PEER_PERCENTILE))}% of {row.get(S.CATEGORY)} {row.get(M.TIER)} creators; "
         f"engagement {_pct(row.get(M.ENGAGEMENT_RATE))} {per} is {row.get(SC.BENCHMARK)}",

@@ -46,7 +46,7 @@ POST_COLUMNS = (
 )
 
 # A text cell starting with =, +, -, @, tab or CR is run as a formula by spreadsheets.
-_FORMULA_START = r"^[=+\-@\t\r]"  # io.FORMULA_STARTS as a regex
+_FORMULA_START = "^[" + "".join("\\" + c if c in "-]\\^" else c for c in io.FORMULA_STARTS) + "]"
 _PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
 

@@ -99,24 +99,22 @@ SD_FLOOR = {"saves_track_likes": 0.08, "comments_track_likes": 0.1, "ratio_jumps
 
 
 def _vs_size(y: np.ndarray, creators: pl.DataFrame, judged: np.ndarray, config: Config,
-             basis: str | None = None) -> np.ndarray:
-    """A log quantity against what is expected for the creator's size (one cohort curve, fit
-    separately per rate basis so per-view and per-follower rates never mix)."""
+             groups: np.ndarray) -> np.ndarray:
+    """A log quantity against what is expected for the creator's size: one cohort curve per
+    group (rate basis), so per-view and per-follower figures never share a curve."""
     followers = creators.get_column(S.FOLLOWERS).cast(pl.Float64).to_numpy()
-    bases = creators.get_column(M.RATE_BASIS).fill_null("none").to_numpy().astype(str)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_f = np.where(followers > 0, np.log(followers), np.nan)
     out = np.full(len(y), np.nan)
-    for b in ([basis] if basis else ["views", "followers"]):
-        rows = (bases == b) if basis is None else np.ones(len(y), dtype=bool)
-        ok = rows & np.isfinite(y) & (np.isfinite(log_f) | (b == "views"))
-        if (ok & judged).sum() < 3:
+    for group in np.unique(groups):
+        rows = groups == group
+        if (rows & judged & np.isfinite(y)).sum() < 3:
             continue
-        prior = config.scoring.size_slope_prior if b == "followers" or basis else 0.0
-        all_cat = np.full(rows.sum(), "all")
-        curve = SC.fit_size_curve(y[rows], log_f[rows], all_cat, (judged & ok)[rows], prior,
-                                  config.scoring.min_fit_creators, 0.0)
-        out[rows] = y[rows] - curve.expected(log_f[rows], all_cat)
+        # Per view, a note's rates barely depend on size; per follower they fall with it.
+        prior = 0.0 if group == "views" else config.scoring.size_slope_prior
+        one = np.full(rows.sum(), "all")
+        curve = SC.fit_size_curve(y[rows], log_f[rows], one, judged[rows], prior, config.scoring.min_fit_creators, 0.0)
+        out[rows] = y[rows] - curve.expected(log_f[rows], one)
     return out
 
 
@@ -127,7 +125,7 @@ def _reach_vs_size(creators: pl.DataFrame, judged: np.ndarray, config: Config) -
     followers = creators.get_column(S.FOLLOWERS).cast(pl.Float64).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         y = np.where((vpf > 0) & (followers > 0), np.log(vpf), np.nan)
-    return _vs_size(y, creators, judged, config, basis="followers")
+    return _vs_size(y, creators, judged, config, np.full(len(y), "followers"))
 
 
 def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config) -> dict[str, np.ndarray]:
@@ -138,7 +136,8 @@ def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config) ->
         return {
             "engagement_vs_size": np.log(col(SC.ENGAGEMENT_VS_EXPECTED_RAW)),
             "reach_vs_size": _reach_vs_size(creators, judged, config),
-            "likes_vs_size": _vs_size(col(M.LOG_LIKE), creators, judged, config),
+            "likes_vs_size": _vs_size(col(M.LOG_LIKE), creators, judged, config,
+                                      creators.get_column(M.RATE_BASIS).fill_null("none").to_numpy().astype(str)),
             "save_like": np.log(col(M.SAVE_LIKE) + 1e-3),
             "comment_like": np.log(col(M.COMMENT_LIKE) + 1e-3),
             "share_like": np.log(col(M.SHARE_LIKE) + 1e-3),
@@ -211,7 +210,7 @@ class PeerTable:
 
 # Features that are counts of rare notes: judged by how unlikely that many would be at the
 # peers' rate (a binomial tail), not by a spread that is zero for most peers.
-COUNT_FEATURES = {"boosted_notes": M.N_BOOSTED, "ratio_jumps": M.N_JUMPS}
+COUNT_FEATURES = frozenset({"boosted_notes", "ratio_jumps"})
 MIN_NOTE_RATE = 0.005  # never assume peers' notes are cleaner than 1 in 200
 
 
@@ -229,7 +228,7 @@ def peer_z(raw: dict[str, np.ndarray], cats: np.ndarray, tiers: np.ndarray,
            peers: PeerTable | None, n_notes: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
     """Robust z of each feature against its peers, the peer medians, and who the peers were."""
     n = len(cats)
-    counts = {"n": np.zeros(n) if n_notes is None else n_notes.astype(float)}
+    notes = np.zeros(n) if n_notes is None else n_notes.astype(float)
     z = {k: np.zeros(n) for k in raw}
     med_out = {k: np.full(n, np.nan) for k in raw}
     who = np.empty(n, dtype=object)
@@ -246,8 +245,8 @@ def peer_z(raw: dict[str, np.ndarray], cats: np.ndarray, tiers: np.ndarray,
             v = values[rows]
             if name in COUNT_FEATURES:
                 mean_rate = peers.mean_of(name, cat, tier) if peers is not None else 0.0
-                k = np.round(np.nan_to_num(v) * counts["n"][rows])
-                z[name][rows] = count_z(k, counts["n"][rows], np.full(rows.sum(), mean_rate))
+                k = np.round(np.nan_to_num(v) * notes[rows])  # share of judged notes -> count
+                z[name][rows] = count_z(k, notes[rows], np.full(rows.sum(), mean_rate))
                 med_out[name][rows] = mean_rate
                 continue
             z[name][rows] = np.where(np.isfinite(v), (v - med) / sd, 0.0)

@@ -46,14 +46,10 @@ CORR_LIKES_COMMENTS = "corr_likes_comments"
 SPIKE = "max_median_ratio"
 JUMP_SHARE = "ratio_jump_share"
 BOOSTED_SHARE = "boosted_share"  # share of notes that look boosted (see boosted_note)
-N_BOOSTED = "n_boosted_notes"
-N_JUMPS = "n_ratio_jumps"
 BURSTINESS = "posting_burstiness"
 CENSORED_SHARE = "censored_share"
-ROUNDED_SHARE = "rounded_share"
 DROPPED_SHARE = "counts_down_share"
 VIEWS_PER_FOLLOWER = "views_per_follower"  # median views of a note / followers (views known only)
-AS_OF = "as_of"
 LAST_POST = "last_post_at"
 
 # Per-post columns added here.
@@ -194,8 +190,9 @@ def boosted_note(config: Config) -> pl.Expr:
     return (pl.col(NOTE_RATIO_DEV) > config.fraud.note_z) & (pl.col(NOTE_SPIKE) >= 2.0)
 
 
-def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, as_of: datetime) -> pl.LazyFrame:
-    """Per-creator rates, ratios, spreads and the raw material for fraud features."""
+def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config) -> pl.LazyFrame:
+    """Per-creator rates, ratios, spreads and the raw material for fraud features, from notes
+    annotated by annotate_posts (which decides, by the as-of date, which notes are judged)."""
     by = S.CREATOR_ID
     windowed = posts.filter(pl.col(IN_WINDOW)).sort([by, S.POSTED_AT]).with_columns(
         # Gaps between a creator's consecutive notes: the frame is sorted by creator and time,
@@ -249,11 +246,8 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config,
         (pl.col(INTERACTIONS).max() / pl.col(INTERACTIONS).median().clip(lower_bound=1.0)).alias(SPIKE),
         (pl.col(NOTE_RATIO_DEV) > config.fraud.note_z).mean().alias(JUMP_SHARE),
         boosted_note(config).mean().alias(BOOSTED_SHARE),
-        boosted_note(config).sum().alias(N_BOOSTED),
-        (pl.col(NOTE_RATIO_DEV) > config.fraud.note_z).sum().alias(N_JUMPS),
         ((gaps.std() - gaps.mean()) / (gaps.std() + gaps.mean()).clip(lower_bound=1e-9)).alias(BURSTINESS),
         (pl.col(S.PRECISION) == S.LOWER_BOUND).mean().alias(CENSORED_SHARE),
-        (pl.col(S.PRECISION) == S.ROUNDED).mean().alias(ROUNDED_SHARE),
         pl.col(S.COUNT_DROPPED).mean().alias(DROPPED_SHARE),
         (pl.len() / ((pl.col(S.POSTED_AT).max() - pl.col(S.POSTED_AT).min()).dt.total_days().cast(pl.Float64)
                      .clip(lower_bound=7.0) / 7.0)).alias(POSTS_PER_WEEK),
@@ -265,6 +259,5 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config,
             tier_expr(pl.col(S.FOLLOWERS), config.tiers).alias(TIER),
             pl.col(S.CATEGORY).fill_null("unknown"),
             pl.col(N_POSTS).fill_null(0),
-            pl.lit(as_of).alias(AS_OF),
         )
     )

@@ -129,7 +129,8 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
     bench = {k: b.aliases for k, b in config.benchmarks.items()}
     posts_parts, creator_parts, rejected_parts = [], [], []
     roster = None
-    for table in [*tables, *([roster_table] if roster_table is not None else [])]:
+    all_tables = [*tables, *([roster_table] if roster_table is not None else [])]
+    for table in all_tables:
         if table.kind == "posts":
             posts, rejected = S.parse_posts(table.frame, table.mapping, table.source, bench)
             posts_parts.append(posts)
@@ -145,7 +146,7 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
 
     future = pl.col(S.POSTED_AT) > pl.lit(datetime.now() + timedelta(days=2))
     if posts.select(future.any()).item():
-        rejected = pl.concat([rejected, _set_aside(posts.filter(future), "posted_at: in the future")])
+        rejected = pl.concat([rejected, S.set_aside(posts.filter(future), "posted_at: in the future")])
         posts = posts.filter(~future)
     posts, older = S.merge_snapshots(posts)
     rejected = pl.concat([rejected, older])
@@ -154,7 +155,6 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
         if table is not None:
             rejected = pl.concat([rejected, S.creators_without_notes(table, posts)])
 
-    all_tables = [*tables, *([roster_table] if roster_table is not None else [])]
     if posts.height == 0 and require_posts:  # no rejected file gets written: name the file, the reasons, a row
         reasons = rejected.group_by(S.REASON).len().sort(["len", S.REASON], descending=[True, False]).head(3)
         detail = ", ".join(f"{r} ({n})" for r, n in reasons.iter_rows())
@@ -175,25 +175,21 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
     return Loaded(posts, creators, rejected, sources, skipped, roster)
 
 
-def _set_aside(rows: pl.DataFrame, reason: str) -> pl.DataFrame:
-    return S.set_aside(rows, reason)
-
-
 def vet_loaded(loaded: Loaded, config: Config | None = None, fraud_model: F.FraudModel | None = None,
-               as_of: datetime | None = None, sort: str = "score", streaming: bool = False) -> VetResult:
-    """The stages, in order, on already-loaded posts."""
+               as_of: datetime | None = None, sort: str = "score") -> VetResult:
+    """The stages, in order, on already-loaded posts (held in memory: see vet_streaming)."""
     config = config or Config()
     as_of = as_of or loaded.posts.get_column(S.POSTED_AT).max()
-    creators, notes = _per_creator(loaded, config, as_of, "streaming" if streaming else "in-memory")
+    creators, notes = _per_creator(loaded, config, as_of)
     return _judge(creators, notes, loaded.rejected, loaded.sources, loaded.skipped, config, fraud_model, as_of, sort)
 
 
-def _per_creator(loaded: Loaded, config: Config, as_of: datetime, engine: str = "in-memory") -> tuple[pl.DataFrame, NotesPlan]:
-    """Notes -> one row of metrics per creator (the one collect over the notes). Group-bys
-    run faster in memory; the streaming engine trades that for bounded memory."""
+def _per_creator(loaded: Loaded, config: Config, as_of: datetime) -> tuple[pl.DataFrame, NotesPlan]:
+    """Notes -> one row of metrics per creator: the one collect over the notes, with the
+    in-memory engine (faster for these group-bys; vet_streaming bounds memory by partition)."""
     profiles = M.creator_profiles(loaded.posts.lazy(), loaded.creators, loaded.roster).collect().lazy()
     notes = NotesPlan(loaded.posts, profiles, config, as_of)
-    creators = M.creator_metrics(notes.plan(), profiles, config, as_of).sort(S.CREATOR_ID).collect(engine=engine)
+    creators = M.creator_metrics(notes.plan(), profiles, config).sort(S.CREATOR_ID).collect(engine="in-memory")
     return creators, notes
 
 
@@ -203,7 +199,7 @@ def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sou
     """Per-creator metrics -> score, fraud, verdicts and rank, over the whole cohort."""
     scored = SC.quality(creators, config)
     scored, model = F.detect(scored, config, fraud_model)
-    scored = SC.authenticity(scored, F.FRAUD_SCORE, F.FRAUD_FLAG, config, F.FRAUD_WATCH)
+    scored = SC.authenticity(scored, F.FRAUD_SCORE, F.FRAUD_FLAG, F.FRAUD_WATCH, config)
     ranked = SL.rank(SL.verdicts(scored, config), sort=sort)
     meta = {
         "kolvet_version": __version__,

@@ -618,10 +618,6 @@ def empty_posts() -> pl.DataFrame:
     return pl.DataFrame(schema=POST_SCHEMA)
 
 
-def empty_creators() -> pl.DataFrame:
-    return pl.DataFrame(schema=CREATOR_SCHEMA)
-
-
 def creators_without_notes(creators: pl.DataFrame, posts: pl.DataFrame) -> pl.DataFrame:
     """Rows of a creators table whose creator has no usable note: they can't be ranked, and
     must not vanish silently, so they are set aside with that reason."""

@@ -39,7 +39,7 @@ ENGAGEMENT_VS_EXPECTED_RAW = "engagement_vs_expected_unshrunk"  # for fraud chec
 EXPECTED_SAVE_RATE = "expected_save_rate"
 EXPECTED_WEIGHTED_RATE = "expected_weighted_rate"
 COMMENT_DEPTH_VS_PEERS = "comment_like_vs_peers"
-PRIOR_WEIGHT = "prior_weight_posts"  # how many notes' worth of weight the category prior got
+PRIOR_WEIGHT = "prior_weight_posts"  # how many notes' worth of weight the size expectation got when shrinking
 BENCHMARK = "benchmark"
 CPE = "cpe"
 COST_PER_SAVE = "cost_per_save"
@@ -236,8 +236,8 @@ def benchmark_expr(config: Config) -> pl.Expr:
     return expr
 
 
-def authenticity(scored: pl.DataFrame, fraud_score: str, fraud_flag: str, config: Config,
-                 fraud_watch: str | None = None) -> pl.DataFrame:
+def authenticity(scored: pl.DataFrame, fraud_score: str, fraud_flag: str, fraud_watch: str,
+                 config: Config) -> pl.DataFrame:
     """Take the authenticity penalty off: a flagged creator loses half of `max_fraud_penalty`,
     rising to all of it as its fraud score nears 1. A creator on watch (unflagged, near the
     line, with reasons shown) loses up to `watch_penalty`, in proportion to how close it is.
@@ -246,10 +246,9 @@ def authenticity(scored: pl.DataFrame, fraud_score: str, fraud_flag: str, config
     sure = ((fs - 0.5) / 0.5).clip(0.0, 1.0)
     lo = config.fraud.watch_score
     near = ((fs - lo) / (0.5 - lo)).clip(0.0, 1.0)
-    on_watch = pl.col(fraud_watch).fill_null(False) if fraud_watch else pl.lit(False)
     penalty = (pl.when(pl.col(fraud_flag).fill_null(False))
                .then(config.scoring.max_fraud_penalty * (0.5 + 0.5 * sure))
-               .when(on_watch).then(config.scoring.watch_penalty * near)
+               .when(pl.col(fraud_watch).fill_null(False)).then(config.scoring.watch_penalty * near)
                .otherwise(0.0))
     return scored.with_columns(penalty.alias(AUTHENTICITY_PENALTY)).with_columns(
         (pl.col(QUALITY_SCORE) - pl.col(AUTHENTICITY_PENALTY)).clip(0.0, 100.0).round(1).alias(SCORE)
