@@ -28,19 +28,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kolvet import synth  # noqa: E402
 from kolvet.config import Config, load_config  # noqa: E402
 from kolvet.pipeline import Loaded, vet_loaded  # noqa: E402
-from kolvet.schema import POST_SCHEMA  # noqa: E402
+from kolvet.schema import POST_SCHEMA, map_columns, parse_creators  # noqa: E402
 
 HARD = ("viral", "tutorial", "discussion")
 
 
-def _loaded(posts: pl.DataFrame) -> Loaded:
+def _loaded(posts: pl.DataFrame, roster: pl.DataFrame | None = None) -> Loaded:
     frame = posts.with_columns(
         *[pl.lit(None, dtype).alias(c) for c, dtype in POST_SCHEMA.items() if c not in posts.columns]
     ).select([pl.col(c).cast(t) for c, t in POST_SCHEMA.items()])
     frame = frame.with_columns(pl.lit(0, pl.UInt8).alias("count_precision"), pl.lit(False).alias("counts_went_down"),
                                pl.lit("synthetic").alias("source_file"))
     empty = pl.DataFrame(schema={"source_file": pl.String, "row": pl.Int64, "reason": pl.String})
-    return Loaded(frame, None, empty, [], [])
+    if roster is not None:  # through the real roster parser, as `--creators roster.json` would be
+        roster, _ = parse_creators(roster, map_columns(roster.columns, kind="creators"), "roster", {})
+    return Loaded(frame, None, empty, [], [], roster)
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
@@ -74,8 +76,9 @@ def naive(posts: pl.DataFrame, truth: pl.DataFrame, fake_rate: float) -> dict[st
     }
 
 
-def kolvet_metrics(posts: pl.DataFrame, truth: pl.DataFrame, config: Config | None = None) -> dict[str, float]:
-    result = vet_loaded(_loaded(posts), config)
+def kolvet_metrics(posts: pl.DataFrame, truth: pl.DataFrame, config: Config | None = None,
+                   roster: pl.DataFrame | None = None) -> dict[str, float]:
+    result = vet_loaded(_loaded(posts, roster), config)
     out = result.creators.join(truth.select("creator_id", "label", "pattern", "true_value"), on="creator_id")
     judged = out.filter(pl.col("fraud_score").is_not_null())
     fake = (judged.get_column("label") == "fake").to_numpy()
@@ -112,12 +115,14 @@ def main() -> None:
                 world = synth.vary(synth.World(creators=args.creators, seed=seed, fake_rate=0.08,
                                                honest_hard_rate=0.12, views=views), variant)
                 posts, truth = synth.generate(world)
-                k = kolvet_metrics(posts, truth, config)
                 b = naive(posts, truth, 0.08)
-                rows.append({"variant": variant, "views": views, "seed": seed,
-                             **{f"k_{m}": v for m, v in k.items()}, **{f"naive_{m}": v for m, v in b.items()}})
-    table = pl.DataFrame(rows)
-    summary = table.group_by("variant", "views", maintain_order=True).agg(
+                # Notes alone (a crawl), then with the roster a marketplace export adds.
+                for roster in (None, synth.roster(world, posts, truth)):
+                    k = kolvet_metrics(posts, truth, config, roster)
+                    rows.append({"variant": variant, "views": views, "roster": roster is not None, "seed": seed,
+                                 **{f"k_{m}": v for m, v in k.items()}, **{f"naive_{m}": v for m, v in b.items()}})
+    table = pl.DataFrame(rows).sort("roster", maintain_order=True)
+    summary = table.group_by("roster", "variant", "views", maintain_order=True).agg(
         pl.col("k_auc").mean().round(3).alias("AUC"),
         pl.col("naive_auc").mean().round(3).alias("naive AUC"),
         pl.col("k_precision").mean().round(2).alias("precision"),
@@ -133,14 +138,20 @@ def main() -> None:
     with pl.Config(tbl_rows=50, tbl_cols=20, tbl_width_chars=250, tbl_formatting="MARKDOWN", tbl_hide_dataframe_shape=True,
                    tbl_hide_column_data_types=True):
         print(summary)
+    for with_roster in (False, True):
+        print(f"\nworst world, {'with roster (active fans, follower series)' if with_roster else 'notes only'}:",
+              worst_of(table.filter(pl.col("roster") == with_roster)))
+    print(f"{len(rows)} worlds of {args.creators} creators in {time.time() - t0:.0f}s")
+
+
+def worst_of(table: pl.DataFrame) -> dict[str, float]:
     worst = table.select(
         pl.col("k_auc").min().alias("min AUC"), pl.col("k_precision").min().alias("min precision"),
         pl.col("k_recall").min().alias("min recall"), pl.col("k_fakes_top50").max().alias("max fakes top 50"),
         pl.col("k_hard_flagged").max().alias("max hard flagged"), pl.col("k_spearman").min().alias("min Spearman"),
         pl.col("k_few_ok").min().alias("few-note creators insufficient_data"),
     )
-    print("\nworst world:", {k: round(v, 3) for k, v in worst.row(0, named=True).items()})
-    print(f"{len(rows)} worlds of {args.creators} creators in {time.time() - t0:.0f}s")
+    return {k: round(v, 3) for k, v in worst.row(0, named=True).items()}
 
 
 if __name__ == "__main__":

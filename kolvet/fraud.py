@@ -28,12 +28,17 @@ Features (all compared with peers unless noted; "low"/"high" = only that side is
                        its median (high)
   burstiness           posting-time burstiness, (sd - mean) / (sd + mean) of gaps (high)
   counts_down          share of notes whose counts fell between snapshots (high)
+  active_fans          share of followers XHS counts as active, from a roster (low: bought
+                       followers are mostly inactive; absent when the roster doesn't give it)
+  follower_jump        log(1 + largest follower growth within 3 days) of a roster's daily
+                       follower series (high: bought followers arrive in a few deliveries;
+                       an honest viral note brings a jump too, hence the second sign below)
   spike                max / median note engagement: not fed to the forest (an honest viral note
                        is a spike), only used as a reason next to ratio jumps
 One-sided features enter the forest as their suspicious side only, so that, say, saves that
 track likes unusually *well* never make a creator look odd.
 Censored counts ("10万+") are reported as a caveat, not as evidence: they say the data is
-coarse, not that the creator cheated. Follower series are not read yet.
+coarse, not that the creator cheated.
 """
 
 from __future__ import annotations
@@ -67,7 +72,7 @@ SIDES = {
     "engagement_vs_size": "both", "likes_vs_size": "high", "reach_vs_size": "low", "save_like": "both", "comment_like": "both",
     "share_like": "both", "shares_per_save": "low", "saves_track_likes": "low", "comments_track_likes": "low",
     "save_like_spread": "low", "comment_like_spread": "low", "ratio_jumps": "high", "boosted_notes": "high",
-    "burstiness": "high", "counts_down": "high",
+    "burstiness": "high", "counts_down": "high", "active_fans": "low", "follower_jump": "high", "burst": "high",
 }
 FEATURES = tuple(SIDES)
 
@@ -91,11 +96,16 @@ REFERENCE = {
     "spike": (float(np.log(4.0)), 0.6),
     "burstiness": (0.0, 0.3),
     "counts_down": (0.0, 0.05),
+    # A real agency roster (36 creators with 1k+ followers) shows 29-91%, median 50%, IQR 46-61%.
+    "active_fans": (0.50, 0.11),
+    # Organic growth over 3 days is a few percent at most, outside a viral note.
+    "follower_jump": (float(np.log1p(0.01)), 0.03),
+    "burst": (0.0, 1.0),  # already a z-score against the creator's own notes
 }
 # Smallest robust sd a feature may have, so a cohort of near-identical creators doesn't turn
 # tiny differences into huge z-scores.
 SD_FLOOR = {"saves_track_likes": 0.08, "comments_track_likes": 0.1, "ratio_jumps": 0.05, "boosted_notes": 0.05,
-            "counts_down": 0.05, "burstiness": 0.15}
+            "counts_down": 0.05, "burstiness": 0.15, "active_fans": 0.05, "follower_jump": 0.01}
 
 
 def _vs_size(y: np.ndarray, creators: pl.DataFrame, judged: np.ndarray, config: Config,
@@ -150,6 +160,9 @@ def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config) ->
             "boosted_notes": col(M.BOOSTED_SHARE),
             "burstiness": col(M.BURSTINESS),
             "counts_down": col(M.DROPPED_SHARE),
+            "active_fans": col(S.ACTIVE_FANS),
+            "follower_jump": np.log1p(col(M.FOLLOWER_JUMP)),
+            "burst": burst_z(col(M.BURST_SPIKED), col(M.BURST_NOTES), col(M.SPIKED_NOTES), col(M.N_POSTS)),
             "spike": np.log(col(M.SPIKE)),
         }
 
@@ -224,6 +237,24 @@ def count_z(k: np.ndarray, n: np.ndarray, rate: np.ndarray) -> np.ndarray:
     return np.clip(norm.isf(np.clip(tail, 1e-12, 1.0)), 0.0, 10.0)
 
 
+# Features judged against the creator's own notes: their raw value is already a z-score.
+SELF_JUDGED = frozenset({"burst"})
+MIN_SPIKE_RATE = 0.1  # with note reach as spread as XHS's, >= 1 in 10 honest notes earns 2x the median
+
+
+def burst_z(k: np.ndarray, n_window: np.ndarray, spiked: np.ndarray, n_notes: np.ndarray) -> np.ndarray:
+    """z-score of a creator's busiest burst: k of the n_window notes posted within a few days
+    each earned 2x+ its median, when its other notes do so at their own rate. The tail is
+    multiplied by the number of windows looked at, since the busiest one was picked."""
+    from scipy.stats import binom, norm
+
+    k, n_window, spiked, n_notes = (np.nan_to_num(a, nan=0.0) for a in (k, n_window, spiked, n_notes))
+    rest = n_notes - n_window
+    rate = np.clip(np.where(rest > 0, (spiked - k) / np.maximum(rest, 1), 0.5), MIN_SPIKE_RATE, 0.5)
+    tail = np.where(k > 0, binom.sf(k - 1, np.maximum(n_window, 1), rate), 1.0) * np.maximum(rest + 1, 1)
+    return np.clip(norm.isf(np.clip(tail, 1e-12, 1.0)), 0.0, 10.0)
+
+
 def peer_z(raw: dict[str, np.ndarray], cats: np.ndarray, tiers: np.ndarray,
            peers: PeerTable | None, n_notes: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
     """Robust z of each feature against its peers, the peer medians, and who the peers were."""
@@ -243,6 +274,9 @@ def peer_z(raw: dict[str, np.ndarray], cats: np.ndarray, tiers: np.ndarray,
                 (med, sd), label = REFERENCE[name], "built-in benchmark"
             sd = max(sd, SD_FLOOR.get(name, 0.1), REFERENCE[name][1] * 0.25)
             v = values[rows]
+            if name in SELF_JUDGED:
+                z[name][rows] = np.nan_to_num(v, nan=0.0)
+                continue
             if name in COUNT_FEATURES:
                 mean_rate = peers.mean_of(name, cat, tier) if peers is not None else 0.0
                 k = np.round(np.nan_to_num(v) * notes[rows])  # share of judged notes -> count
@@ -311,6 +345,7 @@ class FraudModel:
     detector: FraudDetector
     peers: PeerTable
     version: int = 1
+    features: tuple[str, ...] = FEATURES[:15]  # the forest's inputs, in order (older models: the first 15)
 
     def save(self, path: str | Path) -> None:
         from kolvet.io import atomic_path
@@ -349,7 +384,8 @@ def _both(a: np.ndarray, b: np.ndarray, cap: float) -> np.ndarray:
     return np.sqrt(np.minimum(_pos(a), cap) * np.minimum(_pos(b), cap))
 
 
-def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float) -> dict[str, np.ndarray]:
+def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float,
+                     burst_ratio_dev: np.ndarray) -> dict[str, np.ndarray]:
     """How strongly (in z units) each known fake-engagement pattern shows, per creator.
 
     Each pattern needs its tell-tale ratio *and* a second, independent sign, because honest
@@ -360,6 +396,7 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float
     # Bought likes drag both saves/likes and comments/likes down: combined (Stouffer), since
     # comment counts are small and noisy on their own.
     likes_heavy = (_pos(-z["save_like"]) + _pos(-z["comment_like"])) / np.sqrt(2.0)
+    few_readers = np.where(has_views, _pos(-z["reach_vs_size"]), _pos(-z["engagement_vs_size"]))
     return {
         # Bought saves attack a save-first ranking head on.
         "save farming": _both(z["save_like"], np.maximum(decoupled_saves, -z["shares_per_save"]), cap),
@@ -367,16 +404,22 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float
         # Bought likes come without the saves and comments that real likes bring.
         "bought likes": _both(likes_heavy, np.maximum.reduce([z["likes_vs_size"], z["engagement_vs_size"], -z["saves_track_likes"], z["ratio_jumps"]]), cap),
         # Bought followers read nothing: views per follower sag (when views are known), else
-        # engagement per follower does.
-        "bought followers": np.where(has_views, _pos(-z["reach_vs_size"]), _pos(-z["engagement_vs_size"])),
+        # engagement per follower does. A roster can add a second sign: few active fans, or
+        # followers that jumped in a few days.
+        "bought followers": np.maximum(
+            few_readers, _both(few_readers, np.maximum(-z["active_fans"], z["follower_jump"]), cap)),
         # Each boosted note is already two signs at once: ratios off and engagement spiked.
         "boosted notes": _pos(z["boosted_notes"]),
+        # A burst of notes that all spiked within days, and whose pooled ratios left the
+        # creator's own: bought engagement delivered in one go. (A trending week lifts notes
+        # too, but keeps their mix.)
+        "boosted burst": _both(z["burst"], burst_ratio_dev, cap),
         "counts purged": _pos(z["counts_down"]),
     }
 
 
 def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: dict[str, np.ndarray],
-             peers: str, thr: float) -> list[tuple[float, str]]:
+             peers: str, thr: float, jump_dates: list, burst: tuple) -> list[tuple[float, str]]:
     """Plain-words reasons, with the creator's number and its peers', for every feature that is
     far enough (thr, in robust deviations) on its suspicious side."""
     ev = np.exp
@@ -406,18 +449,33 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
     if z["boosted_notes"][i] >= thr:
         add(z["burstiness"][i], f"notes arrive in bursts (burstiness {raw['burstiness'][i]:.2f}, peers {med['burstiness'][i]:.2f})")
         add(z["spike"][i], f"best note has {ev(raw['spike'][i]):.0f}x the median note's engagement, with unusual ratios")
+    add(-z["active_fans"][i], f"only {raw['active_fans'][i]:.0%} of followers are active ({peers}' median {med['active_fans'][i]:.0%})")
+    add(z["follower_jump"][i], f"followers grew {np.expm1(raw['follower_jump'][i]):.0%} within {M.JUMP_DAYS} days from {jump_dates[i]} "
+                               f"({peers}' median {np.expm1(med['follower_jump'][i]):.1%})")
+    if z["burst"][i] >= thr:
+        add(min(z["burst"][i], abs(burst[1][i])),
+            f"{burst[0][i]:.0f} of {burst[2][i]:.0f} notes posted within {M.JUMP_DAYS} days up to {burst[3][i]:%Y-%m-%d} "
+            f"each earned 2x+ the creator's median engagement, with ratios {burst[1][i]:.1f} deviations from its own "
+            f"(its other notes do so {burst[4][i]:.0%} of the time)")
     add(z["counts_down"][i], f"{raw['counts_down'][i]:.0%} of notes lost likes, saves or comments between snapshots (purged engagement)")
     return sorted(out, key=lambda r: -r[0])
 
 
-def forest_inputs(z: dict[str, np.ndarray]) -> np.ndarray:
+def forest_inputs(z: dict[str, np.ndarray], features: tuple[str, ...] = FEATURES) -> np.ndarray:
     """The forest sees each feature's suspicious side only, clipped so no one feature rules."""
     cols = []
-    for name, side in SIDES.items():
+    for name in features:
+        side = SIDES[name]
         v = np.nan_to_num(z[name], nan=0.0)
         v = v if side == "both" else (np.clip(-v, 0, None) if side == "low" else np.clip(v, 0, None))
         cols.append(np.clip(v, -10, 10))
-    return np.column_stack(cols) if cols and len(cols[0]) else np.zeros((0, len(SIDES)))
+    return np.column_stack(cols) if cols and len(cols[0]) else np.zeros((0, len(features)))
+
+
+def known_features(raw: dict[str, np.ndarray], judged: np.ndarray) -> tuple[str, ...]:
+    """Features at least one judged creator has: a roster's audience facts are often absent,
+    and a column of zeros tells the forest nothing (it would only reshuffle its random splits)."""
+    return tuple(f for f in FEATURES if np.isfinite(raw[f][judged]).any())
 
 
 def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None) -> tuple[pl.DataFrame, FraudModel | None]:
@@ -444,8 +502,10 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
         mode = "peer checks against built-in benchmarks (cohort too small for a forest)"
 
     z, med, who = peer_z(raw, cats, tiers, peers, n_posts)
-    X = forest_inputs(z)
-    patterns = pattern_evidence(z, np.isfinite(raw["reach_vs_size"]), 1.5 * fc.pattern_z)
+    features = model.features if model is not None else known_features(raw, judged)
+    X = forest_inputs(z, features)
+    burst_dev = scored.get_column(M.BURST_RATIO_DEV).cast(pl.Float64).to_numpy()
+    patterns = pattern_evidence(z, np.isfinite(raw["reach_vs_size"]), 1.5 * fc.pattern_z, burst_dev)
     names = list(patterns)
     stacked = np.column_stack([patterns[k] for k in names]) if n else np.zeros((0, len(names)))
     strength = stacked.max(axis=1) if n else np.zeros(0)
@@ -455,12 +515,17 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     forest = np.full(n, np.nan)
     if peers is not None and judged.any():
         if model is None:
-            model = FraudModel(FraudDetector.from_config(fc).fit(X[judged]), peers)
+            model = FraudModel(FraudDetector.from_config(fc).fit(X[judged]), peers, features=features)
         forest[judged] = model.detector.score_samples(X[judged])
         combined = np.sqrt(np.nan_to_num(forest, nan=0.0) * evidence)
     else:
         combined = evidence
-    reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z) if judged[i] and combined[i] >= fc.watch_score else []
+    jump_dates = scored.get_column(M.FOLLOWER_JUMP_DATE).to_list()
+    k, n_w, spiked = (scored.get_column(c).cast(pl.Float64).fill_null(0).to_numpy()
+                      for c in (M.BURST_SPIKED, M.BURST_NOTES, M.SPIKED_NOTES))
+    other_rate = (spiked - k) / np.maximum(n_posts - n_w, 1)
+    burst = (k, np.nan_to_num(burst_dev), n_w, scored.get_column(M.BURST_END).to_list(), other_rate)
+    reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z, jump_dates, burst) if judged[i] and combined[i] >= fc.watch_score else []
                for i in range(n)]
     has_reason = np.array([bool(r) for r in reasons], dtype=bool)
     flag = judged & has_reason & (strength >= fc.pattern_z) & (combined >= 0.5)

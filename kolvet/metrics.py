@@ -51,6 +51,16 @@ CENSORED_SHARE = "censored_share"
 DROPPED_SHARE = "counts_down_share"
 VIEWS_PER_FOLLOWER = "views_per_follower"  # median views of a note / followers (views known only)
 LAST_POST = "last_post_at"
+# The busiest burst: the JUMP_DAYS window with the most notes earning >= 2x the creator's median.
+BURST_SPIKED = "burst_spiked_notes"  # such notes in that window
+BURST_NOTES = "burst_notes"  # all notes in that window
+BURST_END = "burst_end"  # the window's last note
+BURST_RATIO_DEV = "burst_ratio_deviation"  # robust z of the window's pooled ratios vs the creator's own
+SPIKED_NOTES = "spiked_notes"  # judged notes earning >= 2x the creator's median
+FOLLOWER_JUMP = "follower_jump"  # largest growth of followers within JUMP_DAYS of the series, as a fraction
+FOLLOWER_JUMP_DATE = "follower_jump_date"  # when that growth started
+JUMP_DAYS = 3  # bought followers are delivered over a few days; organic growth is gradual
+MIN_SERIES_DAYS = 7  # a shorter series can't tell a jump from a trend
 
 # Per-post columns added here.
 REACH = "reach"
@@ -85,7 +95,33 @@ def _latest_per_creator(table: pl.DataFrame, prefix: str) -> pl.LazyFrame:
         table.lazy()
         .sort([S.CREATOR_ID, S.SNAPSHOT_AT], nulls_last=False)
         .group_by(S.CREATOR_ID)
-        .agg(pl.col(c).drop_nulls().last().alias(f"{prefix}{c}") for c in (S.NICKNAME, S.FOLLOWERS, S.CATEGORY, S.QUOTE))
+        .agg(pl.col(c).drop_nulls().last().alias(f"{prefix}{c}") for c in PROFILE_FIELDS)
+    )
+
+
+PROFILE_FIELDS = (S.NICKNAME, S.FOLLOWERS, S.CATEGORY, S.QUOTE, S.ACTIVE_FANS, S.FOLLOWER_SERIES)
+
+
+def follower_jumps(profiles: pl.LazyFrame) -> pl.LazyFrame:
+    """Per creator with a follower series of MIN_SERIES_DAYS+ points: the largest growth over
+    any JUMP_DAYS days, as a fraction of the followers before it, and when it began."""
+    points = (
+        profiles.select(S.CREATOR_ID, S.FOLLOWER_SERIES)
+        .filter(pl.col(S.FOLLOWER_SERIES).list.len() >= MIN_SERIES_DAYS)
+        .explode(S.FOLLOWER_SERIES).unnest(S.FOLLOWER_SERIES)
+        .filter(pl.col("date").is_not_null() & (pl.col("followers") > 0))
+        .sort("date", S.CREATOR_ID)
+    )
+    ahead = points.with_columns((pl.col("date") - pl.duration(days=JUMP_DAYS)).alias("date"))
+    # For each day, the count JUMP_DAYS later (or the nearest earlier day the series has).
+    paired = points.join_asof(ahead.rename({"followers": "_later"}), on="date", by=S.CREATOR_ID,
+                              strategy="backward", check_sortedness=False).filter(pl.col("_later").is_not_null())
+    growth = (pl.col("_later") / pl.col("followers") - 1.0).alias(FOLLOWER_JUMP)
+    return (
+        paired.with_columns(growth)
+        .sort([S.CREATOR_ID, FOLLOWER_JUMP, "date"], descending=[False, True, False])
+        .group_by(S.CREATOR_ID, maintain_order=True)
+        .agg(pl.col(FOLLOWER_JUMP).first(), pl.col("date").first().alias(FOLLOWER_JUMP_DATE))
     )
 
 
@@ -111,7 +147,7 @@ def creator_profiles(posts: pl.LazyFrame, profiles: pl.DataFrame | None,
         posts.group_by(S.CREATOR_ID)
         .agg(latest(S.NICKNAME), latest(S.FOLLOWERS))
         .join(category, on=S.CREATOR_ID, how="left")
-        .with_columns(pl.lit(None, pl.Float64).alias(S.QUOTE))
+        .with_columns(pl.lit(None, S.CREATOR_SCHEMA[c]).alias(c) for c in (S.QUOTE, S.ACTIVE_FANS, S.FOLLOWER_SERIES))
     )
     # Later layers win: profiles over notes, the user's roster over profiles.
     for table in (profiles, roster):
@@ -119,9 +155,10 @@ def creator_profiles(posts: pl.LazyFrame, profiles: pl.DataFrame | None,
             continue
         out = out.join(_latest_per_creator(table, "_t_"), on=S.CREATOR_ID, how="left").select(
             S.CREATOR_ID,
-            *[pl.coalesce(f"_t_{c}", c).alias(c) for c in (S.NICKNAME, S.FOLLOWERS, S.CATEGORY, S.QUOTE)],
+            *[pl.coalesce(f"_t_{c}", c).alias(c) for c in PROFILE_FIELDS],
         )
-    return out
+    # The series itself stays here: only its largest jump travels on.
+    return out.join(follower_jumps(out), on=S.CREATOR_ID, how="left").drop(S.FOLLOWER_SERIES)
 
 
 def _robust_sd(expr: pl.Expr) -> pl.Expr:
@@ -190,6 +227,30 @@ def boosted_note(config: Config) -> pl.Expr:
     return (pl.col(NOTE_RATIO_DEV) > config.fraud.note_z) & (pl.col(NOTE_SPIKE) >= 2.0)
 
 
+def _burst() -> list[pl.Expr]:
+    """The busiest burst of a creator's notes (see BURST_*), from the per-note window sums:
+    how many spiked notes, in how many, and whether their pooled ratios left the creator's
+    own (bought engagement delivered in one go skews the mix of every note it lands on)."""
+    order = [pl.col("_wk"), pl.col("_wn")]
+
+    def best(col: str) -> pl.Expr:
+        return pl.col(col).sort_by(order, descending=[True, False]).first()
+
+    def pooled_z(num: str, log_ratio: pl.Expr) -> pl.Expr:
+        pooled = ((best(f"_w{num}") + SMOOTH) / (best("_wlikes") + SMOOTH)).log()
+        return (pooled - log_ratio.median()) / (_robust_sd(log_ratio).clip(lower_bound=0.25) / best("_wn").sqrt())
+
+    z_sl = pooled_z("saves", ((pl.col(S.SAVES) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log())
+    z_cl = pooled_z("comments", ((pl.col(S.COMMENTS) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log())
+    return [
+        best("_wk").alias(BURST_SPIKED),
+        best("_wn").alias(BURST_NOTES),
+        best(S.POSTED_AT).alias(BURST_END),
+        pl.max_horizontal(z_sl.abs(), z_cl.abs(), (z_sl + z_cl).abs() / 2**0.5).alias(BURST_RATIO_DEV),
+        (pl.col(NOTE_SPIKE) >= 2.0).sum().alias(SPIKED_NOTES),
+    ]
+
+
 def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config) -> pl.LazyFrame:
     """Per-creator rates, ratios, spreads and the raw material for fraud features, from notes
     annotated by annotate_posts (which decides, by the as-of date, which notes are judged)."""
@@ -199,6 +260,11 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
         # so a plain diff, blanked at each creator's first note, avoids a per-group diff.
         pl.when(pl.col(by) == pl.col(by).shift())
         .then(pl.col(S.POSTED_AT).diff().dt.total_seconds().cast(pl.Float64)).alias("_gap")
+    ).with_columns(
+        # Per note, sums over the creator's notes of the JUMP_DAYS before it (inclusive).
+        *[c.rolling_sum_by(S.POSTED_AT, window_size=f"{JUMP_DAYS}d").over(by).alias(f"_w{name}")
+          for name, c in (("n", pl.col(S.LIKES).is_not_null().cast(pl.Int64)), ("k", (pl.col(NOTE_SPIKE) >= 2.0).cast(pl.Int64)),
+                          ("likes", pl.col(S.LIKES)), ("saves", pl.col(S.SAVES)), ("comments", pl.col(S.COMMENTS)))]
     )
     reach = pl.col(REACH)
     ok = reach > 0
@@ -249,6 +315,7 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
         ((gaps.std() - gaps.mean()) / (gaps.std() + gaps.mean()).clip(lower_bound=1e-9)).alias(BURSTINESS),
         (pl.col(S.PRECISION) == S.LOWER_BOUND).mean().alias(CENSORED_SHARE),
         pl.col(S.COUNT_DROPPED).mean().alias(DROPPED_SHARE),
+        *_burst(),
         (pl.len() / ((pl.col(S.POSTED_AT).max() - pl.col(S.POSTED_AT).min()).dt.total_days().cast(pl.Float64)
                      .clip(lower_bound=7.0) / 7.0)).alias(POSTS_PER_WEEK),
     )

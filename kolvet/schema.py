@@ -39,6 +39,9 @@ POST_TYPE = "post_type"
 QUOTE = "quote"
 SNAPSHOT_AT = "snapshot_at"
 NOTE_URL = "note_url"  # only read, to derive post_id when an export has links but no ids
+# Audience facts a marketplace or agency roster gives per creator (data-formats.md).
+ACTIVE_FANS = "active_fan_share"  # 活跃粉丝占比 / activeFansRate, as a fraction 0-1
+FOLLOWER_SERIES = "follower_series"  # daily follower counts: list of {date, followers}
 
 # Bookkeeping columns added by kolvet.
 SOURCE = "source_file"
@@ -84,6 +87,8 @@ CREATOR_SCHEMA: dict[str, pl.DataType] = {
     FOLLOWERS: pl.Int64(),
     CATEGORY: pl.String(),
     QUOTE: pl.Float64(),
+    ACTIVE_FANS: pl.Float64(),
+    FOLLOWER_SERIES: pl.List(pl.Struct({"date": pl.Date(), "followers": pl.Int64()})),
     SNAPSHOT_AT: pl.Datetime("us"),
     SOURCE: pl.String(),
     ROW: pl.Int64(),
@@ -127,6 +132,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     POST_TYPE: ("post_type", "type", "笔记类型", "作品类型", "isvideo"),
     QUOTE: ("quote", "图文报价", "图文报价(rmb)", "图文报价（rmb）", "picture_price",
             "pictureprice", "图文笔记一口价", "报价", "price"),
+    ACTIVE_FANS: ("active_fan_share", "activefansrate", "active_fans_rate", "活跃粉丝占比",
+                  "活跃粉丝占比(仅>1k)", "活跃粉丝占比（仅>1k）", "活跃粉丝率"),
+    FOLLOWER_SERIES: ("follower_series", "fans_series", "fanstrend", "fans_trend", "fanslist",
+                      "粉丝趋势", "粉丝增长趋势"),
     SNAPSHOT_AT: ("snapshot_at", "last_modify_ts", "crawled_at", "抓取时间"),
     NOTE_URL: ("note_url", "笔记url", "笔记链接", "作品链接", "作品原链接", "链接", "url"),
 }
@@ -585,10 +594,17 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     quote = blank_to_null(quote_text).cast(pl.Float64, strict=False)
     raw_cat, _ = _raw(frame, mapping, CATEGORY)
     raw_snap, snap_dtype = _raw(frame, mapping, SNAPSHOT_AT)
+    active, active_problem = parse_share(_raw(frame, mapping, ACTIVE_FANS)[0])
+    series_src = mapping.source_of.get(FOLLOWER_SERIES)
+    series, series_problem = parse_follower_series(frame.get_column(series_src).to_list() if series_src
+                                                   else [None] * frame.height)
+    frame = frame.with_columns(series.alias("_kolvet_series"), series_problem.alias("_kolvet_series_problem"))
     reason = pl.coalesce(
         pl.when(cid.is_null()).then(pl.lit(f"missing {CREATOR_ID}")),
         followers.problem,
         pl.when(blank_to_null(quote_text).is_not_null() & quote.is_null()).then(pl.lit("quote: not a number")),
+        active_problem,
+        pl.col("_kolvet_series_problem"),
     )
     staged = frame.with_row_index(_ROW_INDEX, offset=1).select(
         cid.alias(CREATOR_ID),
@@ -596,6 +612,8 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         followers.value.alias(FOLLOWERS),
         pl.when(blank_to_null(raw_cat).is_null()).then(None).otherwise(normalise_category(raw_cat, benchmarks)).alias(CATEGORY),
         quote.alias(QUOTE),
+        active.alias(ACTIVE_FANS),
+        pl.col("_kolvet_series").alias(FOLLOWER_SERIES),
         parse_time(raw_snap, snap_dtype).alias(SNAPSHOT_AT),
         pl.lit(source).alias(SOURCE),
         reason.alias(REASON),
@@ -612,6 +630,76 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         pl.col("_raw_followers").alias(FOLLOWERS),
     )
     return creators, rejected
+
+
+def parse_share(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(fraction 0-1, problem) for a share written as "21.9%", 21.9 or 0.219. A column whose
+    bare numbers go above 1 is in percent (roster sheets write 58.99 for 58.99%)."""
+    text = blank_to_null(raw.cast(pl.String)).str.strip_chars()
+    pct = text.str.ends_with("%")
+    num = text.str.strip_suffix("%").str.strip_chars().cast(pl.Float64, strict=False)
+    in_percent = pct | (num.filter(~pct) > 1).any()
+    value = pl.when(in_percent).then(num / 100).otherwise(num)
+    bad = text.is_not_null() & (num.is_null() | (value < 0) | (value > 1))
+    problem = pl.when(bad).then(pl.lit(f"{ACTIVE_FANS}: not a share between 0% and 100%"))
+    return pl.when(bad).then(None).otherwise(value), problem
+
+
+SERIES_TYPE = CREATOR_SCHEMA[FOLLOWER_SERIES]
+
+
+def parse_follower_series(cells: list) -> tuple[pl.Series, pl.Series]:
+    """(series, problem) from Pugongying's follower trend, `[{"dateKey": "2025-06-01",
+    "num": 1234}, ...]`, given as JSON text (CSV, XLSX) or as a list already (JSON, Parquet).
+    Dates may be "2025-06-01", "20250601" or epoch milliseconds; counts may be count strings."""
+    import json
+
+    out: list[list[dict] | None] = []
+    problems: list[str | None] = []
+    for cell in cells:
+        if cell is None or (isinstance(cell, str) and cell.strip() in ("", *_BLANKS)):
+            out.append(None)
+            problems.append(None)
+            continue
+        try:
+            points = json.loads(cell) if isinstance(cell, str) else cell
+            parsed = sorted((_series_date(p["dateKey"]), _series_count(p["num"])) for p in points)
+        except (ValueError, TypeError, KeyError):
+            out.append(None)
+            problems.append(f"{FOLLOWER_SERIES}: not a list of {{dateKey, num}} points")
+            continue
+        out.append([{"date": d, "followers": n} for d, n in parsed if n is not None])
+        problems.append(None)
+    return pl.Series(out, dtype=SERIES_TYPE), pl.Series(problems, dtype=pl.String)
+
+
+def _series_date(value: object):
+    from datetime import date, timedelta
+
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if value > 10**11:  # epoch milliseconds, in China time
+            return (datetime(1970, 1, 1) + timedelta(milliseconds=value, hours=8)).date()
+        value = str(int(value))
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d"):
+        try:
+            return datetime.strptime(text[:10], fmt).date()
+        except ValueError:
+            continue
+    if isinstance(value, date):
+        return value
+    raise ValueError(text)
+
+
+def _series_count(value: object) -> int | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    if str(value).strip().isdigit():
+        return int(str(value).strip())
+    got = pl.select(count_result(count_parts(pl.lit(str(value)), pl.String()), "n").value).item()
+    if got is None and str(value).strip() not in ("", *_MISSING_TOKENS):
+        raise ValueError(value)
+    return got
 
 
 def empty_posts() -> pl.DataFrame:

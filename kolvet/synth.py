@@ -177,6 +177,63 @@ def generate(world: World) -> tuple[pl.DataFrame, pl.DataFrame]:
     return posts, truth
 
 
+SERIES_DAYS = 30  # Pugongying shows a 30-day daily follower series
+
+
+def roster(world: World, posts: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
+    """What a marketplace roster adds per creator: the active-fan share (only for 1,000+
+    followers, as XHS shows it) and a 30-day daily follower series, `[{dateKey, num}]`.
+
+    Honest followers grow with content (a small share of a note's likes and saves follow in
+    the days after it, so a viral note brings a jump) and share activity that falls with size.
+    Bought followers are mostly inactive, and when bought within the 30 days they arrive in a few days
+    of deliveries, sometimes partly purged by the platform later."""
+    rng = np.random.default_rng([world.seed, 1])
+    n = truth.height
+    f_now = truth.get_column("followers").to_numpy().astype(float)
+    f_true = truth.get_column("followers_true").to_numpy().astype(float)
+    bought = truth.get_column("pattern").to_numpy() == "bought_followers"
+
+    active = np.clip(rng.normal(0.55 - 0.06 * np.log10(np.maximum(f_true, 100) / 1000), 0.1, n), 0.05, 0.95)
+    # Vendors also sell "active" followers (bots that log in), so some bought ones count as active.
+    seems_active = f_true + rng.uniform(0, 0.6, n) * (f_now - f_true)
+    active = np.where(bought, np.clip(active * seems_active / f_now + rng.normal(0, 0.02, n), 0.01, 0.95), active)
+
+    # Daily gains over the last SERIES_DAYS days, then counts back from today's followers.
+    end = np.datetime64(END.date())
+    index = {cid: i for i, cid in enumerate(truth.get_column("creator_id").to_list())}
+    recent = posts.with_columns(
+        (pl.lit(END) - pl.col("posted_at")).dt.total_days().alias("_age"),
+        (pl.col("likes") + pl.col("saves")).alias("_eng"),
+    ).filter(pl.col("_age") < SERIES_DAYS + 3)
+    gains = f_true[:, None] * np.exp(rng.normal(np.log(0.002), 0.6, n))[:, None] * rng.uniform(0.5, 1.5, (n, SERIES_DAYS))
+    convert = np.exp(rng.normal(np.log(0.015), 0.5, n))  # follows per like+save, spread over 3 days
+    for cid, age, eng in recent.select("creator_id", "_age", "_eng").iter_rows():
+        i, day = index[cid], SERIES_DAYS - 1 - int(age)
+        for lag, share in ((0, 0.5), (1, 0.3), (2, 0.2)):
+            if 0 <= day + lag < SERIES_DAYS:
+                gains[i, day + lag] += convert[i] * eng * share
+    in_window = bought & (rng.uniform(0, 1, n) < 0.5)
+    start = rng.integers(0, SERIES_DAYS - 6, n)
+    spread = rng.integers(1, 5, n)
+    purge = rng.uniform(0, 1, n) < 0.5
+    for i in np.flatnonzero(in_window):
+        extra = f_now[i] - f_true[i]
+        gains[i, start[i]:start[i] + spread[i]] += extra / spread[i]
+        if purge[i]:
+            gains[i, min(start[i] + spread[i] + 3, SERIES_DAYS - 1)] -= extra * rng.uniform(0.05, 0.2)
+    series_counts = f_now[:, None] - np.cumsum(gains[:, ::-1], axis=1)[:, ::-1] + gains
+    dates = [str(end - np.timedelta64(SERIES_DAYS - 1 - d, "D")) for d in range(SERIES_DAYS)]
+    series = [[{"dateKey": dates[d], "num": int(max(round(series_counts[i, d]), 0))} for d in range(SERIES_DAYS)]
+              for i in range(n)]
+    return pl.DataFrame({
+        "creator_id": truth.get_column("creator_id"),
+        "fans": truth.get_column("followers"),
+        "active_fan_share": [f"{a:.1%}" if f >= 1000 else None for a, f in zip(active, f_now, strict=True)],
+        "follower_series": series,
+    })
+
+
 def sample_world(creators: int, seed: int = 0, fake_rate: float = 0.08, hard_rate: float = 0.12,
                  views: bool = True, posts_per_creator: float = 30.0) -> World:
     return World(creators=creators, seed=seed, fake_rate=fake_rate, honest_hard_rate=hard_rate,
