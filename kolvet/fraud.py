@@ -33,6 +33,11 @@ Features (all compared with peers unless noted; "low"/"high" = only that side is
   follower_jump        log(1 + largest follower growth within 3 days) of a roster's daily
                        follower series (high: bought followers arrive in a few deliveries;
                        an honest viral note brings a jump too, hence the second sign below)
+  unexplained_jump     log(followers gained in that jump / interactions on the notes posted
+                       around it): a jump with no content to explain it (high)
+  burst                the busiest few days of notes that each earned 2x+ the creator's median,
+                       as a z-score against the creator's own rate of such notes (high; a
+                       second sign is that the burst's pooled ratios left the creator's own)
   spike                max / median note engagement: not fed to the forest (an honest viral note
                        is a spike), only used as a reason next to ratio jumps
 One-sided features enter the forest as their suspicious side only, so that, say, saves that
@@ -72,7 +77,8 @@ SIDES = {
     "engagement_vs_size": "both", "likes_vs_size": "high", "reach_vs_size": "low", "save_like": "both", "comment_like": "both",
     "share_like": "both", "shares_per_save": "low", "saves_track_likes": "low", "comments_track_likes": "low",
     "save_like_spread": "low", "comment_like_spread": "low", "ratio_jumps": "high", "boosted_notes": "high",
-    "burstiness": "high", "counts_down": "high", "active_fans": "low", "follower_jump": "high", "burst": "high",
+    "burstiness": "high", "counts_down": "high", "active_fans": "low", "follower_jump": "high",
+    "unexplained_jump": "high", "burst": "high",
 }
 FEATURES = tuple(SIDES)
 
@@ -100,12 +106,17 @@ REFERENCE = {
     "active_fans": (0.50, 0.11),
     # Organic growth over 3 days is a few percent at most, outside a viral note.
     "follower_jump": (float(np.log1p(0.01)), 0.03),
+    # Followers gained per interaction on the notes around the jump: a few percent when content
+    # brings them (domain.md: saves, comments and shares precede follower growth).
+    "unexplained_jump": (float(np.log(0.03)), 1.0),
     "burst": (0.0, 1.0),  # already a z-score against the creator's own notes
 }
 # Smallest robust sd a feature may have, so a cohort of near-identical creators doesn't turn
 # tiny differences into huge z-scores.
 SD_FLOOR = {"saves_track_likes": 0.08, "comments_track_likes": 0.1, "ratio_jumps": 0.05, "boosted_notes": 0.05,
-            "counts_down": 0.05, "burstiness": 0.15, "active_fans": 0.05, "follower_jump": 0.01}
+            "counts_down": 0.05, "burstiness": 0.15, "active_fans": 0.05,
+            # A few percent more in 3 days is ordinary growth, not a purchase.
+            "follower_jump": 0.05}
 
 
 def _vs_size(y: np.ndarray, creators: pl.DataFrame, judged: np.ndarray, config: Config,
@@ -162,6 +173,8 @@ def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config) ->
             "counts_down": col(M.DROPPED_SHARE),
             "active_fans": col(S.ACTIVE_FANS),
             "follower_jump": np.log1p(col(M.FOLLOWER_JUMP)),
+            "unexplained_jump": np.log((col(M.FOLLOWER_JUMP_GAIN) + 1)
+                                       / (np.nan_to_num(col(M.JUMP_CONTENT)) + col(M.MEDIAN_INTERACTIONS) + 1)),
             "burst": burst_z(col(M.BURST_SPIKED), col(M.BURST_NOTES), col(M.SPIKED_NOTES), col(M.N_POSTS)),
             "spike": np.log(col(M.SPIKE)),
         }
@@ -406,8 +419,10 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float
         # Bought followers read nothing: views per follower sag (when views are known), else
         # engagement per follower does. A roster can add a second sign: few active fans, or
         # followers that jumped in a few days.
-        "bought followers": np.maximum(
-            few_readers, _both(few_readers, np.maximum(-z["active_fans"], z["follower_jump"]), cap)),
+        "bought followers": np.maximum.reduce([
+            few_readers, _both(few_readers, np.maximum(-z["active_fans"], z["follower_jump"]), cap),
+            # "Follower jumps with no matching content" (domain.md): a jump, and no note to explain it.
+            _both(z["follower_jump"], z["unexplained_jump"], cap)]),
         # Each boosted note is already two signs at once: ratios off and engagement spiked.
         "boosted notes": _pos(z["boosted_notes"]),
         # A burst of notes that all spiked within days, and whose pooled ratios left the
@@ -452,6 +467,8 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
     add(-z["active_fans"][i], f"only {raw['active_fans'][i]:.0%} of followers are active ({peers}' median {med['active_fans'][i]:.0%})")
     add(z["follower_jump"][i], f"followers grew {np.expm1(raw['follower_jump'][i]):.0%} within {M.JUMP_DAYS} days from {jump_dates[i]} "
                                f"({peers}' median {np.expm1(med['follower_jump'][i]):.1%})")
+    add(z["unexplained_jump"][i], f"the jump brought {np.exp(raw['unexplained_jump'][i]):.1f} new followers per like, save or "
+                                  f"comment on the notes around it ({peers}' median {np.exp(med['unexplained_jump'][i]):.2f})")
     if z["burst"][i] >= thr:
         add(min(z["burst"][i], abs(burst[1][i])),
             f"{burst[0][i]:.0f} of {burst[2][i]:.0f} notes posted within {M.JUMP_DAYS} days up to {burst[3][i]:%Y-%m-%d} "

@@ -59,6 +59,8 @@ BURST_RATIO_DEV = "burst_ratio_deviation"  # robust z of the window's pooled rat
 SPIKED_NOTES = "spiked_notes"  # judged notes earning >= 2x the creator's median
 FOLLOWER_JUMP = "follower_jump"  # largest growth of followers within JUMP_DAYS of the series, as a fraction
 FOLLOWER_JUMP_DATE = "follower_jump_date"  # when that growth started
+FOLLOWER_JUMP_GAIN = "follower_jump_gain"  # followers gained in it
+JUMP_CONTENT = "jump_content"  # interactions on notes posted around the jump: what could explain it
 JUMP_DAYS = 3  # bought followers are delivered over a few days; organic growth is gradual
 MIN_SERIES_DAYS = 7  # a shorter series can't tell a jump from a trend
 
@@ -117,11 +119,13 @@ def follower_jumps(profiles: pl.LazyFrame) -> pl.LazyFrame:
     paired = points.join_asof(ahead.rename({"followers": "_later"}), on="date", by=S.CREATOR_ID,
                               strategy="backward", check_sortedness=False).filter(pl.col("_later").is_not_null())
     growth = (pl.col("_later") / pl.col("followers") - 1.0).alias(FOLLOWER_JUMP)
+    gain = (pl.col("_later") - pl.col("followers")).alias(FOLLOWER_JUMP_GAIN)
     return (
-        paired.with_columns(growth)
+        paired.with_columns(growth, gain)
         .sort([S.CREATOR_ID, FOLLOWER_JUMP, "date"], descending=[False, True, False])
         .group_by(S.CREATOR_ID, maintain_order=True)
-        .agg(pl.col(FOLLOWER_JUMP).first(), pl.col("date").first().alias(FOLLOWER_JUMP_DATE))
+        .agg(pl.col(FOLLOWER_JUMP).first(), pl.col("date").first().alias(FOLLOWER_JUMP_DATE),
+             pl.col(FOLLOWER_JUMP_GAIN).first())
     )
 
 
@@ -280,6 +284,14 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
     gaps = pl.col("_gap").drop_nulls()
     hit_floor = config.scoring.hit_multiple * pl.col(INTERACTIONS).median()
     all_counts = posts.group_by(by).agg(pl.len().alias(N_POSTS_TOTAL), pl.col(S.POSTED_AT).max().alias(LAST_POST))
+    # Notes from JUMP_DAYS before a follower jump to its end: a viral note explains a jump.
+    jump = pl.col(FOLLOWER_JUMP_DATE).cast(pl.Datetime("us"))
+    around_jump = (
+        posts.join(profiles.select(by, FOLLOWER_JUMP_DATE).filter(pl.col(FOLLOWER_JUMP_DATE).is_not_null()), on=by)
+        .filter(pl.col(S.POSTED_AT).is_between(jump - pl.duration(days=JUMP_DAYS), jump + pl.duration(days=JUMP_DAYS + 1),
+                                               closed="left"))
+        .group_by(by).agg(pl.col(INTERACTIONS).sum().alias(JUMP_CONTENT))
+    )
     aggregated = windowed.group_by(by).agg(
         pl.len().alias(N_POSTS),
         pl.col(RATE_BASIS).first(),
@@ -322,6 +334,7 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
     return (
         profiles.join(all_counts, on=by, how="left")
         .join(aggregated, on=by, how="left")
+        .join(around_jump, on=by, how="left")
         .with_columns(
             tier_expr(pl.col(S.FOLLOWERS), config.tiers).alias(TIER),
             pl.col(S.CATEGORY).fill_null("unknown"),
