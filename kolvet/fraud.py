@@ -97,6 +97,9 @@ REFERENCE = {
     "comments_track_likes": (0.75, 0.15),
     "save_like_spread": (float(np.log(0.45)), 0.35),
     "comment_like_spread": (float(np.log(0.6)), 0.35),
+    # Note-to-note variance of log ratios beyond counting noise (helpers for the spreads).
+    "save_like_excess": (0.09, 0.08),
+    "comment_like_excess": (0.12, 0.1),
     "ratio_jumps": (0.0, 0.05),
     "boosted_notes": (0.0, 0.05),
     "spike": (float(np.log(4.0)), 0.6),
@@ -167,6 +170,8 @@ def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config) ->
             "comments_track_likes": col(M.CORR_LIKES_COMMENTS),
             "save_like_spread": np.log(col(M.LOG_SAVE_LIKE_SD) + 0.02),
             "comment_like_spread": np.log(col(M.LOG_COMMENT_LIKE_SD) + 0.02),
+            "save_like_excess": col(M.LOG_SAVE_LIKE_SD) ** 2 - col(M.LOG_SAVE_LIKE_NOISE),
+            "comment_like_excess": col(M.LOG_COMMENT_LIKE_SD) ** 2 - col(M.LOG_COMMENT_LIKE_NOISE),
             "ratio_jumps": col(M.JUMP_SHARE),
             "boosted_notes": col(M.BOOSTED_SHARE),
             "burstiness": col(M.BURSTINESS),
@@ -268,9 +273,22 @@ def burst_z(k: np.ndarray, n_window: np.ndarray, spiked: np.ndarray, n_notes: np
     return np.clip(norm.isf(np.clip(tail, 1e-12, 1.0)), 0.0, 10.0)
 
 
+# Correlations across a creator's notes: never judged more precisely than the creator's own
+# number of notes allows (the standard error of a correlation, (1 - r^2) / sqrt(n - 1)).
+CORRELATIONS = frozenset({"saves_track_likes", "comments_track_likes"})
+# Spreads of log ratios across notes, and the helper holding their variance beyond counting
+# noise: a creator is compared with the spread its peers would show *at its own counts*, since
+# with few comments per note even identical true ratios look varied, and with many they don't.
+SPREADS = {"save_like_spread": "save_like_excess", "comment_like_spread": "comment_like_excess"}
+MIN_EXCESS_VAR = 0.005
+
+
 def peer_z(raw: dict[str, np.ndarray], cats: np.ndarray, tiers: np.ndarray,
-           peers: PeerTable | None, n_notes: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
-    """Robust z of each feature against its peers, the peer medians, and who the peers were."""
+           peers: PeerTable | None, n_notes: np.ndarray | None = None,
+           noise: dict[str, np.ndarray] | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
+    """Robust z of each feature against its peers, the peer medians (for spreads: the spread
+    peers would show at the creator's counts), and who the peers were. `noise` holds each
+    spread's per-creator counting-noise variance."""
     n = len(cats)
     notes = np.zeros(n) if n_notes is None else n_notes.astype(float)
     z = {k: np.zeros(n) for k in raw}
@@ -296,6 +314,12 @@ def peer_z(raw: dict[str, np.ndarray], cats: np.ndarray, tiers: np.ndarray,
                 z[name][rows] = count_z(k, notes[rows], np.full(rows.sum(), mean_rate))
                 med_out[name][rows] = mean_rate
                 continue
+            if name in CORRELATIONS:
+                sd = np.maximum(sd, (1 - min(med, 0.99) ** 2) / np.sqrt(np.maximum(notes[rows] - 1, 1)))
+            if name in SPREADS and noise is not None:
+                tau2 = peers.lookup(SPREADS[name], cat, tier)[0] if peers is not None else REFERENCE[SPREADS[name]][0]
+                med = np.log(np.sqrt(max(tau2, MIN_EXCESS_VAR) + np.nan_to_num(noise[name][rows], nan=0.0)) + 0.02)
+                sd = np.maximum(sd, 1 / np.sqrt(2 * np.maximum(notes[rows] - 1, 1)))
             z[name][rows] = np.where(np.isfinite(v), (v - med) / sd, 0.0)
             med_out[name][rows] = med
             if name == "save_like":
@@ -452,8 +476,8 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
     add(-z["shares_per_save"][i], f"saves bring few shares ({ev(raw['shares_per_save'][i]):.2f} shares per save, {peers}' median {ev(med['shares_per_save'][i]):.2f})")
     add(-z["saves_track_likes"][i], f"saves don't move with likes across notes (correlation {raw['saves_track_likes'][i]:.2f}, peers {med['saves_track_likes'][i]:.2f})")
     add(-z["comments_track_likes"][i], f"comments don't move with likes across notes (correlation {raw['comments_track_likes'][i]:.2f}, peers {med['comments_track_likes'][i]:.2f})")
-    add(-z["save_like_spread"][i], f"saves/likes barely varies between notes (spread {ev(raw['save_like_spread'][i]) - 0.02:.2f}, peers {ev(med['save_like_spread'][i]) - 0.02:.2f}), as bundles sold at fixed ratios do")
-    add(-z["comment_like_spread"][i], f"comments/likes barely varies between notes (spread {ev(raw['comment_like_spread'][i]) - 0.02:.2f}, peers {ev(med['comment_like_spread'][i]) - 0.02:.2f})")
+    add(-z["save_like_spread"][i], f"saves/likes barely varies between notes (spread {ev(raw['save_like_spread'][i]) - 0.02:.2f}; {peers} at its counts {ev(med['save_like_spread'][i]) - 0.02:.2f}), as bundles sold at fixed ratios do")
+    add(-z["comment_like_spread"][i], f"comments/likes barely varies between notes (spread {ev(raw['comment_like_spread'][i]) - 0.02:.2f}; {peers} at its counts {ev(med['comment_like_spread'][i]) - 0.02:.2f})")
     e = ev(raw["engagement_vs_size"][i])
     add(z["engagement_vs_size"][i], f"engagement is {_fmt_ratio(e)} what is expected for its size")
     add(-z["engagement_vs_size"][i], f"engagement is only {_fmt_ratio(e)} what is expected for its size")
@@ -518,7 +542,9 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
         peers = None
         mode = "peer checks against built-in benchmarks (cohort too small for a forest)"
 
-    z, med, who = peer_z(raw, cats, tiers, peers, n_posts)
+    noise = {"save_like_spread": scored.get_column(M.LOG_SAVE_LIKE_NOISE).cast(pl.Float64).to_numpy(),
+             "comment_like_spread": scored.get_column(M.LOG_COMMENT_LIKE_NOISE).cast(pl.Float64).to_numpy()}
+    z, med, who = peer_z(raw, cats, tiers, peers, n_posts, noise)
     features = model.features if model is not None else known_features(raw, judged)
     X = forest_inputs(z, features)
     burst_dev = scored.get_column(M.BURST_RATIO_DEV).cast(pl.Float64).to_numpy()

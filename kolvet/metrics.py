@@ -41,6 +41,10 @@ LOG_LIKE = "log_like_rate"
 LOG_WEIGHTED_SPREAD = "log_weighted_spread"  # robust sd of log weighted rate across notes
 LOG_SAVE_LIKE_SD = "log_save_like_sd"
 LOG_COMMENT_LIKE_SD = "log_comment_like_sd"
+# Counting noise in those: the variance a note's log ratio has from Poisson counts alone (delta
+# method, 1/saves + 1/likes), so that few comments aren't mistaken for varied ratios.
+LOG_SAVE_LIKE_NOISE = "log_save_like_noise"
+LOG_COMMENT_LIKE_NOISE = "log_comment_like_noise"
 CORR_LIKES_SAVES = "corr_likes_saves"
 CORR_LIKES_COMMENTS = "corr_likes_comments"
 SPIKE = "max_median_ratio"
@@ -316,6 +320,8 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
         _robust_sd(log_rate(WEIGHTED)).alias(LOG_WEIGHTED_SPREAD),
         ((pl.col(S.SAVES) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log().std().alias(LOG_SAVE_LIKE_SD),
         ((pl.col(S.COMMENTS) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log().std().alias(LOG_COMMENT_LIKE_SD),
+        (1 / (pl.col(S.SAVES) + SMOOTH) + 1 / (pl.col(S.LIKES) + SMOOTH)).mean().alias(LOG_SAVE_LIKE_NOISE),
+        (1 / (pl.col(S.COMMENTS) + SMOOTH) + 1 / (pl.col(S.LIKES) + SMOOTH)).mean().alias(LOG_COMMENT_LIKE_NOISE),
         # With a handful of saves or comments per note, a correlation is counting noise.
         pl.when(pl.col(S.SAVES).median() >= MIN_COUNT_FOR_CORR)
         .then(pl.corr(log_likes, (pl.col(S.SAVES) + 1).log())).alias(CORR_LIKES_SAVES),
