@@ -256,6 +256,7 @@ def sample(
     views: Annotated[bool, typer.Option("--views/--no-views", help="Include views (marketplace data) or not (crawler data).")] = True,
     variant: Annotated[str, typer.Option("--variant", help="Generator variant: base, noisy, subtle or steady.")] = "base",
     truth: Annotated[Path | None, typer.Option("--truth", help="Also write each creator's label, pattern and true per-view value.")] = None,
+    roster: Annotated[Path | None, typer.Option("--roster", help="Also write a marketplace-style roster (followers, active-fan share, 30-day follower series) to pass as --creators.")] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Generate realistic synthetic XHS note histories, with labelled fake-engagement patterns."""
@@ -271,11 +272,17 @@ def sample(
     io.write_frame(posts, output)
     if truth:
         io.write_frame(labels, truth)
+    if roster:
+        # Flat files hold the series as JSON text in a cell; JSON and Parquet as a list.
+        flat = roster.suffix.lower() in (".csv", ".tsv", ".xlsx")
+        io.write_frame(synth.roster(world, posts, labels, series_as_json=flat), roster)
     if not quiet:
         n_fake = int((labels.get_column("label") == "fake").sum())
         out.print(f"wrote {posts.height:,} notes by {creators:,} creators ({n_fake} with fake engagement) to {output}", markup=False)
         if truth:
             out.print(f"wrote labels to {truth}", markup=False)
+        if roster:
+            out.print(f"wrote a roster to {roster}; vet with --creators {roster}", markup=False)
 
 
 @app.command("init-config")

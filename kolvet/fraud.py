@@ -316,8 +316,12 @@ def peer_z(raw: dict[str, np.ndarray], cats: np.ndarray, tiers: np.ndarray,
                 continue
             if name in CORRELATIONS:
                 sd = np.maximum(sd, (1 - min(med, 0.99) ** 2) / np.sqrt(np.maximum(notes[rows] - 1, 1)))
+            tau2 = np.nan
             if name in SPREADS and noise is not None:
                 tau2 = peers.lookup(SPREADS[name], cat, tier)[0] if peers is not None else REFERENCE[SPREADS[name]][0]
+            # Peers varying less than counting noise would make them vary means the counts aren't
+            # Poisson-like (rounded, say): then the plain peer median is the fairer yardstick.
+            if tau2 > 0:
                 med = np.log(np.sqrt(max(tau2, MIN_EXCESS_VAR) + np.nan_to_num(noise[name][rows], nan=0.0)) + 0.02)
                 sd = np.maximum(sd, 1 / np.sqrt(2 * np.maximum(notes[rows] - 1, 1)))
             z[name][rows] = np.where(np.isfinite(v), (v - med) / sd, 0.0)

@@ -14,6 +14,7 @@ boosted_burst. Every creator's label and true per-view value go to the truth fil
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -180,7 +181,7 @@ def generate(world: World) -> tuple[pl.DataFrame, pl.DataFrame]:
 SERIES_DAYS = 30  # Pugongying shows a 30-day daily follower series
 
 
-def roster(world: World, posts: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
+def roster(world: World, posts: pl.DataFrame, truth: pl.DataFrame, series_as_json: bool = False) -> pl.DataFrame:
     """What a marketplace roster adds per creator: the active-fan share (only for 1,000+
     followers, as XHS shows it) and a 30-day daily follower series, `[{dateKey, num}]`.
 
@@ -226,6 +227,8 @@ def roster(world: World, posts: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFra
     dates = [str(end - np.timedelta64(SERIES_DAYS - 1 - d, "D")) for d in range(SERIES_DAYS)]
     series = [[{"dateKey": dates[d], "num": int(max(round(series_counts[i, d]), 0))} for d in range(SERIES_DAYS)]
               for i in range(n)]
+    if series_as_json:
+        series = [json.dumps(points, separators=(",", ":")) for points in series]
     return pl.DataFrame({
         "creator_id": truth.get_column("creator_id"),
         "fans": truth.get_column("followers"),
