@@ -66,6 +66,7 @@ FOLLOWER_JUMP_DATE = "follower_jump_date"  # when that growth started
 FOLLOWER_JUMP_GAIN = "follower_jump_gain"  # followers gained in it
 JUMP_CONTENT = "jump_content"  # interactions on notes posted around the jump: what could explain it
 JUMP_DAYS = 3  # bought followers are delivered over a few days; organic growth is gradual
+CREATOR_STRETCH_S = 200 * 365 * 86400  # seconds between creators on the shared burst time axis (> any note's epoch)
 MIN_SERIES_DAYS = 7  # a shorter series can't tell a jump from a trend
 
 # Per-post columns added here.
@@ -239,10 +240,11 @@ def _burst() -> list[pl.Expr]:
     """The busiest burst of a creator's notes (see BURST_*), from the per-note window sums:
     how many spiked notes, in how many, and whether their pooled ratios left the creator's
     own (bought engagement delivered in one go skews the mix of every note it lands on)."""
-    order = [pl.col("_wk"), pl.col("_wn")]
+    # The window with the most spiked notes, then the fewest notes, then the earliest.
+    busiest = (pl.col("_wk") * 1_000_000 - pl.col("_wn")).arg_max()
 
     def best(col: str) -> pl.Expr:
-        return pl.col(col).sort_by(order, descending=[True, False]).first()
+        return pl.col(col).get(busiest)
 
     def pooled_z(num: str, log_ratio: pl.Expr) -> pl.Expr:
         pooled = ((best(f"_w{num}") + SMOOTH) / (best("_wlikes") + SMOOTH)).log()
@@ -269,8 +271,13 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
         pl.when(pl.col(by) == pl.col(by).shift())
         .then(pl.col(S.POSTED_AT).diff().dt.total_seconds().cast(pl.Float64)).alias("_gap")
     ).with_columns(
+        # One time axis for all creators, each on its own stretch of it (the frame is sorted by
+        # creator and time), so one rolling pass serves every creator without a per-group window.
+        ((pl.col(by) != pl.col(by).shift()).fill_null(True).cum_sum().cast(pl.Int64) * CREATOR_STRETCH_S
+         + pl.col(S.POSTED_AT).dt.epoch("s")).alias("_t")
+    ).with_columns(
         # Per note, sums over the creator's notes of the JUMP_DAYS before it (inclusive).
-        *[c.rolling_sum_by(S.POSTED_AT, window_size=f"{JUMP_DAYS}d").over(by).alias(f"_w{name}")
+        *[c.rolling_sum_by("_t", window_size=f"{JUMP_DAYS * 86400}i").alias(f"_w{name}")
           for name, c in (("n", pl.col(S.LIKES).is_not_null().cast(pl.Int64)), ("k", (pl.col(NOTE_SPIKE) >= 2.0).cast(pl.Int64)),
                           ("likes", pl.col(S.LIKES)), ("saves", pl.col(S.SAVES)), ("comments", pl.col(S.COMMENTS)))]
     )
