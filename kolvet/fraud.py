@@ -19,10 +19,12 @@ Features (all compared with peers unless noted; "low"/"high" = only that side is
   comment_like         log 评赞比 (comments / likes) (both)
   share_like           log shares / likes (both)
   shares_per_save      log shares / saves: real saves come with shares, bought ones don't (low)
-  saves_track_likes    correlation of log saves with log likes across the creator's notes (low)
+  saves_track_likes    correlation of log saves with log likes across the creator's notes (low;
+                       never judged more precisely than its number of notes allows)
   comments_track_likes correlation of log comments with log likes across notes (low)
-  save_like_spread     sd of log saves/likes across notes; bundles sold at fixed ratios are flat (low)
-  comment_like_spread  sd of log comments/likes across notes (low)
+  save_like_spread     sd of log saves/likes across notes; bundles sold at fixed ratios are flat (low;
+                       compared with what peers would show at the creator's own counts)
+  comment_like_spread  sd of log comments/likes across notes (low; likewise)
   ratio_jumps          share of notes whose ratios jump away from the creator's own (high)
   boosted_notes        share of notes with ratios off the creator's own *and* engagement >= 2x
                        its median (high)
@@ -495,8 +497,9 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
     add(-z["active_fans"][i], f"only {raw['active_fans'][i]:.0%} of followers are active ({peers}' median {med['active_fans'][i]:.0%})")
     add(z["follower_jump"][i], f"followers grew {np.expm1(raw['follower_jump'][i]):.0%} within {M.JUMP_DAYS} days from {jump_dates[i]} "
                                f"({peers}' median {np.expm1(med['follower_jump'][i]):.1%})")
-    add(z["unexplained_jump"][i], f"the jump brought {np.exp(raw['unexplained_jump'][i]):.1f} new followers per like, save or "
-                                  f"comment on the notes around it ({peers}' median {np.exp(med['unexplained_jump'][i]):.2f})")
+    if z["follower_jump"][i] >= thr:  # only a real jump needs explaining
+        add(z["unexplained_jump"][i], f"the jump brought {np.exp(raw['unexplained_jump'][i]):.1f} new followers per like, save or "
+                                      f"comment on the notes around it ({peers}' median {np.exp(med['unexplained_jump'][i]):.2f})")
     if z["burst"][i] >= thr:
         add(min(z["burst"][i], abs(burst[1][i])),
             f"{burst[0][i]:.0f} of {burst[2][i]:.0f} notes posted within {M.JUMP_DAYS} days up to {burst[3][i]:%Y-%m-%d} "
