@@ -58,6 +58,13 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
     if row.get(S.QUOTE) is not None:
         lines.append(f"  value: quote {row[S.QUOTE]:,.0f}, cost per engagement {_num(row.get(SC.CPE), '{:,.2f}')}, "
                      f"per save {_num(row.get(SC.COST_PER_SAVE), '{:,.2f}')}")
+    audience = []
+    if row.get(S.ACTIVE_FANS) is not None:
+        audience.append(f"{row[S.ACTIVE_FANS]:.0%} of followers active")
+    if row.get(M.FOLLOWER_JUMP) is not None:
+        audience.append(f"largest 3-day follower growth {row[M.FOLLOWER_JUMP]:+.1%} from {row.get(M.FOLLOWER_JUMP_DATE)}")
+    if audience:
+        lines.append(f"  audience (from the roster): {'; '.join(audience)}")
     lines.append("")
     fs = row.get(F.FRAUD_SCORE)
     if fs is None:
