@@ -53,6 +53,7 @@ from __future__ import annotations
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -463,8 +464,18 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float
     }
 
 
+class BurstFacts(NamedTuple):
+    """What a burst reason quotes, per creator (see metrics.BURST_*)."""
+
+    spiked: np.ndarray  # notes in the busiest window that earned 2x+ the median
+    notes: np.ndarray  # all notes in that window
+    ratio_dev: np.ndarray  # robust z of the window's pooled ratios against the creator's own
+    end: list  # the window's last note
+    other_rate: np.ndarray  # how often the creator's other notes earn 2x+ its median
+
+
 def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: dict[str, np.ndarray],
-             peers: str, thr: float, jump_dates: list, burst: tuple) -> list[tuple[float, str]]:
+             peers: str, thr: float, jump_dates: list, burst: BurstFacts) -> list[tuple[float, str]]:
     """Plain-words reasons, with the creator's number and its peers', for every feature that is
     far enough (thr, in robust deviations) on its suspicious side."""
     ev = np.exp
@@ -501,10 +512,10 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
         add(z["unexplained_jump"][i], f"the jump brought {np.exp(raw['unexplained_jump'][i]):.1f} new followers per like, save or "
                                       f"comment on the notes around it ({peers}' median {np.exp(med['unexplained_jump'][i]):.2f})")
     if z["burst"][i] >= thr:
-        add(min(z["burst"][i], abs(burst[1][i])),
-            f"{burst[0][i]:.0f} of {burst[2][i]:.0f} notes posted within {M.JUMP_DAYS} days up to {burst[3][i]:%Y-%m-%d} "
-            f"each earned 2x+ the creator's median engagement, with ratios {burst[1][i]:.1f} deviations from its own "
-            f"(its other notes do so {burst[4][i]:.0%} of the time)")
+        add(min(z["burst"][i], abs(burst.ratio_dev[i])),
+            f"{burst.spiked[i]:.0f} of {burst.notes[i]:.0f} notes posted within {M.JUMP_DAYS} days up to {burst.end[i]:%Y-%m-%d} "
+            f"each earned 2x+ the creator's median engagement, with ratios {burst.ratio_dev[i]:.1f} deviations from its own "
+            f"(its other notes do so {burst.other_rate[i]:.0%} of the time)")
     add(z["counts_down"][i], f"{raw['counts_down'][i]:.0%} of notes lost likes, saves or comments between snapshots (purged engagement)")
     return sorted(out, key=lambda r: -r[0])
 
@@ -573,8 +584,8 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     jump_dates = scored.get_column(M.FOLLOWER_JUMP_DATE).to_list()
     k, n_w, spiked = (scored.get_column(c).cast(pl.Float64).fill_null(0).to_numpy()
                       for c in (M.BURST_SPIKED, M.BURST_NOTES, M.SPIKED_NOTES))
-    other_rate = (spiked - k) / np.maximum(n_posts - n_w, 1)
-    burst = (k, np.nan_to_num(burst_dev), n_w, scored.get_column(M.BURST_END).to_list(), other_rate)
+    burst = BurstFacts(k, n_w, np.nan_to_num(burst_dev), scored.get_column(M.BURST_END).to_list(),
+                       (spiked - k) / np.maximum(n_posts - n_w, 1))
     reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z, jump_dates, burst) if judged[i] and combined[i] >= fc.watch_score else []
                for i in range(n)]
     has_reason = np.array([bool(r) for r in reasons], dtype=bool)

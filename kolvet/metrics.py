@@ -66,7 +66,7 @@ FOLLOWER_JUMP_DATE = "follower_jump_date"  # when that growth started
 FOLLOWER_JUMP_GAIN = "follower_jump_gain"  # followers gained in it
 JUMP_CONTENT = "jump_content"  # interactions on notes posted around the jump: what could explain it
 JUMP_DAYS = 3  # bought followers are delivered over a few days; organic growth is gradual
-CREATOR_STRETCH_S = 200 * 365 * 86400  # seconds between creators on the shared burst time axis (> any note's epoch)
+CREATOR_STRETCH_S = 200 * 365 * 86400  # seconds between creators on the shared burst time axis (> any creator's history)
 MIN_SERIES_DAYS = 7  # a shorter series can't tell a jump from a trend
 
 # Per-post columns added here.

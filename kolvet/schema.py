@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import polars as pl
 
@@ -673,8 +673,8 @@ def parse_follower_series(cells: list) -> tuple[pl.Series, pl.Series]:
     return pl.Series(out, dtype=SERIES_TYPE), pl.Series(problems, dtype=pl.String)
 
 
-def _series_date(value: object):
-    from datetime import date, timedelta
+def _series_date(value: object) -> date:
+    from datetime import timedelta
 
     if isinstance(value, int | float) and not isinstance(value, bool):
         if value > 10**11:  # epoch milliseconds, in China time
@@ -686,8 +686,6 @@ def _series_date(value: object):
             return datetime.strptime(text[:10], fmt).date()
         except ValueError:
             continue
-    if isinstance(value, date):
-        return value
     raise ValueError(text)
 
 
