@@ -119,3 +119,9 @@ def test_roster_loads_as_it_is_and_adds_quotes(tmp_path):
     for creator, followers in got.items():
         if creator in fans:
             assert followers in {fans[creator], *profiles.get(creator, ())}, creator
+    # The sheet's 活跃粉丝占比(仅>1K) column (58.99 = 58.99%) reaches the ranking as a share.
+    active = dict(roster.filter(pl.col("活跃粉丝占比(仅>1K)") != "null")
+                  .select("user_id", pl.col("活跃粉丝占比(仅>1K)").cast(pl.Float64) / 100).iter_rows())
+    shares = dict(ranked.select("creator_id", "active_fan_share").drop_nulls().iter_rows())
+    assert len(active) == 36 and set(shares) <= set(active)
+    assert all(abs(shares[c] - active[c]) < 1e-3 for c in shares) and len(shares) >= 35  # rounded to 3 places
