@@ -69,6 +69,7 @@ FRAUD_FLAG = "fraud_flag"
 FRAUD_REASONS = "fraud_reasons"
 FRAUD_PATTERN = "fraud_pattern"
 FRAUD_WATCH = "fraud_watch"  # not flagged, but within reach of the line with checkable reasons
+BURST_CONFIRMED = "burst_confirmed"  # the creator's busiest burst passes the boosted-burst check
 FOREST_SCORE = "forest_score"
 FRAUD_MODE = "fraud_mode"
 BOOSTED = "boosted"
@@ -605,22 +606,35 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
         pl.Series(FRAUD_REASONS, reason_text, dtype=pl.String),
         pl.Series(FRAUD_PATTERN, np.where(flag | watch, best, "").tolist(), dtype=pl.String),
         pl.Series(FRAUD_WATCH, watch, dtype=pl.Boolean),
+        pl.Series(BURST_CONFIRMED, judged & (patterns["boosted burst"] >= fc.pattern_z), dtype=pl.Boolean),
         pl.Series(FOREST_SCORE, np.round(forest, 3), dtype=pl.Float64, nan_to_null=True),
         pl.lit(mode).alias(FRAUD_MODE),
     )
     return out, model
 
 
-def note_flags(posts: pl.LazyFrame, config: Config) -> pl.LazyFrame:
+def note_flags(posts: pl.LazyFrame, config: Config, bursts: pl.DataFrame | None = None) -> pl.LazyFrame:
     """Per note: does it look boosted? Ratios far from the creator's own and engagement well
-    above the creator's median, or counts that fell between snapshots."""
+    above the creator's median, or counts that fell between snapshots, or (given `bursts`,
+    creator_id and burst_end of each confirmed burst) a spiked note inside a confirmed burst."""
     looks_boosted = M.boosted_note(config)
-    boosted = looks_boosted | pl.col(S.COUNT_DROPPED)
+    end = pl.col("_burst_end")
+    if bursts is None:
+        posts = posts.with_columns(pl.lit(None, pl.Datetime("us")).alias("_burst_end"))
+    else:
+        posts = posts.join(bursts.lazy().select(S.CREATOR_ID, pl.col(M.BURST_END).alias("_burst_end")),
+                           on=S.CREATOR_ID, how="left")
+    in_burst = ((pl.col(M.NOTE_SPIKE) >= 2.0)
+                & pl.col(S.POSTED_AT).is_between(end - pl.duration(days=M.JUMP_DAYS), end, closed="right")).fill_null(False)
+    boosted = looks_boosted | in_burst | pl.col(S.COUNT_DROPPED)
     reason = (
         pl.when(looks_boosted)
         .then(pl.format("ratios {} robust deviations from the creator's own; {}x the creator's median engagement",
                         pl.col(M.NOTE_RATIO_DEV).round(1), pl.col(M.NOTE_SPIKE).round(1)))
+        .when(in_burst)
+        .then(pl.format("{}x the creator's median engagement, in a burst of such notes within {} days up to {}",
+                        pl.col(M.NOTE_SPIKE).round(1), pl.lit(M.JUMP_DAYS), end.dt.date()))
         .when(pl.col(S.COUNT_DROPPED)).then(pl.lit("counts fell between snapshots"))
         .otherwise(pl.lit(""))
     )
-    return posts.with_columns(boosted.alias(BOOSTED), reason.alias(BOOST_REASON))
+    return posts.with_columns(boosted.alias(BOOSTED), reason.alias(BOOST_REASON)).drop("_burst_end")

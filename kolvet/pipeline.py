@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -61,13 +61,14 @@ class NotesPlan:
     profiles: pl.LazyFrame
     config: Config
     as_of: datetime
+    bursts: pl.DataFrame | None = None  # confirmed bursts (creator_id, burst_end), known once judged
 
     def plan(self, creator_id: str | None = None) -> pl.LazyFrame:
         posts, profiles = self.posts.lazy(), self.profiles
         if creator_id is not None:  # every annotation is per creator, so filter first
             posts = posts.filter(pl.col(S.CREATOR_ID) == creator_id)
             profiles = profiles.filter(pl.col(S.CREATOR_ID) == creator_id)
-        return F.note_flags(M.annotate_posts(posts, profiles, self.config, self.as_of), self.config)
+        return F.note_flags(M.annotate_posts(posts, profiles, self.config, self.as_of), self.config, self.bursts)
 
 
 @dataclass
@@ -201,6 +202,7 @@ def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sou
     scored, model = F.detect(scored, config, fraud_model)
     scored = SC.authenticity(scored, F.FRAUD_SCORE, F.FRAUD_FLAG, F.FRAUD_WATCH, config)
     ranked = SL.rank(SL.verdicts(scored, config), sort=sort)
+    notes = replace(notes, bursts=ranked.filter(pl.col(F.BURST_CONFIRMED)).select(S.CREATOR_ID, M.BURST_END))
     meta = {
         "kolvet_version": __version__,
         "preset": config.preset,

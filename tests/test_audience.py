@@ -145,11 +145,20 @@ def test_burst_z_is_high_only_for_many_spiked_notes_in_a_few_days():
 
 def test_boosted_bursts_are_caught_with_a_dated_reason():
     posts, truth = synth.generate(synth.World(creators=800, seed=43, fake_rate=0.1, views=False))
-    out = vet_loaded(loaded_from_frame(posts)).creators.join(truth.select("creator_id", "pattern"), on="creator_id")
+    result = vet_loaded(loaded_from_frame(posts))
+    out = result.creators.join(truth.select("creator_id", "pattern"), on="creator_id")
     bursts = out.filter(pl.col("pattern") == "boosted_burst")
     assert bursts.get_column(F.FRAUD_FLAG).mean() >= 0.7
     reasons = " ".join(bursts.filter(pl.col(F.FRAUD_FLAG)).get_column(F.FRAUD_REASONS).to_list())
     assert "notes posted within 3 days up to 2025-" in reasons
+    # Per note: every spiked note of a confirmed burst is marked, with the burst's dates.
+    confirmed = out.filter(pl.col(F.BURST_CONFIRMED)).row(0, named=True)
+    notes = result.notes_of(confirmed[S.CREATOR_ID])
+    window = notes.filter(pl.col(S.POSTED_AT).is_between(confirmed[M.BURST_END] - timedelta(days=3), confirmed[M.BURST_END],
+                                                         closed="right") & (pl.col(M.NOTE_SPIKE) >= 2))
+    assert window.height == confirmed[M.BURST_SPIKED] and window.get_column(F.BOOSTED).all()
+    marked = result.posts.filter(pl.col(F.BOOST_REASON).str.contains("in a burst of such notes"))
+    assert marked.height and set(marked.get_column(S.CREATOR_ID)) <= set(out.filter(pl.col(F.BURST_CONFIRMED)).get_column(S.CREATOR_ID))
 
 
 def test_many_comments_per_note_are_not_mistaken_for_fixed_ratio_bundles():
