@@ -76,6 +76,8 @@ WEIGHTED = "weighted_engagement"
 IN_WINDOW = "in_window"
 NOTE_RATIO_DEV = "note_ratio_deviation"  # robust z of the note's ratios against the creator's own
 NOTE_SPIKE = "note_spike"  # note interactions / creator's median interactions
+NOTE_Z_SL = "_note_z_save_like"  # robust z of the note's log saves/likes against the creator's own
+NOTE_Z_CL = "_note_z_comment_like"  # the same for comments/likes
 
 SMOOTH = 0.5  # added to counts before logs so that zero counts stay finite
 MIN_COUNT_FOR_CORR = 5  # median saves/comments per note needed before their correlation with likes means anything
@@ -213,8 +215,8 @@ def annotate_posts(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, 
             .cast(pl.Float64).alias(REACH),
         )
         .with_columns(
-            ((log_sl - log_sl.median().over(by)) / _robust_sd(log_sl).over(by).clip(lower_bound=0.25)).alias("_z_sl"),
-            ((log_cl - log_cl.median().over(by)) / _robust_sd(log_cl).over(by).clip(lower_bound=0.25)).alias("_z_cl"),
+            ((log_sl - log_sl.median().over(by)) / _robust_sd(log_sl).over(by).clip(lower_bound=0.25)).alias(NOTE_Z_SL),
+            ((log_cl - log_cl.median().over(by)) / _robust_sd(log_cl).over(by).clip(lower_bound=0.25)).alias(NOTE_Z_CL),
             (pl.col(INTERACTIONS) / pl.col(INTERACTIONS).median().over(by).clip(lower_bound=1.0)).alias(NOTE_SPIKE),
         )
         .with_columns(
@@ -222,10 +224,9 @@ def annotate_posts(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, 
             # ratio alone, or both together (bought likes drag saves/likes and comments/likes
             # down at once, each a little).
             pl.max_horizontal(
-                pl.col("_z_sl").abs(), pl.col("_z_cl").abs(), (pl.col("_z_sl") + pl.col("_z_cl")).abs() / 2**0.5,
+                pl.col(NOTE_Z_SL).abs(), pl.col(NOTE_Z_CL).abs(), (pl.col(NOTE_Z_SL) + pl.col(NOTE_Z_CL)).abs() / 2**0.5,
             ).alias(NOTE_RATIO_DEV),
         )
-        .drop("_z_sl", "_z_cl")
     )
 
 
@@ -246,12 +247,9 @@ def _burst() -> list[pl.Expr]:
     def best(col: str) -> pl.Expr:
         return pl.col(col).get(busiest)
 
-    def pooled_z(num: str, log_ratio: pl.Expr) -> pl.Expr:
-        pooled = ((best(f"_w{num}") + SMOOTH) / (best("_wlikes") + SMOOTH)).log()
-        return (pooled - log_ratio.median()) / (_robust_sd(log_ratio).clip(lower_bound=0.25) / best("_wn").sqrt())
-
-    z_sl = pooled_z("saves", ((pl.col(S.SAVES) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log())
-    z_cl = pooled_z("comments", ((pl.col(S.COMMENTS) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log())
+    # The window's notes' deviations from the creator's own ratios, combined (Stouffer).
+    z_sl = best("_wzsl") / best("_wn").sqrt()
+    z_cl = best("_wzcl") / best("_wn").sqrt()
     return [
         best("_wk").alias(BURST_SPIKED),
         best("_wn").alias(BURST_NOTES),
@@ -279,7 +277,7 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
         # Per note, sums over the creator's notes of the JUMP_DAYS before it (inclusive).
         *[c.rolling_sum_by("_t", window_size=f"{JUMP_DAYS * 86400}i").alias(f"_w{name}")
           for name, c in (("n", pl.col(S.LIKES).is_not_null().cast(pl.Int64)), ("k", (pl.col(NOTE_SPIKE) >= 2.0).cast(pl.Int64)),
-                          ("likes", pl.col(S.LIKES)), ("saves", pl.col(S.SAVES)), ("comments", pl.col(S.COMMENTS)))]
+                          ("zsl", pl.col(NOTE_Z_SL)), ("zcl", pl.col(NOTE_Z_CL)))]
     )
     reach = pl.col(REACH)
     ok = reach > 0
