@@ -9,7 +9,8 @@ reach per follower does; reach is heavy-tailed and better notes are pushed furth
 Honest patterns that must not be flagged: one viral note with normal ratios (viral), save-heavy
 tutorials (tutorial), comment-heavy discussions (discussion), creators with 1-4 notes
 (few_notes). Fake patterns: bought_likes, bought_followers, save_farming, comment_farm,
-boosted_burst. Every creator's label and true per-view value go to the truth file.
+boosted_burst. Every creator's label and true per-view value go to the truth file; `roster`
+adds what a marketplace roster would (active-fan share, 30-day follower series).
 """
 
 from __future__ import annotations
@@ -187,8 +188,9 @@ def roster(world: World, posts: pl.DataFrame, truth: pl.DataFrame, series_as_jso
 
     Honest followers grow with content (a small share of a note's likes and saves follow in
     the days after it, so a viral note brings a jump) and share activity that falls with size.
-    Bought followers are mostly inactive, and when bought within the 30 days they arrive in a few days
-    of deliveries, sometimes partly purged by the platform later."""
+    Bought followers are mostly inactive (vendors sell some "active" ones too); half of them
+    were bought within the 30 days and arrive in a few days of deliveries, sometimes partly
+    purged by the platform later."""
     rng = np.random.default_rng([world.seed, 1])
     n = truth.height
     f_now = truth.get_column("followers").to_numpy().astype(float)
