@@ -207,19 +207,13 @@ def split_by_roster(cohort: pl.DataFrame, membership: pl.DataFrame, names: list[
 
 # ---- comparing with an earlier batch --------------------------------------------------------
 
-_GUARDED = re.compile(r"^'[=+\-@\t\r]")
-
-
 def read_previous_roster(prev_dir: Path, name: str) -> pl.DataFrame | None:
     """The creators of DIR/<roster>.ranked.csv (dropped rows of that run left out), or None
     when the roster wasn't in that batch. Raises KolvetError when the file can't be read."""
     path = prev_dir / f"{name}{RANKED_SUFFIX}"
     if not path.is_file():
         return None
-    try:
-        frame = io.read_previous(path)
-    except Exception as exc:  # noqa: BLE001 - any reader failure is this one file's problem
-        raise KolvetError(f"{path}: can't read as an earlier ranked file ({str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__})") from None
+    frame = io.read_previous(path)  # unreadable: a KolvetError naming the file
     need = [S.CREATOR_ID, SL.RANK, SC.SCORE, F.FRAUD_FLAG, SL.VERDICT]
     missing = [c for c in need if c not in frame.columns]
     if missing:
@@ -228,14 +222,11 @@ def read_previous_roster(prev_dir: Path, name: str) -> pl.DataFrame | None:
 
 
 def previous_creators(frame: pl.DataFrame) -> pl.DataFrame:
-    """An earlier ranked table as written (CSV: text guarded, flags as text) -> comparable
+    """An earlier ranked table as io.read_previous gives it (flags maybe as text) -> comparable
     values, without the rows that earlier run appended for dropped creators (no rank)."""
     text = [c for c in (S.CREATOR_ID, S.NICKNAME, S.CATEGORY, SL.VERDICT) if c in frame.columns]
     return (
         frame.with_columns(pl.col(c).cast(pl.String) for c in text)
-        # undo the spreadsheet guard so ids compare equal to this run's
-        .with_columns(pl.when(pl.col(c).str.contains(_GUARDED.pattern)).then(pl.col(c).str.slice(1))
-                      .otherwise(pl.col(c)).alias(c) for c in text)
         .with_columns(
             pl.col(SL.RANK).cast(pl.Int64, strict=False),
             pl.col(SC.SCORE).cast(pl.Float64, strict=False),

@@ -47,7 +47,7 @@ POST_COLUMNS = (
 )
 
 # A text cell starting with =, +, -, @, tab or CR is run as a formula by spreadsheets.
-_FORMULA_START = "^[" + "".join("\\" + c if c in "-]\\^" else c for c in io.FORMULA_STARTS) + "]"
+_FORMULA_START = "^" + io.FORMULA_CLASS
 _PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
 

@@ -528,6 +528,8 @@ _UMASK = _read_umask()
 # A text cell starting with one of these is run as a formula by spreadsheets (OWASP, "CSV
 # injection"); export.guard_formulas neutralises them in CSV, the XLSX writer below in XLSX.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The same as a regex character class, for the CSV guard and for reading guarded cells back.
+FORMULA_CLASS = "[" + "".join("\\" + c if c in "-]\\^" else c for c in FORMULA_STARTS) + "]"
 XLSX_MAX_TEXT = 32_767  # Excel's limit for one cell
 
 
@@ -623,7 +625,7 @@ def read_previous(path: str | os.PathLike[str]) -> pl.DataFrame:
         raise KolvetError(f"{p}: no such file") from None
     except Exception as exc:
         raise KolvetError(f"{p}: can't read an earlier kolvet output ({_first_line(exc)})") from None
-    if S.CREATOR_ID not in frame.columns:
-        return frame
-    # Undo export.guard_formulas on the id so it joins with a new run.
-    return frame.with_columns(pl.col(S.CREATOR_ID).str.replace(r"^'([=+\-@\t\r])", "$1"))
+    # Undo export.guard_formulas ('=... back to =...), so ids join with a new run and text
+    # (nicknames, notes) reads as the user wrote it.
+    return frame.with_columns(pl.col(c).str.replace(f"^'({FORMULA_CLASS})", "$1")
+                              for c, dtype in frame.schema.items() if dtype == pl.String)

@@ -13,7 +13,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from kolvet import batch as B
-from kolvet import io, pipeline, synth
+from kolvet import export, io, pipeline, synth
 from kolvet.cli import app
 from kolvet.config import Config
 from tests.conftest import post, write_csv
@@ -280,15 +280,16 @@ def _frame(rows: list[tuple]) -> pl.DataFrame:
                         orient="row")
 
 
-def test_changes_name_what_moved():
+def test_changes_name_what_moved(tmp_path):
     previous = _frame([(1, "a", 70.0, False, "shortlist", None), (2, "b", 55.0, False, "review", None),
                        (3, "c", 50.0, False, "review", None), (4, "d", 40.0, True, "review", None),
                        (5, "gone", 45.0, False, "review", None), (6, "=evil", 30.0, False, "reject", None)])
     current = _frame([(1, "b", 64.2, False, "shortlist", None), (2, "a", 69.5, False, "shortlist", None),
                       (3, "c", 20.0, True, "reject", None), (4, "d", 43.0, False, "review", None),
                       (5, "new", 35.0, False, "review", None), (6, "=evil", 30.0, False, "reject", None)])
-    previous = previous.with_columns(pl.col("creator_id").str.replace(r"^=", "'="))  # as guarded in the CSV
-    table = B.add_changes(current, B.previous_creators(previous))
+    path = tmp_path / "roster.ranked.csv"  # written guarded ('=evil), read back as the batch does
+    io.write_frame(export.guard_formulas(previous), path)
+    table = B.add_changes(current, B.previous_creators(io.read_previous(path)))
     change = dict(table.select("creator_id", "change").iter_rows())
     assert change["b"] == "score +9.2; review -> shortlist"
     assert change["a"] == "unchanged"  # -0.5: the cohort moving a little is not news

@@ -18,14 +18,6 @@ from kolvet import shortlist as SL
 from kolvet.pipeline import VetResult
 
 NOTE = "note"
-# export.guard_formulas prefixes these with an apostrophe in CSV; undo it when reading back.
-_GUARDED = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _unguard(text: str | None) -> str:
-    if text and len(text) > 1 and text[0] == "'" and text[1] in _GUARDED:
-        return text[1:]
-    return text or ""
 
 
 class ShortlistError(Exception):
@@ -59,12 +51,12 @@ class ShortlistStore:
             self._unreadable = True
             raise ShortlistError(f"{self.path.name}: has no {S.CREATOR_ID} column, so it isn't a kolvet shortlist; "
                                  "it will be kept as .unreadable when the shortlist changes")
-        ids = [_unguard(str(v)) if v is not None else "" for v in frame.get_column(S.CREATOR_ID).cast(pl.String).to_list()]
+        ids = [v or "" for v in frame.get_column(S.CREATOR_ID).cast(pl.String).to_list()]  # unguarded by read_previous
         notes = (frame.get_column(NOTE).cast(pl.String).to_list() if NOTE in frame.columns else [None] * len(ids))
         known = set(self._ranked.get_column(S.CREATOR_ID).to_list())
         for cid, note in zip(ids, notes, strict=True):
             if cid and cid in known:
-                self.notes[cid] = _unguard(note)
+                self.notes[cid] = note or ""
         absent = [cid for cid in ids if cid and cid not in known]
         messages = []
         if absent:
@@ -108,7 +100,7 @@ class ShortlistStore:
         if not self.carried.height:
             return fresh
         carried = self.carried.with_columns(
-            pl.col(NOTE).cast(pl.String).map_elements(_unguard, return_dtype=pl.String) if NOTE in self.carried.columns
+            pl.col(NOTE).cast(pl.String) if NOTE in self.carried.columns  # read_previous unguarded it
             else pl.lit("").alias(NOTE)
         )
         try:
