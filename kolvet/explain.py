@@ -62,7 +62,7 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
     if row.get(S.ACTIVE_FANS) is not None:
         audience.append(f"{row[S.ACTIVE_FANS]:.0%} of followers active")
     if row.get(M.FOLLOWER_JUMP) is not None:
-        audience.append(f"largest 3-day follower growth {row[M.FOLLOWER_JUMP]:+.1%} from {row.get(M.FOLLOWER_JUMP_DATE)}")
+        audience.append(f"largest {M.JUMP_DAYS}-day follower growth {row[M.FOLLOWER_JUMP]:+.1%} from {row.get(M.FOLLOWER_JUMP_DATE)}")
     if audience:
         lines.append(f"  audience (from the roster): {'; '.join(audience)}")
     lines.append("")

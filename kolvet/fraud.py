@@ -624,7 +624,7 @@ def note_flags(posts: pl.LazyFrame, config: Config, bursts: pl.DataFrame | None 
     else:
         posts = posts.join(bursts.lazy().select(S.CREATOR_ID, pl.col(M.BURST_END).alias("_burst_end")),
                            on=S.CREATOR_ID, how="left")
-    in_burst = ((pl.col(M.NOTE_SPIKE) >= 2.0)
+    in_burst = (M.spiked_note()
                 & pl.col(S.POSTED_AT).is_between(end - pl.duration(days=M.JUMP_DAYS), end, closed="right")).fill_null(False)
     boosted = looks_boosted | in_burst | pl.col(S.COUNT_DROPPED)
     reason = (

@@ -79,6 +79,7 @@ NOTE_SPIKE = "note_spike"  # note interactions / creator's median interactions
 NOTE_Z_SL = "_note_z_save_like"  # robust z of the note's log saves/likes against the creator's own
 NOTE_Z_CL = "_note_z_comment_like"  # the same for comments/likes
 
+SPIKE_MULTIPLE = 2.0  # a note "spikes" when it earns at least this multiple of the creator's median
 SMOOTH = 0.5  # added to counts before logs so that zero counts stay finite
 MIN_COUNT_FOR_CORR = 5  # median saves/comments per note needed before their correlation with likes means anything
 
@@ -234,7 +235,12 @@ def boosted_note(config: Config) -> pl.Expr:
     """A note looks boosted when its ratios sit far from the creator's own *and* it earned well
     above the creator's median: bought engagement lands on a few notes and skews their mix,
     while an honest viral note keeps the creator's ratios."""
-    return (pl.col(NOTE_RATIO_DEV) > config.fraud.note_z) & (pl.col(NOTE_SPIKE) >= 2.0)
+    return (pl.col(NOTE_RATIO_DEV) > config.fraud.note_z) & spiked_note()
+
+
+def spiked_note() -> pl.Expr:
+    """The note earned at least SPIKE_MULTIPLE times the creator's median engagement."""
+    return pl.col(NOTE_SPIKE) >= SPIKE_MULTIPLE
 
 
 def _burst() -> list[pl.Expr]:
@@ -255,7 +261,7 @@ def _burst() -> list[pl.Expr]:
         best("_wn").alias(BURST_NOTES),
         best(S.POSTED_AT).alias(BURST_END),
         pl.max_horizontal(z_sl.abs(), z_cl.abs(), (z_sl + z_cl).abs() / 2**0.5).alias(BURST_RATIO_DEV),
-        (pl.col(NOTE_SPIKE) >= 2.0).sum().alias(SPIKED_NOTES),
+        spiked_note().sum().alias(SPIKED_NOTES),
     ]
 
 
@@ -276,7 +282,7 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
     ).with_columns(
         # Per note, sums over the creator's notes of the JUMP_DAYS before it (inclusive).
         *[c.rolling_sum_by("_t", window_size=f"{JUMP_DAYS * 86400}i").alias(f"_w{name}")
-          for name, c in (("n", pl.col(S.LIKES).is_not_null().cast(pl.Int64)), ("k", (pl.col(NOTE_SPIKE) >= 2.0).cast(pl.Int64)),
+          for name, c in (("n", pl.col(S.LIKES).is_not_null().cast(pl.Int64)), ("k", spiked_note().cast(pl.Int64)),
                           ("zsl", pl.col(NOTE_Z_SL)), ("zcl", pl.col(NOTE_Z_CL)))]
     )
     reach = pl.col(REACH)

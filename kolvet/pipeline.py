@@ -156,14 +156,8 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
         if table is not None:
             rejected = pl.concat([rejected, S.creators_without_notes(table, posts)])
 
-    if posts.height == 0 and require_posts:  # no rejected file gets written: name the file, the reasons, a row
-        reasons = rejected.group_by(S.REASON).len().sort(["len", S.REASON], descending=[True, False]).head(3)
-        detail = ", ".join(f"{r} ({n})" for r, n in reasons.iter_rows())
-        first = rejected.row(0, named=True) if rejected.height else None
-        files = sorted({t.source for t in tables if t.kind == "posts"})
-        where = files[0] if len(files) == 1 else f"{len(files)} files"
-        example = f"; e.g. {first[S.SOURCE]} row {first[S.ROW]}: {first[S.REASON]}" if first else ""
-        raise KolvetError(f"{where}: no usable notes, every row was set aside ({detail}){example}")
+    if posts.height == 0 and require_posts:
+        raise _no_usable_notes(rejected, {t.source for t in tables if t.kind == "posts"})
 
     taken = dict(posts.group_by(S.SOURCE).len().iter_rows())
     aside = dict(rejected.group_by(S.SOURCE).len().iter_rows())
@@ -174,6 +168,16 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
         for t in all_tables
     ]
     return Loaded(posts, creators, rejected, sources, skipped, roster)
+
+
+def _no_usable_notes(rejected: pl.DataFrame, files: set[str]) -> KolvetError:
+    """No rejected file gets written when nothing is ranked: name the file, the reasons, a row."""
+    reasons = rejected.group_by(S.REASON).len().sort(["len", S.REASON], descending=[True, False]).head(3)
+    detail = ", ".join(f"{r} ({n})" for r, n in reasons.iter_rows())
+    first = rejected.row(0, named=True) if rejected.height else None
+    where = min(files) if len(files) == 1 else f"{len(files)} files"
+    example = f"; e.g. {first[S.SOURCE]} row {first[S.ROW]}: {first[S.REASON]}" if first else ""
+    return KolvetError(f"{where}: no usable notes, every row was set aside ({detail}){example}")
 
 
 def vet_loaded(loaded: Loaded, config: Config | None = None, fraud_model: F.FraudModel | None = None,
@@ -248,7 +252,8 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
         # Keep only what judging needs; the notes themselves wait on disk.
         loaded_parts.append((path, Loaded(S.empty_posts(), part.creators, part.rejected, part.sources, [], part.roster)))
     if newest is None:
-        raise KolvetError("no usable notes: every row was set aside")
+        raise _no_usable_notes(pl.concat([part.rejected for _, part in loaded_parts], how="vertical"),
+                               {t.source for t in tables if t.kind == "posts"})
     as_of = as_of or newest
     creators, profiles = [], []
     for i, (path, part) in enumerate(loaded_parts):

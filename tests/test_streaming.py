@@ -41,3 +41,15 @@ def test_streaming_flag_through_the_cli(tmp_path, sample_csv):
     assert res.exit_code == 0, res.output
     assert pl.read_csv(out).height == 300
     assert pl.read_csv(tmp_path / "n.csv").height == pl.read_csv(sample_csv).height
+
+
+def test_streaming_names_the_file_and_a_row_when_nothing_is_usable(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("creator_id,post_id,posted_at,likes,saves,comments\nc1,n1,not a date,1,2,3\n", encoding="utf-8")
+    said = []
+    for flags in ([], ["--streaming"]):
+        res = CliRunner().invoke(app, ["vet", str(bad), "-o", str(tmp_path / "o.csv"), *flags])
+        assert res.exit_code == 1
+        said.append(res.output.strip())
+    assert said[0] == said[1]
+    assert f"{bad}: no usable notes" in said[1] and "row 1: posted_at: not a date" in said[1]
