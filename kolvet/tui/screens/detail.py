@@ -3,12 +3,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from kolvet import fraud as F
@@ -18,10 +15,8 @@ from kolvet import shortlist as SL
 from kolvet.explain import explain_lines
 from kolvet.tui import keys
 from kolvet.tui.columns import FLAG_MARK, SHORTLIST_MARK
+from kolvet.tui.screens import BrowserScreen
 from kolvet.tui.widgets.note_chart import NoteChart
-
-if TYPE_CHECKING:
-    from kolvet.tui.app import KolvetBrowser
 
 VERDICT_STYLE = {"shortlist": "bold green", "review": "bold yellow", "reject": "bold red", "insufficient_data": "dim"}
 
@@ -30,16 +25,12 @@ def _count(v: object) -> str:
     return "-" if v is None else f"{v:,}"
 
 
-class DetailScreen(Screen[None]):
+class DetailScreen(BrowserScreen):
     BINDINGS = keys.DETAIL
 
     def __init__(self, creator_id: str) -> None:
         super().__init__()
         self.creator_id = creator_id
-
-    @property
-    def browser(self) -> KolvetBrowser:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         result = self.browser.result

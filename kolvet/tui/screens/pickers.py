@@ -15,13 +15,12 @@ from textual.widgets.option_list import Option
 
 from kolvet.tui import keys
 from kolvet.tui.columns import COLUMNS
+from kolvet.tui.screens import Dialog
 from kolvet.tui.view import Sort
 
 
-class SortScreen(ModalScreen[str | None]):
+class SortScreen(Dialog[str | None]):
     """Pick the column to sort by; picking the current one reverses it."""
-
-    BINDINGS = [("escape", "dismiss_none", "Cancel")]
 
     def __init__(self, current: Sort) -> None:
         super().__init__()
@@ -44,14 +43,9 @@ class SortScreen(ModalScreen[str | None]):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
 
-
-class NoteScreen(ModalScreen[str | None]):
+class NoteScreen(Dialog[str | None]):
     """A note for the campaign brief, e.g. "2 posts in May, quote 3,000"."""
-
-    BINDINGS = [("escape", "dismiss_none", "Cancel")]
 
     def __init__(self, who: str, note: str) -> None:
         super().__init__()
@@ -67,14 +61,9 @@ class NoteScreen(ModalScreen[str | None]):
     def _save(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip())
 
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
 
-
-class ExportScreen(ModalScreen[Path | None]):
+class ExportScreen(Dialog[Path | None]):
     """Where to write the campaign brief; the extension picks CSV or XLSX."""
-
-    BINDINGS = [("escape", "dismiss_none", "Cancel")]
 
     def __init__(self, default: Path, count: int) -> None:
         super().__init__()
@@ -110,9 +99,6 @@ class ExportScreen(ModalScreen[Path | None]):
             self.dismiss(None)
         else:
             self._finish(self.query_one("#export-path", Input).value, f".{event.button.id}")
-
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
 
 
 class HelpScreen(ModalScreen[None]):

@@ -7,27 +7,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 from time import monotonic
-from typing import TYPE_CHECKING
 
 import polars as pl
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, LoadingIndicator, Select, Static
 
 from kolvet.pipeline import VetResult
 from kolvet.tui import keys, view
 from kolvet.tui.columns import COLUMNS
+from kolvet.tui.screens import BrowserScreen
 from kolvet.tui.screens.pickers import SortScreen
 from kolvet.tui.widgets.creator_table import CreatorTable
 
-if TYPE_CHECKING:
-    from kolvet.tui.app import KolvetBrowser
 
-
-class RankingScreen(Screen[None]):
+class RankingScreen(BrowserScreen):
     BINDINGS = [*keys.RANKING, ("escape", "leave_filter", "")]
     AUTO_FOCUS = ""  # while vetting, keys go to the bindings (? and q), not into the search box
 
@@ -39,10 +35,6 @@ class RankingScreen(Screen[None]):
         self.sort = view.Sort()
         self._last: view.Shown | None = None  # the previous answer, to narrow from
         self._started = monotonic()
-
-    @property
-    def browser(self) -> KolvetBrowser:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -5,11 +5,8 @@ campaign brief will contain."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from kolvet import fraud as F
@@ -19,22 +16,16 @@ from kolvet import score as SC
 from kolvet import shortlist as SL
 from kolvet.tui import keys
 from kolvet.tui.columns import BY_KEY, FLAG_MARK
+from kolvet.tui.screens import BrowserScreen
 from kolvet.tui.screens.detail import VERDICT_STYLE
 from kolvet.tui.screens.pickers import NoteScreen
 from kolvet.tui.shortlist_store import NOTE
 
-if TYPE_CHECKING:
-    from kolvet.tui.app import KolvetBrowser
-
 NOT_HERE = "not in these inputs"
 
 
-class ShortlistScreen(Screen[None]):
+class ShortlistScreen(BrowserScreen):
     BINDINGS = keys.SHORTLIST
-
-    @property
-    def browser(self) -> KolvetBrowser:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
