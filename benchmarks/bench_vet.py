@@ -244,10 +244,6 @@ def _ratio(a: Run | None, b: Run | None, cpu: bool = False) -> str:
     return f"{a.cpu / b.cpu:.2f}x" if cpu else f"{a.wall / b.wall:.2f}x"
 
 
-def _gib(n: int) -> str:
-    return f"{n / GIB:.2f}G"
-
-
 def _peak(r: Run | None) -> str:
     if r is None:
         return "-"

@@ -29,21 +29,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kolvet import synth  # noqa: E402
 from kolvet.config import Config, load_config  # noqa: E402
 from kolvet.pipeline import Loaded, vet_loaded  # noqa: E402
-from kolvet.schema import POST_SCHEMA, map_columns, parse_creators  # noqa: E402
+from kolvet.schema import map_columns, parse_creators  # noqa: E402
 
 HARD = ("viral", "tutorial", "discussion")
 
 
 def _loaded(posts: pl.DataFrame, roster: pl.DataFrame | None = None) -> Loaded:
-    frame = posts.with_columns(
-        *[pl.lit(None, dtype).alias(c) for c, dtype in POST_SCHEMA.items() if c not in posts.columns]
-    ).select([pl.col(c).cast(t) for c, t in POST_SCHEMA.items()])
-    frame = frame.with_columns(pl.lit(0, pl.UInt8).alias("count_precision"), pl.lit(False).alias("counts_went_down"),
-                               pl.lit("synthetic").alias("source_file"))
-    empty = pl.DataFrame(schema={"source_file": pl.String, "row": pl.Int64, "reason": pl.String})
     if roster is not None:  # through the real roster parser, as `--creators roster.json` would be
         roster, _ = parse_creators(roster, map_columns(roster.columns, kind="creators"), "roster", {})
-    return Loaded(frame, None, empty, [], [], roster)
+    return Loaded.from_frame(posts, roster, source="synthetic")
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
@@ -67,7 +61,7 @@ def naive(posts: pl.DataFrame, truth: pl.DataFrame, fake_rate: float) -> dict[st
     flag = forest.predict(X) == -1
     fake = (agg.get_column("label") == "fake").to_numpy()
     hard = agg.get_column("pattern").is_in(HARD).to_numpy()
-    top = agg.with_columns(pl.Series("s", s)).sort("er", descending=True).head(50)
+    top = agg.sort("er", descending=True).head(50)  # the naive ranking: engagement per follower
     return {
         "auc": roc_auc_score(fake, s) if fake.any() else float("nan"),
         "precision": (flag & fake).sum() / max(flag.sum(), 1),

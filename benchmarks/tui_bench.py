@@ -31,13 +31,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import polars as pl
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kolvet import synth  # noqa: E402
 from kolvet.pipeline import Loaded, VetResult, vet_loaded  # noqa: E402
-from kolvet.schema import POST_SCHEMA  # noqa: E402
 from kolvet.tui import view  # noqa: E402
 from kolvet.tui.app import create_app  # noqa: E402
 from kolvet.tui.widgets.creator_table import CreatorTable  # noqa: E402
@@ -53,16 +50,11 @@ FOCUS_ONLY = ("slash", "m", "escape")  # these move focus; they don't filter, so
 
 
 def vetted(creators: int, posts_per_creator: float, seed: int) -> tuple[VetResult, float]:
-    """A synthetic cohort through the real pipeline (in memory, like tests/conftest.py)."""
+    """A synthetic cohort through the real pipeline, in memory."""
     posts, _ = synth.generate(synth.World(creators=creators, posts_per_creator=posts_per_creator, seed=seed))
-    frame = posts.with_columns(
-        *[pl.lit(None, dtype).alias(c) for c, dtype in POST_SCHEMA.items() if c not in posts.columns]
-    ).select([pl.col(c).cast(t) for c, t in POST_SCHEMA.items()])
-    frame = frame.with_columns(pl.col("count_precision").fill_null(0), pl.col("counts_went_down").fill_null(False),
-                               pl.col("source_file").fill_null("memory"))
-    empty = pl.DataFrame(schema={"source_file": pl.String, "row": pl.Int64, "reason": pl.String})
+    loaded = Loaded.from_frame(posts)
     start = time.perf_counter()
-    result = vet_loaded(Loaded(frame, None, empty, [], []))
+    result = vet_loaded(loaded)
     return result, time.perf_counter() - start
 
 

@@ -50,6 +50,17 @@ class Loaded:
     skipped: list[io.SkippedFile]
     roster: pl.DataFrame | None = None  # --creators: wins over crawled profiles
 
+    @classmethod
+    def from_frame(cls, posts: pl.DataFrame, roster: pl.DataFrame | None = None, source: str = "memory") -> Loaded:
+        """Notes already in kolvet's column names (any subset of POST_SCHEMA) as a Loaded,
+        without files: for tests, benchmarks and notebooks. `roster` is a parsed creators table."""
+        frame = posts.with_columns(
+            pl.lit(None, dtype).alias(c) for c, dtype in S.POST_SCHEMA.items() if c not in posts.columns
+        ).select(pl.col(c).cast(t) for c, t in S.POST_SCHEMA.items())
+        frame = frame.with_columns(pl.col(S.PRECISION).fill_null(S.EXACT), pl.col(S.COUNT_DROPPED).fill_null(False),
+                                   pl.col(S.SOURCE).fill_null(source))
+        return cls(frame, None, S.empty_rejected(), [], [], roster)
+
 
 @dataclass(frozen=True)
 class NotesPlan:

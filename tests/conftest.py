@@ -8,12 +8,39 @@ import pytest
 
 from kolvet import synth
 from kolvet.pipeline import Loaded, VetResult, vet_loaded
-from kolvet.schema import POST_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 SAMPLE = FIXTURES / "sample_posts.csv"
 SHARED = ROOT.parent / "shared"
+
+
+# A small CSV of ordinary notes, for tests that inject one bad or hostile thing into it.
+HEADER = ["creator_id", "post_id", "posted_at", "followers", "likes", "saves", "comments", "shares", "views", "nickname"]
+
+
+def rows_for(creator: str, n: int = 8, likes: int = 120, saves: int = 50, comments: int = 12,
+             followers: str = "5000", views: str = "", nickname: str | None = None) -> list[list[str]]:
+    """n ordinary notes of one creator, with a little variation between notes."""
+    return [[creator, f"{creator}-{i}", f"2025-05-{i + 1:02d} 12:00:00", followers, str(likes + 7 * i),
+             str(saves + 3 * (i % 3)), str(comments + i % 4), str(1 + i % 2), views, nickname or f"nick-{creator}"]
+            for i in range(n)]
+
+
+def cohort(n: int = 12) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for k in range(n):
+        rows += rows_for(f"c{k:02d}", likes=60 + 17 * k, saves=20 + 5 * k, comments=5 + k)
+    return rows
+
+
+def write_rows(path: Path, rows: list[list[str]], header: list[str] = HEADER, sep: str = ",",
+               encoding: str = "utf-8") -> Path:
+    with open(path, "w", newline="", encoding=encoding) as fh:
+        writer = csv.writer(fh, delimiter=sep)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
 
 
 def write_csv(path: Path, rows: list[dict], encoding: str = "utf-8") -> Path:
@@ -39,13 +66,7 @@ def post(creator: str, i: int, likes: int, saves: int, comments: int, shares: in
 
 def loaded_from_frame(posts: pl.DataFrame) -> Loaded:
     """Posts in canonical column names (any subset) as a Loaded bundle, skipping file I/O."""
-    frame = posts.with_columns(
-        *[pl.lit(None, dtype).alias(c) for c, dtype in POST_SCHEMA.items() if c not in posts.columns]
-    ).select([pl.col(c).cast(t) for c, t in POST_SCHEMA.items()])
-    frame = frame.with_columns(pl.col("count_precision").fill_null(0), pl.col("counts_went_down").fill_null(False),
-                               pl.col("source_file").fill_null("memory"))
-    empty = pl.DataFrame(schema={"source_file": pl.String, "row": pl.Int64, "reason": pl.String})
-    return Loaded(frame, None, empty, [], [])
+    return Loaded.from_frame(posts)
 
 
 @pytest.fixture(scope="session")

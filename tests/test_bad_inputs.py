@@ -22,35 +22,9 @@ import pytest
 from typer.testing import CliRunner
 
 from kolvet.cli import app
+from tests.conftest import HEADER, cohort, rows_for, write_rows
 
 runner = CliRunner()
-HEADER = ["creator_id", "post_id", "posted_at", "followers", "likes", "saves", "comments", "shares", "views", "nickname"]
-
-
-def rows_for(creator: str, n: int = 8, likes: int = 120, saves: int = 50, comments: int = 12,
-             followers: str = "5000", views: str = "", nickname: str | None = None) -> list[list[str]]:
-    """n ordinary notes of one creator, with a little variation between notes."""
-    return [[creator, f"{creator}-{i}", f"2025-05-{i + 1:02d} 12:00:00", followers, str(likes + 7 * i),
-             str(saves + 3 * (i % 3)), str(comments + i % 4), str(1 + i % 2), views, nickname or f"nick-{creator}"]
-            for i in range(n)]
-
-
-def cohort(n: int = 12) -> list[list[str]]:
-    rows: list[list[str]] = []
-    for k in range(n):
-        rows += rows_for(f"c{k:02d}", likes=60 + 17 * k, saves=20 + 5 * k, comments=5 + k)
-    return rows
-
-
-def write_rows(path: Path, rows: list[list[str]], header: list[str] = HEADER, sep: str = ",",
-               encoding: str = "utf-8") -> Path:
-    with open(path, "w", newline="", encoding=encoding) as fh:
-        writer = csv.writer(fh, delimiter=sep)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
 @dataclass
 class Case:
     name: str

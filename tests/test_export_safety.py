@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from kolvet import export, io
 from kolvet.cli import app
 from kolvet.errors import KolvetError
-from tests.test_bad_inputs import cohort, rows_for, write_rows
+from tests.conftest import cohort, rows_for, write_rows
 
 runner = CliRunner()
 
@@ -102,12 +102,17 @@ def _shared_strings(book_path: Path) -> list[str]:
 
 def test_rejected_rows_and_posts_out_are_guarded_too(tmp_path):
     rows = cohort() + [["=evil()", "x-1", "2025-05-01", "5000", "lots", "1", "1", "1", "", "@x"]]
-    path = write_rows(tmp_path / "notes.csv", rows, )
+    rows += rows_for("=kept")  # a usable creator whose id a spreadsheet would run
+    path = write_rows(tmp_path / "notes.csv", rows)
     out = tmp_path / "ranked.csv"
     res = runner.invoke(app, ["vet", str(path), "-o", str(out), "--posts-out", str(tmp_path / "notes_out.csv"), "-q"])
     assert res.exit_code == 0, res.stderr
     rejected = pl.read_csv(tmp_path / "ranked.rejected.csv", infer_schema=False)
     assert rejected.get_column("creator_id").to_list() == ["'=evil()"]
+    notes = pl.read_csv(tmp_path / "notes_out.csv", infer_schema=False).filter(pl.col("creator_id").str.contains("kept"))
+    assert notes.height == 8
+    assert set(notes.get_column("creator_id")) == {"'=kept"}
+    assert all(p.startswith("'=kept-") for p in notes.get_column("post_id"))
 
 
 def test_guard_formulas_leaves_non_text_and_nulls_alone():

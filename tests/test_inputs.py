@@ -19,7 +19,7 @@ from kolvet import io, pipeline, synth
 from kolvet import schema as S
 from kolvet.cli import app
 from kolvet.config import Config
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, write_csv
 
 FORMATS = FIXTURES / "formats"
 CRAWL = FIXTURES / "crawl"
@@ -174,11 +174,7 @@ def test_every_count_form_read_from_a_file(tmp_path):
     """Each form as the likes of one note, read from a real CSV through the whole loader."""
     rows = [{"creator_id": "c", "post_id": f"p{i}", "posted_at": "2025-03-01 10:00:00", "likes": raw,
              "saves": "1", "comments": "1"} for i, (raw, _, _) in enumerate(COUNT_CASES)]
-    path = tmp_path / "counts.csv"
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    path = write_csv(tmp_path / "counts.csv", rows)
     loaded = pipeline.load([path], Config())
     posts = dict((r[S.POST_ID], (r[S.LIKES], r[S.PRECISION])) for r in loaded.posts.iter_rows(named=True))
     aside = dict(loaded.rejected.select(S.POST_ID, S.REASON).iter_rows())
@@ -203,11 +199,7 @@ def test_a_creator_whose_counts_are_mostly_bounds_says_so(tmp_path):
             for i in range(10)]
     rows += [{"creator_id": "exact", "post_id": f"e{i}", "posted_at": f"2025-03-{i + 1:02d} 10:00:00",
               "followers": "20000", "likes": str(800 + i), "saves": "300", "comments": "20"} for i in range(10)]
-    path = tmp_path / "bounded.csv"
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    path = write_csv(tmp_path / "bounded.csv", rows)
     result = pipeline.vet([path])
     reasons = dict(result.creators.select(S.CREATOR_ID, "verdict_reason").iter_rows())
     assert "lower bounds" in reasons["bounded"]
@@ -227,11 +219,7 @@ def test_every_time_form_is_china_time(tmp_path):
     rows = [{"creator_id": "c", "post_id": f"p{i}", "posted_at": t, "likes": "1", "saves": "1", "comments": "1"}
             for i, (t, _) in enumerate(TIME_FORMS)]
     rows.append({"creator_id": "c", "post_id": "day", "posted_at": "2025-03-01", "likes": "1", "saves": "1", "comments": "1"})
-    path = tmp_path / "times.csv"
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    path = write_csv(tmp_path / "times.csv", rows)
     loaded = pipeline.load([path], Config())
     got = dict(loaded.posts.select(S.POST_ID, S.POSTED_AT).iter_rows())
     for i, (_, label) in enumerate(TIME_FORMS):

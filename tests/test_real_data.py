@@ -4,6 +4,7 @@ the repository). Skipped when ../shared is absent, as on a fresh clone."""
 from __future__ import annotations
 
 import json
+from functools import cache
 
 import polars as pl
 import pytest
@@ -22,6 +23,7 @@ pytestmark = [
 runner = CliRunner()
 
 
+@cache  # the crawl is read-only: parse each kind of file once per test run
 def _records(kind: str) -> list[dict]:
     rows: list[dict] = []
     for path in sorted(CRAWL.glob(f"*creator_{kind}*.json")):  # also "..._extension.json"
@@ -32,7 +34,7 @@ def _records(kind: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def crawl_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("real") / "out.csv"
-    res = runner.invoke(app, ["vet", str(CRAWL), "-o", str(out)])
+    res = runner.invoke(app, ["vet", str(CRAWL), "-o", str(out), "--posts-out", str(out.with_name("notes.csv"))])
     assert res.exit_code == 0, res.output
     return res, out
 
@@ -61,8 +63,12 @@ def test_every_set_aside_row_is_explained_and_every_row_accounted_for(crawl_run)
     assert rejected.get_column("reason").unique().to_list() == ["duplicate post_id: older snapshot (kept the newest)"]
     assert rejected.select("source_file", "row", "post_id").null_count().row(0) == (0, 0, 0)
     # Each set-aside row points at a real record of that file, holding that note.
+    files: dict[str, list[dict]] = {}
     for source, row, note in rejected.select("source_file", "row", "post_id").iter_rows():
-        assert json.loads(open(source, encoding="utf-8").read())[int(row) - 1]["note_id"] == note
+        if source not in files:
+            with open(source, encoding="utf-8") as fh:
+                files[source] = json.load(fh)
+        assert files[source][int(row) - 1]["note_id"] == note
     meta = json.loads(out.with_name("out.meta.json").read_text(encoding="utf-8"))
     files = {p.name for p in CRAWL.glob("*.json")}
     assert {e["file"].rsplit("/", 1)[-1] for e in meta["inputs"]} == files
@@ -72,11 +78,9 @@ def test_every_set_aside_row_is_explained_and_every_row_accounted_for(crawl_run)
     assert "MediaCrawler notes (posts)" in res.output and "MediaCrawler creator profiles (creators)" in res.output
 
 
-def test_purged_counts_between_snapshots_reach_the_notes(tmp_path):
-    posts_out = tmp_path / "notes.csv"
-    res = runner.invoke(app, ["vet", str(CRAWL), "-o", str(tmp_path / "o.csv"), "--posts-out", str(posts_out), "-q"])
-    assert res.exit_code == 0, res.output
-    notes = pl.read_csv(posts_out, infer_schema=False)
+def test_purged_counts_between_snapshots_reach_the_notes(crawl_run):
+    _, out = crawl_run
+    notes = pl.read_csv(out.with_name("notes.csv"), infer_schema=False)
     by_note: dict[str, list[tuple[int, int, int, int]]] = {}
     for r in _records("contents"):
         counts = tuple(_count(r[k]) for k in ("last_modify_ts", "liked_count", "collected_count", "comment_count"))
