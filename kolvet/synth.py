@@ -211,11 +211,12 @@ def roster(world: World, posts: pl.DataFrame, truth: pl.DataFrame, series_as_jso
     ).filter(pl.col("_age") < SERIES_DAYS + 3)
     gains = f_true[:, None] * np.exp(rng.normal(np.log(0.002), 0.6, n))[:, None] * rng.uniform(0.5, 1.5, (n, SERIES_DAYS))
     convert = np.exp(rng.normal(np.log(0.015), 0.5, n))  # follows per like+save, spread over 3 days
-    for cid, age, eng in recent.select("creator_id", "_age", "_eng").iter_rows():
-        i, day = index[cid], SERIES_DAYS - 1 - int(age)
-        for lag, share in ((0, 0.5), (1, 0.3), (2, 0.2)):
-            if 0 <= day + lag < SERIES_DAYS:
-                gains[i, day + lag] += convert[i] * eng * share
+    who = recent.get_column("creator_id").replace_strict(index, return_dtype=pl.Int64).to_numpy()
+    day = SERIES_DAYS - 1 - recent.get_column("_age").to_numpy().astype(np.int64)
+    eng = recent.get_column("_eng").to_numpy().astype(float)
+    for lag, share in ((0, 0.5), (1, 0.3), (2, 0.2)):
+        ok = (day + lag >= 0) & (day + lag < SERIES_DAYS)
+        np.add.at(gains, (who[ok], day[ok] + lag), convert[who[ok]] * eng[ok] * share)
     in_window = bought & (rng.uniform(0, 1, n) < 0.5)
     start = rng.integers(0, SERIES_DAYS - 6, n)
     spread = rng.integers(1, 5, n)
