@@ -59,12 +59,16 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         lines.append(f"  value: quote {row[S.QUOTE]:,.0f}, cost per engagement {_num(row.get(SC.CPE), '{:,.2f}')}, "
                      f"per save {_num(row.get(SC.COST_PER_SAVE), '{:,.2f}')}")
     audience = []
+    lifetime, followers = row.get(S.LIFETIME_LIKES_SAVES), row.get(S.FOLLOWERS)
+    if lifetime is not None:
+        per = f" ({lifetime / followers:,.1f} per follower)" if followers else ""
+        audience.append(f"{lifetime:,} likes and saves over the account's life{per}")
     if row.get(S.ACTIVE_FANS) is not None:
         audience.append(f"{row[S.ACTIVE_FANS]:.0%} of followers active")
     if row.get(M.FOLLOWER_JUMP) is not None:
         audience.append(f"largest {M.JUMP_DAYS}-day follower growth {row[M.FOLLOWER_JUMP]:+.1%} from {row.get(M.FOLLOWER_JUMP_DATE)}")
     if audience:
-        lines.append(f"  audience (from the roster): {'; '.join(audience)}")
+        lines.append(f"  audience (from profiles or the roster): {'; '.join(audience)}")
     lines.append("")
     fs = row.get(F.FRAUD_SCORE)
     if fs is None:

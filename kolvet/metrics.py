@@ -109,7 +109,7 @@ def _latest_per_creator(table: pl.DataFrame, prefix: str) -> pl.LazyFrame:
     )
 
 
-PROFILE_FIELDS = (S.NICKNAME, S.FOLLOWERS, S.CATEGORY, S.QUOTE, S.ACTIVE_FANS, S.FOLLOWER_SERIES)
+PROFILE_FIELDS = (S.NICKNAME, S.FOLLOWERS, S.CATEGORY, S.QUOTE, S.ACTIVE_FANS, S.FOLLOWER_SERIES, S.LIFETIME_LIKES_SAVES)
 
 
 def follower_jumps(profiles: pl.LazyFrame) -> pl.LazyFrame:
@@ -159,7 +159,7 @@ def creator_profiles(posts: pl.LazyFrame, profiles: pl.DataFrame | None,
         posts.group_by(S.CREATOR_ID)
         .agg(latest(S.NICKNAME), latest(S.FOLLOWERS))
         .join(category, on=S.CREATOR_ID, how="left")
-        .with_columns(pl.lit(None, S.CREATOR_SCHEMA[c]).alias(c) for c in (S.QUOTE, S.ACTIVE_FANS, S.FOLLOWER_SERIES))
+        .with_columns(pl.lit(None, S.CREATOR_SCHEMA[c]).alias(c) for c in (S.QUOTE, S.ACTIVE_FANS, S.FOLLOWER_SERIES, S.LIFETIME_LIKES_SAVES))
     )
     # Later layers win: profiles over notes, the user's roster over profiles.
     for table in (profiles, roster):

@@ -51,15 +51,17 @@ class Loaded:
     roster: pl.DataFrame | None = None  # --creators: wins over crawled profiles
 
     @classmethod
-    def from_frame(cls, posts: pl.DataFrame, roster: pl.DataFrame | None = None, source: str = "memory") -> Loaded:
+    def from_frame(cls, posts: pl.DataFrame, roster: pl.DataFrame | None = None, source: str = "memory",
+                   profiles: pl.DataFrame | None = None) -> Loaded:
         """Notes already in kolvet's column names (any subset of POST_SCHEMA) as a Loaded,
-        without files: for tests, benchmarks and notebooks. `roster` is a parsed creators table."""
+        without files: for tests, benchmarks and notebooks. `roster` and `profiles` (crawled
+        profiles, which the roster wins over) are parsed creators tables."""
         frame = posts.with_columns(
             pl.lit(None, dtype).alias(c) for c, dtype in S.POST_SCHEMA.items() if c not in posts.columns
         ).select(pl.col(c).cast(t) for c, t in S.POST_SCHEMA.items())
         frame = frame.with_columns(pl.col(S.PRECISION).fill_null(S.EXACT), pl.col(S.COUNT_DROPPED).fill_null(False),
                                    pl.col(S.SOURCE).fill_null(source))
-        return cls(frame, None, S.empty_rejected(), [], [], roster)
+        return cls(frame, profiles, S.empty_rejected(), [], [], roster)
 
 
 @dataclass(frozen=True)

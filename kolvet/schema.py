@@ -42,6 +42,7 @@ NOTE_URL = "note_url"  # only read, to derive post_id when an export has links b
 # Audience facts a marketplace or agency roster gives per creator (data-formats.md).
 ACTIVE_FANS = "active_fan_share"  # 活跃粉丝占比 / activeFansRate, as a fraction 0-1
 FOLLOWER_SERIES = "follower_series"  # daily follower counts: list of {date, followers}
+LIFETIME_LIKES_SAVES = "lifetime_likes_saves"  # 获赞与收藏: likes + saves the account ever received
 
 # Bookkeeping columns added by kolvet.
 SOURCE = "source_file"
@@ -89,6 +90,7 @@ CREATOR_SCHEMA: dict[str, pl.DataType] = {
     QUOTE: pl.Float64(),
     ACTIVE_FANS: pl.Float64(),
     FOLLOWER_SERIES: pl.List(pl.Struct({"date": pl.Date(), "followers": pl.Int64()})),
+    LIFETIME_LIKES_SAVES: pl.Int64(),
     SNAPSHOT_AT: pl.Datetime("us"),
     SOURCE: pl.String(),
     ROW: pl.Int64(),
@@ -107,7 +109,6 @@ CREATOR_SCHEMA: dict[str, pl.DataType] = {
 # - tag_list / 标签 / 作品标签 are topics ("#美食 #达拉斯"), not a category; guessing a category
 #   from them would put creators among the wrong peers, so crawler data stays "unknown".
 # - follows / 关注数量 is how many accounts the creator follows, not followers.
-# - interaction / 获赞与收藏 / 作品被赞和收藏数量 are lifetime totals of the account, not per note.
 ALIASES: dict[str, tuple[str, ...]] = {
     CREATOR_ID: ("creator_id", "user_id", "creator_hash", "userid", "用户id", "作者id", "博主id",
                  "达人id", "小红书号", "redid", "author_id", "uid"),
@@ -136,6 +137,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
                   "活跃粉丝占比(仅>1k)", "活跃粉丝占比（仅>1k）", "活跃粉丝率"),
     FOLLOWER_SERIES: ("follower_series", "fans_series", "fanstrend", "fans_trend", "fanslist",
                       "粉丝趋势", "粉丝增长趋势"),
+    # Lifetime totals of the account (profiles and rosters), never a note's own counts.
+    LIFETIME_LIKES_SAVES: ("lifetime_likes_saves", "interaction", "获赞与收藏", "获赞与收藏数", "获赞和收藏",
+                           "作品被赞和收藏数量", "likecollectcountinfo", "liked n collected", "likes_and_saves"),
     SNAPSHOT_AT: ("snapshot_at", "last_modify_ts", "crawled_at", "抓取时间"),
     NOTE_URL: ("note_url", "笔记url", "笔记链接", "作品链接", "作品原链接", "链接", "url"),
 }
@@ -589,6 +593,7 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     cid = blank_to_null(_raw(frame, mapping, CREATOR_ID)[0])
     raw, dtype = _raw(frame, mapping, FOLLOWERS)
     followers = parse_count(raw, dtype, FOLLOWERS)
+    lifetime = parse_count(*_raw(frame, mapping, LIFETIME_LIKES_SAVES), LIFETIME_LIKES_SAVES)
     raw, dtype = _raw(frame, mapping, QUOTE)
     quote_text = raw.cast(pl.String).str.strip_chars().str.replace_all(r"[,¥￥元]|rmb|RMB", "")
     quote = blank_to_null(quote_text).cast(pl.Float64, strict=False)
@@ -602,6 +607,7 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     reason = pl.coalesce(
         pl.when(cid.is_null()).then(pl.lit(f"missing {CREATOR_ID}")),
         followers.problem,
+        lifetime.problem,
         pl.when(blank_to_null(quote_text).is_not_null() & quote.is_null()).then(pl.lit("quote: not a number")),
         active_problem,
         pl.col("_kolvet_series_problem"),
@@ -614,6 +620,7 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         quote.alias(QUOTE),
         active.alias(ACTIVE_FANS),
         pl.col("_kolvet_series").alias(FOLLOWER_SERIES),
+        lifetime.value.alias(LIFETIME_LIKES_SAVES),
         parse_time(raw_snap, snap_dtype).alias(SNAPSHOT_AT),
         pl.lit(source).alias(SOURCE),
         reason.alias(REASON),

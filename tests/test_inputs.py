@@ -497,7 +497,7 @@ def _crawl_folder(posts: pl.DataFrame, folder: Path) -> Path:
     profiles = posts.group_by(S.CREATOR_ID).agg(pl.col(S.NICKNAME).first(), pl.col(S.FOLLOWERS).first()).sort(S.CREATOR_ID)
     profiles = profiles.select(pl.col(S.CREATOR_ID).alias("user_id"), pl.col(S.NICKNAME).alias("nickname"),
                                pl.lit("100").alias("follows"), _wan_text(pl.col(S.FOLLOWERS)).alias("fans"),
-                               pl.lit("1万").alias("interaction"), pl.lit(crawl_ms[2]).alias("last_modify_ts"))
+                               _wan_text(pl.col(S.FOLLOWERS) * 10).alias("interaction"), pl.lit(crawl_ms[2]).alias("last_modify_ts"))
     (folder / "creator_creator_2025-07-03.json").write_text(json.dumps(profiles.to_dicts(), ensure_ascii=False), encoding="utf-8")
     return folder
 
@@ -513,8 +513,12 @@ def test_a_mediacrawler_crawl_folder_ranks_like_the_canonical_csv(tmp_path, worl
     assert loaded.posts.height == crawler_world.height
     ranking = _ranking([folder])
     rounded = crawler_world.with_columns(_round_wan(pl.col(c)).alias(c) for c in COUNTS if c in crawler_world.columns)
-    _same(ranking, _ranking([_write(rounded, tmp_path / "rounded.csv")]))
-    canonical = _ranking([_write(crawler_world, tmp_path / "canonical.csv")])
+    # The profiles' lifetime likes and saves (获赞与收藏) go along as a creators table.
+    profiles = crawler_world.group_by(S.CREATOR_ID).agg(pl.col(S.FOLLOWERS).first()).with_columns(
+        _round_wan(pl.col(S.FOLLOWERS) * 10).alias(S.LIFETIME_LIKES_SAVES))
+    rounded_profiles = _write(profiles.with_columns(_round_wan(pl.col(S.FOLLOWERS))), tmp_path / "rounded_profiles.csv")
+    _same(ranking, _ranking([_write(rounded, tmp_path / "rounded.csv"), rounded_profiles]))
+    canonical = _ranking([_write(crawler_world, tmp_path / "canonical.csv"), _write(profiles, tmp_path / "profiles.csv")])
     assert set(ranking.get_column(S.CREATOR_ID)) == set(canonical.get_column(S.CREATOR_ID))
     assert _spearman(ranking, canonical) > 0.97
 
