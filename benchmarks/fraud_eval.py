@@ -6,7 +6,8 @@
 For each world: kolvet's ROC-AUC, flag precision and recall, fake creators in the top 50 of
 the ranking, the false-flag rate on honest hard cases, and the ranking's Spearman correlation
 with the true per-view value among honest creators with >= 10 notes, for notes alone and with
-the roster a marketplace export adds (active-fan share, follower series); side by side with a naive
+the creator profiles a crawler saves beside them (followers, lifetime likes and saves), and with
+the roster a marketplace export adds (those, active-fan share, follower series); side by side with a naive
 baseline (an IsolationForest on raw per-creator ratios, ranking by engagement per follower).
 Worlds vary the generator's parameters (variant), not only its seed; nothing in kolvet is fit
 to them.
@@ -34,10 +35,15 @@ from kolvet.schema import map_columns, parse_creators  # noqa: E402
 HARD = ("viral", "tutorial", "discussion")
 
 
-def _loaded(posts: pl.DataFrame, roster: pl.DataFrame | None = None) -> Loaded:
-    if roster is not None:  # through the real roster parser, as `--creators roster.json` would be
-        roster, _ = parse_creators(roster, map_columns(roster.columns, kind="creators"), "roster", {})
-    return Loaded.from_frame(posts, roster, source="synthetic")
+def _parsed(table: pl.DataFrame | None, source: str) -> pl.DataFrame | None:
+    """Through the real creators parser, as `--creators roster.json` or a profile file would be."""
+    if table is None:
+        return None
+    return parse_creators(table, map_columns(table.columns, kind="creators"), source, {})[0]
+
+
+def _loaded(posts: pl.DataFrame, roster: pl.DataFrame | None = None, profiles: pl.DataFrame | None = None) -> Loaded:
+    return Loaded.from_frame(posts, _parsed(roster, "roster"), source="synthetic", profiles=_parsed(profiles, "profiles"))
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
@@ -72,8 +78,8 @@ def naive(posts: pl.DataFrame, truth: pl.DataFrame, fake_rate: float) -> dict[st
 
 
 def kolvet_metrics(posts: pl.DataFrame, truth: pl.DataFrame, config: Config | None = None,
-                   roster: pl.DataFrame | None = None) -> dict[str, float]:
-    result = vet_loaded(_loaded(posts, roster), config)
+                   roster: pl.DataFrame | None = None, profiles: pl.DataFrame | None = None) -> dict[str, float]:
+    result = vet_loaded(_loaded(posts, roster, profiles), config)
     out = result.creators.join(truth.select("creator_id", "label", "pattern", "true_value"), on="creator_id")
     judged = out.filter(pl.col("fraud_score").is_not_null())
     fake = (judged.get_column("label") == "fake").to_numpy()
@@ -111,13 +117,16 @@ def main() -> None:
                                                honest_hard_rate=0.12, views=views), variant)
                 posts, truth = synth.generate(world)
                 b = naive(posts, truth, 0.08)
-                # Notes alone (a crawl), then with the roster a marketplace export adds.
-                for roster in (None, synth.roster(world, posts, truth)):
-                    k = kolvet_metrics(posts, truth, config, roster)
-                    rows.append({"variant": variant, "views": views, "roster": roster is not None, "seed": seed,
+                # Notes alone; with the creator profiles a crawler saves beside them (followers,
+                # lifetime likes and saves); with the roster a marketplace export adds.
+                extras = {"notes only": {}, "profiles": {"profiles": synth.profiles(world, posts, truth)},
+                          "roster": {"roster": synth.roster(world, posts, truth)}}
+                for extra, tables in extras.items():
+                    k = kolvet_metrics(posts, truth, config, **tables)
+                    rows.append({"variant": variant, "views": views, "with": extra, "seed": seed,
                                  **{f"k_{m}": v for m, v in k.items()}, **{f"naive_{m}": v for m, v in b.items()}})
-    table = pl.DataFrame(rows).sort("roster", maintain_order=True)
-    summary = table.group_by("roster", "variant", "views", maintain_order=True).agg(
+    table = pl.DataFrame(rows).sort(pl.col("with").replace_strict({e: i for i, e in enumerate(extras)}), maintain_order=True)
+    summary = table.group_by("with", "variant", "views", maintain_order=True).agg(
         pl.col("k_auc").mean().round(3).alias("AUC"),
         pl.col("naive_auc").mean().round(3).alias("naive AUC"),
         pl.col("k_precision").mean().round(2).alias("precision"),
@@ -135,12 +144,12 @@ def main() -> None:
         print(summary)
     print("\nworst world per kind of data (done-when: AUC >= 0.95, precision >= 0.80 at recall >= 0.70,"
           " fakes in top 50 <= 1, hard cases flagged <= 5%):")
-    for with_roster in (False, True):
+    for extra in extras:
         for views in (True, False):
-            worst = worst_of(table.filter((pl.col("roster") == with_roster) & (pl.col("views") == views)))
+            worst = worst_of(table.filter((pl.col("with") == extra) & (pl.col("views") == views)))
             met = (worst["min AUC"] >= 0.95 and worst["min precision"] >= 0.80 and worst["min recall"] >= 0.70
                    and worst["max fakes top 50"] <= 1 and worst["max hard flagged"] <= 0.05)
-            kind = f"{'views' if views else 'no views'}, {'roster' if with_roster else 'notes only'}"
+            kind = f"{'views' if views else 'no views'}, {extra}"
             print(f"  {kind:<22} {'met' if met else 'NOT met'}: {worst}")
     print(f"{len(rows)} worlds of {args.creators} creators in {time.time() - t0:.0f}s")
 

@@ -256,7 +256,8 @@ def sample(
     views: Annotated[bool, typer.Option("--views/--no-views", help="Include views (marketplace data) or not (crawler data).")] = True,
     variant: Annotated[str, typer.Option("--variant", help="Generator variant: base, noisy, subtle or steady.")] = "base",
     truth: Annotated[Path | None, typer.Option("--truth", help="Also write each creator's label, pattern and true per-view value.")] = None,
-    roster: Annotated[Path | None, typer.Option("--roster", help="Also write a marketplace-style roster (followers, active-fan share, 30-day follower series) to pass as --creators.")] = None,
+    profiles: Annotated[Path | None, typer.Option("--profiles", help="Also write creator profiles as a crawler saves them (fans, lifetime likes and saves), to vet beside the notes.")] = None,
+    roster: Annotated[Path | None, typer.Option("--roster", help="Also write a marketplace-style roster (followers, lifetime likes and saves, active-fan share, 30-day follower series) to pass as --creators.")] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Generate realistic synthetic XHS note histories, with labelled fake-engagement patterns."""
@@ -272,6 +273,8 @@ def sample(
     io.write_frame(posts, output)
     if truth:
         io.write_frame(labels, truth)
+    if profiles:
+        io.write_frame(synth.profiles(world, posts, labels), profiles)
     if roster:
         # Flat files hold the series as JSON text in a cell; JSON and Parquet as a list.
         flat = roster.suffix.lower() in (".csv", ".tsv", ".xlsx")
@@ -281,6 +284,8 @@ def sample(
         out.print(f"wrote {posts.height:,} notes by {creators:,} creators ({n_fake} with fake engagement) to {output}", markup=False)
         if truth:
             out.print(f"wrote labels to {truth}", markup=False)
+        if profiles:
+            out.print(f"wrote creator profiles to {profiles}; vet them beside the notes: kolvet vet {output} {profiles}", markup=False)
         if roster:
             out.print(f"wrote a roster to {roster}; vet with --creators {roster}", markup=False)
 

@@ -82,7 +82,7 @@ SIDES = {
     "share_like": "both", "shares_per_save": "low", "saves_track_likes": "low", "comments_track_likes": "low",
     "save_like_spread": "low", "comment_like_spread": "low", "ratio_jumps": "high", "boosted_notes": "high",
     "burstiness": "high", "counts_down": "high", "active_fans": "low", "follower_jump": "high",
-    "unexplained_jump": "high", "burst": "high",
+    "unexplained_jump": "high", "burst": "high", "likes_saves_per_follower": "low",
 }
 FEATURES = tuple(SIDES)
 
@@ -117,13 +117,18 @@ REFERENCE = {
     # brings them (domain.md: saves, comments and shares precede follower growth).
     "unexplained_jump": (float(np.log(0.03)), 1.0),
     "burst": (0.0, 1.0),  # already a z-score against the creator's own notes
+    # 获赞与收藏 per follower over the account's life. A real crawl's 103 small creators (and its
+    # roster sheet) show a median of ~11, falling a little with size, robust sd ~0.8 in logs.
+    "likes_saves_per_follower": (float(np.log(10.0)), 0.8),
 }
 # Smallest robust sd a feature may have, so a cohort of near-identical creators doesn't turn
 # tiny differences into huge z-scores.
 SD_FLOOR = {"saves_track_likes": 0.08, "comments_track_likes": 0.1, "ratio_jumps": 0.05, "boosted_notes": 0.05,
             "counts_down": 0.05, "burstiness": 0.15, "active_fans": 0.05,
             # A few percent more in 3 days is ordinary growth, not a purchase.
-            "follower_jump": 0.05}
+            "follower_jump": 0.05,
+            # Followers earned per like or save differ by category and style: half again is ordinary.
+            "likes_saves_per_follower": 0.4}
 
 
 def _vs_size(y: np.ndarray, creators: pl.DataFrame, judged: np.ndarray, config: Config,
@@ -186,6 +191,7 @@ def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config) ->
                                        / (np.nan_to_num(col(M.JUMP_CONTENT)) + col(M.MEDIAN_INTERACTIONS) + 1)),
             "burst": burst_z(col(M.BURST_SPIKED), col(M.BURST_NOTES), col(M.SPIKED_NOTES), col(M.N_POSTS)),
             "spike": np.log(col(M.SPIKE)),
+            "likes_saves_per_follower": np.where(col(S.FOLLOWERS) > 0, np.log((col(S.LIFETIME_LIKES_SAVES) + 1) / col(S.FOLLOWERS)), np.nan),
         }
 
 
@@ -429,9 +435,22 @@ def _both(a: np.ndarray, b: np.ndarray, cap: float) -> np.ndarray:
     return np.sqrt(np.minimum(_pos(a), cap) * np.minimum(_pos(b), cap))
 
 
+def _both_apart(a: np.ndarray, b: np.ndarray, cap: float) -> np.ndarray:
+    """Two signs from separate sources that must both show: the z of the chance that an honest
+    creator shows both at least as strongly as the weaker one, P(z > m)^2. Only for signs that
+    are independent for honest creators: a creator's notes and its account's lifetime totals or
+    roster facts (r = 0.16 between engagement per follower on notes and lifetime likes and saves
+    per follower in a real crawl). Signs read off the same notes go through _both."""
+    from scipy.stats import norm
+
+    m = np.minimum(np.minimum(_pos(a), cap), _pos(b))
+    return np.where(m > 0, norm.isf(norm.sf(m) ** 2), 0.0)
+
+
 def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float,
-                     burst_ratio_dev: np.ndarray) -> dict[str, np.ndarray]:
-    """How strongly (in z units) each known fake-engagement pattern shows, per creator.
+                     burst_ratio_dev: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """How strongly (in z units) each known fake-engagement pattern shows, per creator; and
+    the evidence that may rank a creator and put it on watch but never flag it.
 
     Each pattern needs its tell-tale ratio *and* a second, independent sign, because honest
     creators can have either alone: tutorials are save-heavy, discussions comment-heavy, and
@@ -442,6 +461,9 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float
     # comment counts are small and noisy on their own.
     likes_heavy = (_pos(-z["save_like"]) + _pos(-z["comment_like"])) / np.sqrt(2.0)
     few_readers = np.where(has_views, _pos(-z["reach_vs_size"]), _pos(-z["engagement_vs_size"]))
+    # Views per follower measure the audience directly; engagement per follower also moves with
+    # how good the notes are, so without views it alone is a reason to look, not a flag.
+    readers_unseen = np.where(has_views, 0.0, few_readers)
     return {
         # Bought saves attack a save-first ranking head on.
         "save farming": _both(z["save_like"], np.maximum(decoupled_saves, -z["shares_per_save"]), cap),
@@ -449,10 +471,13 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float
         # Bought likes come without the saves and comments that real likes bring.
         "bought likes": _both(likes_heavy, np.maximum.reduce([z["likes_vs_size"], z["engagement_vs_size"], -z["saves_track_likes"], z["ratio_jumps"]]), cap),
         # Bought followers read nothing: views per follower sag (when views are known), else
-        # engagement per follower does. A roster can add a second sign: few active fans, or
-        # followers that jumped in a few days.
+        # engagement per follower does. Profiles and rosters can add a second sign: few likes
+        # and saves per follower over the account's life (followers are earned by engagement,
+        # so a bought audience has none behind it), few active fans, or followers that jumped
+        # in a few days.
         "bought followers": np.maximum.reduce([
-            few_readers, _both(few_readers, np.maximum(-z["active_fans"], z["follower_jump"]), cap),
+            np.where(has_views, few_readers, 0.0), _both_apart(few_readers, np.maximum.reduce([-z["active_fans"], z["follower_jump"],
+                                                                -z["likes_saves_per_follower"]]), cap),
             # "Follower jumps with no matching content" (domain.md): a jump, and no note to explain it.
             _both(z["follower_jump"], z["unexplained_jump"], cap)]),
         # Each boosted note is already two signs at once: ratios off and engagement spiked.
@@ -462,7 +487,29 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float
         # too, but keeps their mix.)
         "boosted burst": _both(z["burst"], burst_ratio_dev, cap),
         "counts purged": _pos(z["counts_down"]),
-    }
+    }, readers_unseen
+
+
+# The features behind each pattern (pattern_evidence): a flag's reasons name these first.
+PATTERN_SIGNS = {
+    "save farming": frozenset({"save_like", "saves_track_likes", "save_like_spread", "shares_per_save"}),
+    "comment farm": frozenset({"comment_like", "comments_track_likes", "comment_like_spread"}),
+    "bought likes": frozenset({"save_like", "comment_like", "likes_vs_size", "engagement_vs_size", "saves_track_likes",
+                               "ratio_jumps"}),
+    "bought followers": frozenset({"reach_vs_size", "engagement_vs_size", "likes_saves_per_follower", "active_fans",
+                                   "follower_jump", "unexplained_jump"}),
+    "boosted notes": frozenset({"boosted_notes"}),
+    "boosted burst": frozenset({"burst"}),
+    "counts purged": frozenset({"counts_down"}),
+}
+
+
+def weakest_confirming_sign(pattern_z: float) -> float:
+    """How weak the weaker of two signs can be and still confirm a pattern with the other:
+    P(z > m)^2 = P(z > pattern_z) (see _both_apart; _both needs more)."""
+    from scipy.stats import norm
+
+    return float(norm.isf(np.sqrt(norm.sf(pattern_z))))
 
 
 class BurstFacts(NamedTuple):
@@ -476,49 +523,58 @@ class BurstFacts(NamedTuple):
 
 
 def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: dict[str, np.ndarray],
-             peers: str, thr: float, jump_dates: list, burst: BurstFacts) -> list[tuple[float, str]]:
+             peers: str, thr: float, jump_dates: list, burst: BurstFacts,
+             lead: frozenset[str] = frozenset(), lead_thr: float = np.inf) -> list[tuple[bool, float, str]]:
     """Plain-words reasons, with the creator's number and its peers', for every feature that is
-    far enough (thr, in robust deviations) on its suspicious side."""
+    far enough (thr, in robust deviations) on its suspicious side. The signs of the pattern the
+    creator shows (`lead`) come first, and count from lead_thr: the weakest a sign can be and
+    still confirm the pattern with the other. Each reason: (a sign of `lead`, z, text)."""
     ev = np.exp
-    out: list[tuple[float, str]] = []
+    out: list[tuple[bool, float, str]] = []
 
-    def add(zval: float, text: str) -> None:
-        if zval >= thr:
-            out.append((float(zval), text))
+    def bar(feature: str) -> float:
+        return min(thr, lead_thr) if feature in lead else thr
+
+    def add(feature: str, zval: float, text: str) -> None:
+        if zval >= bar(feature):
+            out.append((feature in lead, float(zval), text))
 
     sl, cl = raw["save_like"][i], raw["comment_like"][i]
-    add(z["save_like"][i], f"saves are {_fmt_ratio(ev(sl))} likes ({peers}' median {_fmt_ratio(ev(med['save_like'][i]))})")
-    add(-z["save_like"][i], f"saves are only {_fmt_ratio(ev(sl))} likes ({peers}' median {_fmt_ratio(ev(med['save_like'][i]))})")
-    add(z["comment_like"][i], f"comments are {_fmt_ratio(ev(cl))} likes ({peers}' median {_fmt_ratio(ev(med['comment_like'][i]))})")
-    add(-z["comment_like"][i], f"comments are only {_fmt_ratio(ev(cl))} likes ({peers}' median {_fmt_ratio(ev(med['comment_like'][i]))})")
-    add(-z["shares_per_save"][i], f"saves bring few shares ({ev(raw['shares_per_save'][i]):.2f} shares per save, {peers}' median {ev(med['shares_per_save'][i]):.2f})")
-    add(-z["saves_track_likes"][i], f"saves don't move with likes across notes (correlation {raw['saves_track_likes'][i]:.2f}, peers {med['saves_track_likes'][i]:.2f})")
-    add(-z["comments_track_likes"][i], f"comments don't move with likes across notes (correlation {raw['comments_track_likes'][i]:.2f}, peers {med['comments_track_likes'][i]:.2f})")
-    add(-z["save_like_spread"][i], f"saves/likes barely varies between notes (spread {ev(raw['save_like_spread'][i]) - 0.02:.2f}; {peers} at its counts {ev(med['save_like_spread'][i]) - 0.02:.2f}), as bundles sold at fixed ratios do")
-    add(-z["comment_like_spread"][i], f"comments/likes barely varies between notes (spread {ev(raw['comment_like_spread'][i]) - 0.02:.2f}; {peers} at its counts {ev(med['comment_like_spread'][i]) - 0.02:.2f})")
+    add("save_like", z["save_like"][i], f"saves are {_fmt_ratio(ev(sl))} likes ({peers}' median {_fmt_ratio(ev(med['save_like'][i]))})")
+    add("save_like", -z["save_like"][i], f"saves are only {_fmt_ratio(ev(sl))} likes ({peers}' median {_fmt_ratio(ev(med['save_like'][i]))})")
+    add("comment_like", z["comment_like"][i], f"comments are {_fmt_ratio(ev(cl))} likes ({peers}' median {_fmt_ratio(ev(med['comment_like'][i]))})")
+    add("comment_like", -z["comment_like"][i], f"comments are only {_fmt_ratio(ev(cl))} likes ({peers}' median {_fmt_ratio(ev(med['comment_like'][i]))})")
+    add("shares_per_save", -z["shares_per_save"][i], f"saves bring few shares ({ev(raw['shares_per_save'][i]):.2f} shares per save, {peers}' median {ev(med['shares_per_save'][i]):.2f})")
+    add("saves_track_likes", -z["saves_track_likes"][i], f"saves don't move with likes across notes (correlation {raw['saves_track_likes'][i]:.2f}, peers {med['saves_track_likes'][i]:.2f})")
+    add("comments_track_likes", -z["comments_track_likes"][i], f"comments don't move with likes across notes (correlation {raw['comments_track_likes'][i]:.2f}, peers {med['comments_track_likes'][i]:.2f})")
+    add("save_like_spread", -z["save_like_spread"][i], f"saves/likes barely varies between notes (spread {ev(raw['save_like_spread'][i]) - 0.02:.2f}; {peers} at its counts {ev(med['save_like_spread'][i]) - 0.02:.2f}), as bundles sold at fixed ratios do")
+    add("comment_like_spread", -z["comment_like_spread"][i], f"comments/likes barely varies between notes (spread {ev(raw['comment_like_spread'][i]) - 0.02:.2f}; {peers} at its counts {ev(med['comment_like_spread'][i]) - 0.02:.2f})")
     e = ev(raw["engagement_vs_size"][i])
-    add(z["engagement_vs_size"][i], f"engagement is {_fmt_ratio(e)} what is expected for its size")
-    add(-z["engagement_vs_size"][i], f"engagement is only {_fmt_ratio(e)} what is expected for its size")
-    add(z["likes_vs_size"][i], f"likes are {_fmt_ratio(ev(raw['likes_vs_size'][i]))} the like rate expected for its size")
-    add(-z["reach_vs_size"][i], f"notes reach only {_fmt_ratio(ev(raw['reach_vs_size'][i]))} the views per follower expected for its size (followers may be bought)")
-    add(z["boosted_notes"][i], f"{raw['boosted_notes'][i]:.0%} of notes look boosted (engagement >= 2x the creator's median, ratios far from its own, peers {med['boosted_notes'][i]:.1%})")
-    add(z["ratio_jumps"][i], f"{raw['ratio_jumps'][i]:.0%} of notes have ratios far from the creator's own (peers {med['ratio_jumps'][i]:.1%})")
-    if z["boosted_notes"][i] >= thr:
-        add(z["burstiness"][i], f"notes arrive in bursts (burstiness {raw['burstiness'][i]:.2f}, peers {med['burstiness'][i]:.2f})")
-        add(z["spike"][i], f"best note has {ev(raw['spike'][i]):.0f}x the median note's engagement, with unusual ratios")
-    add(-z["active_fans"][i], f"only {raw['active_fans'][i]:.0%} of followers are active ({peers}' median {med['active_fans'][i]:.0%})")
-    add(z["follower_jump"][i], f"followers grew {np.expm1(raw['follower_jump'][i]):.0%} within {M.JUMP_DAYS} days from {jump_dates[i]} "
+    add("engagement_vs_size", z["engagement_vs_size"][i], f"engagement is {_fmt_ratio(e)} what is expected for its size")
+    add("engagement_vs_size", -z["engagement_vs_size"][i], f"engagement is only {_fmt_ratio(e)} what is expected for its size")
+    add("likes_vs_size", z["likes_vs_size"][i], f"likes are {_fmt_ratio(ev(raw['likes_vs_size'][i]))} the like rate expected for its size")
+    add("reach_vs_size", -z["reach_vs_size"][i], f"notes reach only {_fmt_ratio(ev(raw['reach_vs_size'][i]))} the views per follower expected for its size (followers may be bought)")
+    add("boosted_notes", z["boosted_notes"][i], f"{raw['boosted_notes'][i]:.0%} of notes look boosted (engagement >= 2x the creator's median, ratios far from its own, peers {med['boosted_notes'][i]:.1%})")
+    add("ratio_jumps", z["ratio_jumps"][i], f"{raw['ratio_jumps'][i]:.0%} of notes have ratios far from the creator's own (peers {med['ratio_jumps'][i]:.1%})")
+    if z["boosted_notes"][i] >= bar("boosted_notes"):
+        add("burstiness", z["burstiness"][i], f"notes arrive in bursts (burstiness {raw['burstiness'][i]:.2f}, peers {med['burstiness'][i]:.2f})")
+        add("spike", z["spike"][i], f"best note has {ev(raw['spike'][i]):.0f}x the median note's engagement, with unusual ratios")
+    add("likes_saves_per_follower", -z["likes_saves_per_follower"][i],
+        f"the account earned only {np.exp(raw['likes_saves_per_follower'][i]):.1f} likes and saves per follower over its life "
+        f"({peers}' median {np.exp(med['likes_saves_per_follower'][i]):.1f}): most followers never engaged")
+    add("active_fans", -z["active_fans"][i], f"only {raw['active_fans'][i]:.0%} of followers are active ({peers}' median {med['active_fans'][i]:.0%})")
+    add("follower_jump", z["follower_jump"][i], f"followers grew {np.expm1(raw['follower_jump'][i]):.0%} within {M.JUMP_DAYS} days from {jump_dates[i]} "
                                f"({peers}' median {np.expm1(med['follower_jump'][i]):.1%})")
-    if z["follower_jump"][i] >= thr:  # only a real jump needs explaining
-        add(z["unexplained_jump"][i], f"the jump brought {np.exp(raw['unexplained_jump'][i]):.1f} new followers per like, save or "
+    if z["follower_jump"][i] >= bar("follower_jump"):  # only a real jump needs explaining
+        add("unexplained_jump", z["unexplained_jump"][i], f"the jump brought {np.exp(raw['unexplained_jump'][i]):.1f} new followers per like, save or "
                                       f"comment on the notes around it ({peers}' median {np.exp(med['unexplained_jump'][i]):.2f})")
-    if z["burst"][i] >= thr:
-        add(min(z["burst"][i], abs(burst.ratio_dev[i])),
+    if z["burst"][i] >= bar("burst"):
+        add("burst", min(z["burst"][i], abs(burst.ratio_dev[i])),
             f"{burst.spiked[i]:.0f} of {burst.notes[i]:.0f} notes posted within {M.JUMP_DAYS} days up to {burst.end[i]:%Y-%m-%d} "
             f"each earned 2x+ the creator's median engagement, with ratios {burst.ratio_dev[i]:.1f} deviations from its own "
             f"(its other notes do so {burst.other_rate[i]:.0%} of the time)")
-    add(z["counts_down"][i], f"{raw['counts_down'][i]:.0%} of notes lost likes, saves or comments between snapshots (purged engagement)")
-    return sorted(out, key=lambda r: -r[0])
+    add("counts_down", z["counts_down"][i], f"{raw['counts_down'][i]:.0%} of notes lost likes, saves or comments between snapshots (purged engagement)")
+    return sorted(out, key=lambda r: (not r[0], -r[1]))
 
 
 def forest_inputs(z: dict[str, np.ndarray], features: tuple[str, ...] = FEATURES) -> np.ndarray:
@@ -567,12 +623,14 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     features = model.features if model is not None else known_features(raw, judged)
     X = forest_inputs(z, features)
     burst_dev = scored.get_column(M.BURST_RATIO_DEV).cast(pl.Float64).to_numpy()
-    patterns = pattern_evidence(z, np.isfinite(raw["reach_vs_size"]), 1.5 * fc.pattern_z, burst_dev)
+    patterns, watch_only = pattern_evidence(z, np.isfinite(raw["reach_vs_size"]), 1.5 * fc.pattern_z, burst_dev)
     names = list(patterns)
     stacked = np.column_stack([patterns[k] for k in names]) if n else np.zeros((0, len(names)))
-    strength = stacked.max(axis=1) if n else np.zeros(0)
+    strength = stacked.max(axis=1) if n else np.zeros(0)  # what may flag
     best = np.array(names, dtype=object)[stacked.argmax(axis=1)] if n else np.zeros(0, dtype=object)
-    evidence = 1.0 / (1.0 + np.exp(-(strength - fc.pattern_z)))  # 0.5 where a pattern is confirmed
+    shown = np.maximum(strength, watch_only)  # what ranks and may put on watch
+    leading = np.where(watch_only > strength, "bought followers", best)
+    evidence = 1.0 / (1.0 + np.exp(-(shown - fc.pattern_z)))  # 0.5 where a pattern is confirmed
 
     forest = np.full(n, np.nan)
     if peers is not None and judged.any():
@@ -587,24 +645,28 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
                       for c in (M.BURST_SPIKED, M.BURST_NOTES, M.SPIKED_NOTES))
     burst = BurstFacts(k, n_w, np.nan_to_num(burst_dev), scored.get_column(M.BURST_END).to_list(),
                        (spiked - k) / np.maximum(n_posts - n_w, 1))
-    reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z, jump_dates, burst) if judged[i] and combined[i] >= fc.watch_score else []
-               for i in range(n)]
+    lead_thr = weakest_confirming_sign(fc.pattern_z)
+    reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z, jump_dates, burst, PATTERN_SIGNS[leading[i]], lead_thr)
+               if judged[i] and combined[i] >= fc.watch_score else [] for i in range(n)]
     has_reason = np.array([bool(r) for r in reasons], dtype=bool)
     flag = judged & has_reason & (strength >= fc.pattern_z) & (combined >= 0.5)
+    best = np.where(flag, best, leading)
     # A score with no checkable reason behind it stays below the flag line.
     fraud_score = np.where(judged, np.where(flag, combined, np.minimum(combined, 0.49)), np.nan)
     # Just under the flag line, with checkable reasons: not an accusation, but worth a look.
     watch = judged & ~flag & has_reason & (fraud_score >= fc.watch_score)
     reason_text = [
-        "; ".join(t for _, t in r[: fc.reasons_shown]) if f else
-        ("watch (not flagged): " + "; ".join(t for _, t in r[: fc.reasons_shown]) if w else "")
+        "; ".join(t for *_, t in r[: fc.reasons_shown]) if f else
+        ("watch (not flagged): " + "; ".join(t for *_, t in r[: fc.reasons_shown]) if w else "")
         for r, f, w in zip(reasons, flag, watch, strict=True)
     ]
+    # Name a pattern only when one of its own signs is among the reasons (they come first).
+    named = np.array([bool(r) and r[0][0] for r in reasons], dtype=bool)
     out = scored.with_columns(
         pl.Series(FRAUD_SCORE, np.round(fraud_score, 3), dtype=pl.Float64, nan_to_null=True),
         pl.Series(FRAUD_FLAG, flag, dtype=pl.Boolean),
         pl.Series(FRAUD_REASONS, reason_text, dtype=pl.String),
-        pl.Series(FRAUD_PATTERN, np.where(flag | watch, best, "").tolist(), dtype=pl.String),
+        pl.Series(FRAUD_PATTERN, np.where((flag | watch) & named, best, "").tolist(), dtype=pl.String),
         pl.Series(FRAUD_WATCH, watch, dtype=pl.Boolean),
         pl.Series(BURST_CONFIRMED, judged & (patterns["boosted burst"] >= fc.pattern_z), dtype=pl.Boolean),
         pl.Series(FOREST_SCORE, np.round(forest, 3), dtype=pl.Float64, nan_to_null=True),

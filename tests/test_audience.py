@@ -1,5 +1,6 @@
-"""Audience facts from a roster (active-fan share, follower series), bursts of boosted notes,
-and ratio spreads judged at the creator's own counts."""
+"""Audience facts from crawled profiles and rosters (lifetime likes and saves, active-fan
+share, follower series), bursts of boosted notes, and ratio spreads judged at the creator's own
+counts."""
 
 from __future__ import annotations
 
@@ -63,6 +64,20 @@ def test_follower_series_reads_from_json_text_and_from_lists():
             {"date": date(2025, 6, 1), "followers": 12000}, {"date": date(2025, 6, 2), "followers": 12100}]]
 
 
+def test_lifetime_likes_and_saves_read_from_every_shape_that_holds_them():
+    """MediaCrawler's `interaction`, Spider_XHS's 作品被赞和收藏数量, a roster's 获赞与收藏 or
+    "liked n collected": the account's lifetime likes and saves, with XHS count strings."""
+    for header, cells, want in (("interaction", ["11636", "1.2万"], [11636, 12000]),
+                                ("作品被赞和收藏数量", ["3千", "10万+"], [3000, 100_000]),
+                                ("获赞与收藏", [727000, 1940], [727000, 1940]),
+                                ("liked n collected", ["77000", "-"], [77000, None])):
+        got = _creators(pl.DataFrame({"user_id": ["a", "b"], "fans": ["900", "1000"], header: cells}))[0]
+        assert got.get_column(S.LIFETIME_LIKES_SAVES).to_list() == want, header
+    creators, rejected = _creators(pl.DataFrame({"id": ["a", "b"], "fans": ["1", "2"], "interaction": ["5", "lots"]}))
+    assert creators.get_column(S.CREATOR_ID).to_list() == ["a"]
+    assert rejected.select("row", "reason").rows() == [(2, "lifetime_likes_saves: not a count")]
+
+
 def _series(days: int, start: int, jump_on: int | None = None, jump: int = 0) -> list[dict]:
     return [{"date": date(2025, 6, 1) + timedelta(days=d),
              "followers": start + 10 * d + (jump if jump_on is not None and d >= jump_on else 0)} for d in range(days)]
@@ -89,19 +104,43 @@ def roster_world():
     world = synth.World(creators=1200, seed=41, fake_rate=0.08, honest_hard_rate=0.12, views=False)
     posts, truth = synth.generate(world)
     roster, _ = _creators(synth.roster(world, posts, truth, series_as_json=True))
+    profiles, _ = _creators(synth.profiles(world, posts, truth))
     loaded = replace(loaded_from_frame(posts), roster=roster)
     with_roster = vet_loaded(loaded).creators.join(truth.select("creator_id", "pattern"), on="creator_id")
     notes_only = vet_loaded(loaded_from_frame(posts)).creators.join(truth.select("creator_id", "pattern"), on="creator_id")
-    return with_roster, notes_only
+    with_profiles = vet_loaded(replace(loaded_from_frame(posts), creators=profiles)).creators.join(
+        truth.select("creator_id", "pattern"), on="creator_id")
+    return with_roster, notes_only, with_profiles
+
+
+def _caught(out: pl.DataFrame) -> float:
+    return out.filter(pl.col("pattern") == "bought_followers").get_column(F.FRAUD_FLAG).mean()
+
+
+def test_without_views_engagement_per_follower_alone_puts_on_watch_but_never_flags(roster_world):
+    """Low engagement per follower is also what weak notes look like: without views or an
+    audience fact it is a reason to look, not an accusation."""
+    _, notes_only, _ = roster_world
+    assert _caught(notes_only) == 0
+    watched = notes_only.filter(pl.col(F.FRAUD_WATCH) & (pl.col(F.FRAUD_PATTERN) == "bought followers"))
+    assert watched.filter(pl.col("pattern") == "bought_followers").height >= 5
+    assert watched.get_column(F.FRAUD_REASONS).str.contains("engagement is only").all()
+
+
+def test_crawled_profiles_catch_bought_followers_by_their_lifetime_likes_and_saves(roster_world):
+    _, notes_only, with_profiles = roster_world
+    assert _caught(with_profiles) >= _caught(notes_only) + 0.3, _caught(with_profiles)
+    flagged = with_profiles.filter(pl.col(F.FRAUD_FLAG) & (pl.col(F.FRAUD_PATTERN) == "bought followers"))
+    # Both signs are named, each with its number and the peers' one.
+    assert flagged.get_column(F.FRAUD_REASONS).str.contains(
+        r"earned only [\d.]+ likes and saves per follower over its life \(.+ median [\d.]+\)").all()
+    assert flagged.get_column(F.FRAUD_REASONS).str.contains("engagement is only").mean() >= 0.8
+    assert with_profiles.filter(pl.col("pattern") == "none").get_column(F.FRAUD_FLAG).mean() <= 0.01
 
 
 def test_a_roster_catches_bought_followers_that_notes_alone_cannot(roster_world):
-    with_roster, notes_only = roster_world
-
-    def caught(out: pl.DataFrame) -> float:
-        return out.filter(pl.col("pattern") == "bought_followers").get_column(F.FRAUD_FLAG).mean()
-
-    assert caught(with_roster) >= caught(notes_only) + 0.2, (caught(with_roster), caught(notes_only))
+    with_roster, notes_only, _ = roster_world
+    assert _caught(with_roster) >= _caught(notes_only) + 0.3, (_caught(with_roster), _caught(notes_only))
     reasons = with_roster.filter(pl.col(F.FRAUD_FLAG) & (pl.col(F.FRAUD_PATTERN) == "bought followers"))
     text = " ".join(reasons.get_column(F.FRAUD_REASONS).to_list())
     assert "of followers are active" in text or "followers grew" in text
@@ -192,3 +231,23 @@ def test_sample_writes_a_roster_that_vet_reads(tmp_path):
     assert out.height == 80
     assert out.get_column(S.ACTIVE_FANS).drop_nulls().len() > 0
     assert out.get_column(M.FOLLOWER_JUMP).drop_nulls().len() == 80
+    assert out.get_column(S.LIFETIME_LIKES_SAVES).drop_nulls().len() == 80
+
+
+def test_sample_writes_crawler_profiles_that_vet_reads_beside_the_notes(tmp_path):
+    runner = CliRunner()
+    posts, profiles, ranked = tmp_path / "p.csv", tmp_path / "profiles.json", tmp_path / "ranked.csv"
+    got = runner.invoke(app, ["sample", "-n", "60", "-s", "2", "--no-views", "-o", str(posts), "--profiles", str(profiles)])
+    assert got.exit_code == 0, got.output
+    assert f"kolvet vet {posts} {profiles}" in got.output
+    written = pl.read_json(profiles)
+    assert written.columns == ["user_id", "nickname", "fans", "interaction"]  # MediaCrawler's names and strings
+    got = runner.invoke(app, ["vet", str(posts), str(profiles), "-o", str(ranked), "-q"])
+    assert got.exit_code == 0, got.output
+    out = pl.read_csv(ranked)
+    assert out.height == 60 and out.get_column(S.LIFETIME_LIKES_SAVES).null_count() == 0
+    first = out.row(0, named=True)
+    got = runner.invoke(app, ["explain", first[S.CREATOR_ID], str(posts), str(profiles)])
+    assert got.exit_code == 0, got.output
+    per = first[S.LIFETIME_LIKES_SAVES] / first[S.FOLLOWERS]
+    assert f"{first[S.LIFETIME_LIKES_SAVES]:,} likes and saves over the account's life ({per:,.1f} per follower)" in got.output
