@@ -52,6 +52,14 @@ def test_ranks_all_107_creators_with_followers_wherever_there_is_a_profile(crawl
     unknown = ranked.filter(pl.col("followers").is_null())
     assert unknown.height == len(note_creators - profiled)
     assert all("no follower count" in r for r in unknown.get_column("verdict_reason"))
+    # Each profile's `interaction` (获赞与收藏) arrives as lifetime likes and saves: the newest
+    # snapshot's, one of the values crawled for that creator.
+    crawled: dict[str, set[int]] = {}
+    for r in _records("creator"):
+        crawled.setdefault(r["user_id"], set()).add(_count(r["interaction"]))
+    lifetime = dict(ranked.select("creator_id", "lifetime_likes_saves").drop_nulls().iter_rows())
+    assert set(lifetime) == note_creators & profiled
+    assert all(lifetime[c] in crawled[c] for c in lifetime)
 
 
 def test_every_set_aside_row_is_explained_and_every_row_accounted_for(crawl_run):
@@ -129,3 +137,15 @@ def test_roster_loads_as_it_is_and_adds_quotes(tmp_path):
     shares = dict(ranked.select("creator_id", "active_fan_share").drop_nulls().iter_rows())
     assert len(active) == 36 and set(shares) <= set(active)
     assert all(abs(shares[c] - active[c]) < 1e-3 for c in shares) and len(shares) >= 35  # rounded to 3 places
+    # Its "liked n collected" column is lifetime likes and saves; a crawled profile's
+    # `interaction` (timestamped) wins where both exist, as followers do.
+    sheet = {c: int(float(v[:-1]) * 1000) if v.lower().endswith("k") else int(v)  # "18k" is written too
+             for c, v in roster.select("user_id", "liked n collected").drop_nulls().iter_rows()}
+    interaction: dict[str, set[int]] = {}
+    for r in _records("creator"):
+        interaction.setdefault(r["user_id"], set()).add(_count(r["interaction"]))
+    lifetime = dict(ranked.select("creator_id", "lifetime_likes_saves").iter_rows())
+    assert sum(v is not None for v in lifetime.values()) >= 105
+    for creator, value in lifetime.items():
+        if creator in sheet and value is not None:
+            assert value in {sheet[creator], *interaction.get(creator, ())}, creator
