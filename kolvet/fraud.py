@@ -30,6 +30,10 @@ Features (all compared with peers unless noted; "low"/"high" = only that side is
                        its median (high)
   burstiness           posting-time burstiness, (sd - mean) / (sd + mean) of gaps (high)
   counts_down          share of notes whose counts fell between snapshots (high)
+  likes_saves_per_follower  log(lifetime likes and saves (获赞与收藏) / followers), from crawled
+                       profiles or a roster (low: followers are earned by engagement, so bought
+                       ones have none behind them; an account famous off XHS looks the same,
+                       which the reason lets a marketer check)
   active_fans          share of followers XHS counts as active, from a roster (low: bought
                        followers are mostly inactive; absent when the roster doesn't give it)
   follower_jump        log(1 + largest follower growth within 3 days) of a roster's daily
