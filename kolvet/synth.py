@@ -183,9 +183,9 @@ def generate(world: World) -> tuple[pl.DataFrame, pl.DataFrame]:
 def lifetime_likes_saves(world: World, posts: pl.DataFrame, truth: pl.DataFrame) -> np.ndarray:
     """获赞与收藏 per creator (in truth's order): the likes and saves the account earned over its
     whole life, older notes included. Followers are earned by engagement, so honest accounts
-    hold a typical number per follower; the real crawl's 104 small creators give log10(likes
-    and saves per follower) = 1.49 - 0.15 log10(followers), sd 0.35, weakly tied (r = 0.16) to
-    their notes' engagement per follower. Bought followers add followers and nothing else. It
+    hold a typical number per follower; the real roster's 104 small creators give log10(likes
+    and saves per follower) = 1.49 - 0.15 log10(followers), sd 0.35, weakly tied (rank
+    correlation 0.20) to their notes' engagement per follower. Bought followers add followers and nothing else. It
     is never below what the crawled notes themselves earned."""
     rng = np.random.default_rng([world.seed, 2])
     f_true = truth.get_column("followers_true").to_numpy().astype(float)
