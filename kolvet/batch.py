@@ -174,7 +174,9 @@ def combine(rosters: list[Roster], creators: pl.DataFrame | None) -> tuple[Loade
     # Profiles found inside roster folders (crawls) give followers; the --creators table wins.
     profiles = [r.loaded.creators for r in ok if r.loaded.creators is not None]
     found = pl.concat(profiles, how="vertical") if profiles else None
-    return Loaded(posts, found, rejected, sources, skipped, roster=creators), membership
+    comments = [r.loaded.comments for r in ok if r.loaded.comments is not None]
+    return Loaded(posts, found, rejected, sources, skipped, roster=creators,
+                  comments=pl.concat(comments, how="vertical") if comments else None), membership
 
 
 # ---- splitting the cohort back into rosters -------------------------------------------------

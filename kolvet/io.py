@@ -33,7 +33,7 @@ class RawTable:
     source: str  # the path as the user will recognise it
     frame: pl.DataFrame
     family: str  # which export family its headers look like
-    kind: str  # "posts" or "creators"
+    kind: str  # "posts", "creators" or "comments"
     mapping: S.ColumnMapping
     scan: pl.LazyFrame | None = None  # --streaming: the rows, read part by part; frame holds the header
 
@@ -406,6 +406,10 @@ def classify(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]], wa
     if family == S.KOLVET_OUTPUT and want != "creators":
         raise KolvetError(f"{source}: a file kolvet wrote (a ranking or set-aside rows), not notes")
     mapping = S.map_columns(frame.columns, aliases)
+    if want is None and S.is_comment_table(frame.columns, mapping):
+        if frame.height == 0 and scan is None:
+            raise KolvetError(f"{source}: has a header but no rows")
+        return RawTable(source, frame, family, "comments", S.map_comment_columns(frame.columns), scan)
     has_counts = sum(c in mapping.source_of for c in S.REQUIRED_COUNTS)
     as_creators = S.map_columns(frame.columns, aliases, kind="creators")
     if want == "creators" or (want is None and has_counts == 0 and S.CREATOR_ID in as_creators.source_of
@@ -442,16 +446,15 @@ def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list
         if not explicit and name.startswith("~$"):
             skipped.append(SkippedFile(str(path), "an Excel lock file, not a workbook"))
             continue
-        if not explicit and "comments" in name:
-            skipped.append(SkippedFile(str(path), "comment file (kolvet reads notes and creators)"))
-            continue
         if progress:
             progress(str(path))
         try:
             scan = scan_table(path, encoding) if streaming else None
             if scan is not None:
-                tables.append(classify(scan.head(0).collect(), str(path), aliases or {}, scan=scan))
-                continue
+                table = classify(scan.head(0).collect(), str(path), aliases or {}, scan=scan)
+                if table.kind != "comments":
+                    tables.append(table)
+                    continue
             frame = read_table(path, encoding, sheet, aliases)
             if frame.height == 0 and not explicit:
                 skipped.append(SkippedFile(str(path), "no rows"))

@@ -45,6 +45,7 @@ LOG_COMMENT_LIKE_SD = "log_comment_like_sd"
 # method, 1/saves + 1/likes), so that few comments aren't mistaken for varied ratios.
 LOG_SAVE_LIKE_NOISE = "log_save_like_noise"
 LOG_COMMENT_LIKE_NOISE = "log_comment_like_noise"
+LIKES_SAVES_CRAWLED = "likes_saves_crawled"  # over every crawled note: a floor for the lifetime total
 CORR_LIKES_SAVES = "corr_likes_saves"
 CORR_LIKES_COMMENTS = "corr_likes_comments"
 SPIKE = "max_median_ratio"
@@ -298,7 +299,8 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
     log_likes = (pl.col(S.LIKES) + 1).log()
     gaps = pl.col("_gap").drop_nulls()
     hit_floor = config.scoring.hit_multiple * pl.col(INTERACTIONS).median()
-    all_counts = posts.group_by(by).agg(pl.len().alias(N_POSTS_TOTAL), pl.col(S.POSTED_AT).max().alias(LAST_POST))
+    all_counts = posts.group_by(by).agg(pl.len().alias(N_POSTS_TOTAL), pl.col(S.POSTED_AT).max().alias(LAST_POST),
+                                        (pl.col(S.LIKES) + pl.col(S.SAVES)).sum().alias(LIKES_SAVES_CRAWLED))
     # Notes from JUMP_DAYS before a follower jump to its end: a viral note explains a jump.
     jump = pl.col(FOLLOWER_JUMP_DATE).cast(pl.Datetime("us"))
     around_jump = (

@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from kolvet import __version__, io
+from kolvet import comments as C
 from kolvet import fraud as F
 from kolvet import metrics as M
 from kolvet import schema as S
@@ -49,19 +50,21 @@ class Loaded:
     sources: list[SourceReport]
     skipped: list[io.SkippedFile]
     roster: pl.DataFrame | None = None  # --creators: wins over crawled profiles
+    comments: pl.DataFrame | None = None  # crawled comment texts, on notes in `posts`
 
     @classmethod
     def from_frame(cls, posts: pl.DataFrame, roster: pl.DataFrame | None = None, source: str = "memory",
-                   profiles: pl.DataFrame | None = None) -> Loaded:
+                   profiles: pl.DataFrame | None = None, comments: pl.DataFrame | None = None) -> Loaded:
         """Notes already in kolvet's column names (any subset of POST_SCHEMA) as a Loaded,
         without files: for tests, benchmarks and notebooks. `roster` and `profiles` (crawled
-        profiles, which the roster wins over) are parsed creators tables."""
+        profiles, which the roster wins over) are parsed creators tables; `comments` parsed
+        comments (schema.parse_comments)."""
         frame = posts.with_columns(
             pl.lit(None, dtype).alias(c) for c, dtype in S.POST_SCHEMA.items() if c not in posts.columns
         ).select(pl.col(c).cast(t) for c, t in S.POST_SCHEMA.items())
         frame = frame.with_columns(pl.col(S.PRECISION).fill_null(S.EXACT), pl.col(S.COUNT_DROPPED).fill_null(False),
                                    pl.col(S.SOURCE).fill_null(source))
-        return cls(frame, profiles, S.empty_rejected(), [], [], roster)
+        return cls(frame, profiles, S.empty_rejected(), [], [], roster, comments)
 
 
 @dataclass(frozen=True)
@@ -141,13 +144,16 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
               config: Config, require_posts: bool = True) -> Loaded:
     """Parse and validate read tables into one Loaded: notes, profiles, the roster, set-aside rows."""
     bench = {k: b.aliases for k, b in config.benchmarks.items()}
-    posts_parts, creator_parts, rejected_parts = [], [], []
+    posts_parts, creator_parts, comment_parts, rejected_parts = [], [], [], []
     roster = None
     all_tables = [*tables, *([roster_table] if roster_table is not None else [])]
     for table in all_tables:
         if table.kind == "posts":
             posts, rejected = S.parse_posts(table.frame, table.mapping, table.source, bench)
             posts_parts.append(posts)
+        elif table.kind == "comments":
+            comments, rejected = S.parse_comments(table.frame, table.source)
+            comment_parts.append(comments)
         else:
             creators, rejected = S.parse_creators(table.frame, table.mapping, table.source, bench)
             if table is roster_table:
@@ -168,6 +174,10 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
     for table in (creators, roster):  # profile or roster rows for creators without notes: say so
         if table is not None:
             rejected = pl.concat([rejected, S.creators_without_notes(table, posts)])
+    comments = None
+    if comment_parts:  # comments on notes that aren't here: say so
+        comments, orphans = S.comments_without_notes(pl.concat(comment_parts), posts)
+        rejected = pl.concat([rejected, orphans])
 
     if posts.height == 0 and require_posts:
         raise _no_usable_notes(rejected, {t.source for t in tables if t.kind == "posts"})
@@ -180,7 +190,7 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
                      aside.get(t.source, 0))
         for t in all_tables
     ]
-    return Loaded(posts, creators, rejected, sources, skipped, roster)
+    return Loaded(posts, creators, rejected, sources, skipped, roster, comments)
 
 
 def _no_usable_notes(rejected: pl.DataFrame, files: set[str]) -> KolvetError:
@@ -208,6 +218,7 @@ def _per_creator(loaded: Loaded, config: Config, as_of: datetime) -> tuple[pl.Da
     profiles = M.creator_profiles(loaded.posts.lazy(), loaded.creators, loaded.roster).collect().lazy()
     notes = NotesPlan(loaded.posts, profiles, config, as_of)
     creators = M.creator_metrics(notes.plan(), profiles, config).sort(S.CREATOR_ID).collect(engine="in-memory")
+    creators = creators.join(C.comment_signals(loaded.posts, loaded.comments), on=S.CREATOR_ID, how="left")
     return creators, notes
 
 
@@ -248,6 +259,11 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
     temporary Parquet files for --posts-out and the browser; they go when the result does."""
     config = config or Config()
     tables, skipped, roster_table = _read(inputs, config, creators_file, encoding, sheet, progress, streaming=True)
+    # Comment files are a sample per note, small beside the notes: read whole, once.
+    comment_tables = [t for t in tables if t.kind == "comments"]
+    tables = [t for t in tables if t.kind != "comments"]
+    parsed = [S.parse_comments(t.frame, t.source) for t in comment_tables]
+    comments = pl.concat([c for c, _ in parsed]) if parsed else None
     n_rows = sum(t.rows() for t in tables if t.kind == "posts")
     parts = max(1, -(-n_rows // rows_per_part))
     workdir = tempfile.TemporaryDirectory(prefix="kolvet-")
@@ -272,13 +288,20 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
     for i, (path, part) in enumerate(loaded_parts):
         if progress:
             progress(f"measuring part {i + 1} of {parts}")
-        rows, notes = _per_creator(Loaded(pl.read_parquet(path), part.creators, part.rejected, [], [], part.roster),
-                                   config, as_of)
+        rows, notes = _per_creator(Loaded(pl.read_parquet(path), part.creators, part.rejected, [], [], part.roster,
+                                          comments), config, as_of)
         creators.append(rows)
         profiles.append(notes.profiles.collect())
     everything = NotesPlan(pl.scan_parquet([p for p, _ in loaded_parts]), pl.concat(profiles).lazy(), config, as_of)
     sources = _sum_sources([s for _, part in loaded_parts for s in part.sources])
     rejected = pl.concat([part.rejected for _, part in loaded_parts], how="vertical")
+    if comment_tables:
+        _, orphans = S.comments_without_notes(comments, pl.scan_parquet([p for p, _ in loaded_parts]).select(S.POST_ID).collect())
+        aside = pl.concat([*(r for _, r in parsed), orphans], how="vertical")
+        rejected = pl.concat([rejected, aside], how="vertical")
+        counts = dict(aside.group_by(S.SOURCE).len().iter_rows())
+        sources += [SourceReport(t.source, t.family, t.kind, t.frame.height, t.frame.height - counts.get(t.source, 0),
+                                 counts.get(t.source, 0)) for t in comment_tables]
     result = _judge(pl.concat(creators).sort(S.CREATOR_ID), everything, rejected, sources, skipped, config,
                     fraud_model, as_of, sort)
     result.meta["streaming"] = f"{parts} part(s) of about {rows_per_part:,} notes"

@@ -43,6 +43,9 @@ NOTE_URL = "note_url"  # only read, to derive post_id when an export has links b
 ACTIVE_FANS = "active_fan_share"  # 活跃粉丝占比 / activeFansRate, as a fraction 0-1
 FOLLOWER_SERIES = "follower_series"  # daily follower counts: list of {date, followers}
 LIFETIME_LIKES_SAVES = "lifetime_likes_saves"  # 获赞与收藏: likes + saves the account ever received
+# A comment file (MediaCrawler saves the first page of each note's comments).
+COMMENT_TEXT = "comment_text"
+COMMENTER = "commenter_id"  # who wrote it (a comment file's user_id is the commenter, not the creator)
 
 # Bookkeeping columns added by kolvet.
 SOURCE = "source_file"
@@ -143,6 +146,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
     SNAPSHOT_AT: ("snapshot_at", "last_modify_ts", "crawled_at", "抓取时间"),
     NOTE_URL: ("note_url", "笔记url", "笔记链接", "作品链接", "作品原链接", "链接", "url"),
 }
+# A comment file's own headers: its user_id is the commenter, so it is mapped on its own.
+COMMENT_ALIASES: dict[str, tuple[str, ...]] = {
+    POST_ID: ALIASES[POST_ID],
+    COMMENT_TEXT: ("comment_text", "content", "comment_content", "评论内容", "评论正文"),
+    COMMENTER: ("commenter_id", "user_id", "userid", "评论者id", "评论用户id"),
+}
+COMMENT_SCHEMA: dict[str, pl.DataType] = {POST_ID: pl.String(), COMMENT_TEXT: pl.String(), COMMENTER: pl.String(),
+                                          SOURCE: pl.String(), ROW: pl.Int64()}
 # A creators table (roster) often calls its creator id just "id".
 CREATOR_TABLE_ALIASES: dict[str, tuple[str, ...]] = {CREATOR_ID: ("id",)}
 # A required column another column can stand in for.
@@ -161,6 +172,7 @@ FAMILIES: tuple[tuple[str, frozenset[str]], ...] = (
     ("MediaCrawler notes (anonymised)", frozenset({"creatorhash", "likedcount", "collectedcount"})),
     ("MediaCrawler notes", frozenset({"noteid", "likedcount", "collectedcount"})),
     ("MediaCrawler creator profiles", frozenset({"fans", "interaction"})),
+    ("MediaCrawler comments", frozenset({"commentid", "noteid", "content"})),
     ("Spider_XHS notes", frozenset({"笔记id", "点赞数量", "收藏数量"})),
     ("Spider_XHS users", frozenset({"用户id", "粉丝数量"})),
     ("XHS-Downloader", frozenset({"作品id", "作者id"})),
@@ -240,6 +252,25 @@ def map_columns(columns: Iterable[str], extra: Mapping[str, Iterable[str]] | Non
                     taken.add(raw)
                     break
     return ColumnMapping(source_of)
+
+
+def map_comment_columns(columns: Iterable[str]) -> ColumnMapping:
+    """Headers of a comment file: the note, the text and who wrote it (COMMENT_ALIASES)."""
+    by_norm: dict[str, str] = {}
+    for col in columns:
+        by_norm.setdefault(normalise_header(col), col)
+    source_of: dict[str, str] = {}
+    for canonical, aliases in COMMENT_ALIASES.items():
+        raw = next((by_norm[normalise_header(a)] for a in aliases if normalise_header(a) in by_norm), None)
+        if raw is not None and raw not in source_of.values():
+            source_of[canonical] = raw
+    return ColumnMapping(source_of)
+
+
+def is_comment_table(columns: Iterable[str], mapping: ColumnMapping) -> bool:
+    """Comment texts keyed by note, and no note counts (a comment's own like_count is not one)."""
+    found = map_comment_columns(columns).source_of
+    return COMMENT_TEXT in found and POST_ID in found and SAVES not in mapping.source_of
 
 
 def duplicated_headers(columns: Iterable[str]) -> list[str]:
@@ -620,7 +651,8 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         quote.alias(QUOTE),
         active.alias(ACTIVE_FANS),
         pl.col("_kolvet_series").alias(FOLLOWER_SERIES),
-        lifetime.value.alias(LIFETIME_LIKES_SAVES),
+        # "10万+" is only a floor, and a floor can't show too few likes and saves per follower.
+        pl.when(lifetime.precision != LOWER_BOUND).then(lifetime.value).alias(LIFETIME_LIKES_SAVES),
         parse_time(raw_snap, snap_dtype).alias(SNAPSHOT_AT),
         pl.lit(source).alias(SOURCE),
         reason.alias(REASON),
@@ -709,6 +741,37 @@ def _series_count(value: object) -> int | None:
 
 def empty_posts() -> pl.DataFrame:
     return pl.DataFrame(schema=POST_SCHEMA)
+
+
+def parse_comments(frame: pl.DataFrame, source: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A comment file -> (comments in COMMENT_SCHEMA, rejected rows). A comment needs its note
+    and some text; a picture-only comment has none, so it is set aside with that reason."""
+    mapping = map_comment_columns(frame.columns)
+    post = blank_to_null(_raw(frame, mapping, POST_ID)[0])
+    text = _raw(frame, mapping, COMMENT_TEXT)[0].cast(pl.String).str.strip_chars()
+    staged = frame.with_row_index(_ROW_INDEX, offset=1).select(
+        post.alias(POST_ID), text.alias(COMMENT_TEXT), blank_to_null(_raw(frame, mapping, COMMENTER)[0]).alias(COMMENTER),
+        pl.lit(source).alias(SOURCE), pl.col(_ROW_INDEX).cast(pl.Int64).alias(ROW),
+        pl.coalesce(pl.when(post.is_null()).then(pl.lit(f"missing {POST_ID}")),
+                    pl.when(text.fill_null("") == "").then(pl.lit(f"{COMMENT_TEXT}: empty (a picture-only comment?)"))).alias(REASON),
+    )
+    comments = staged.filter(pl.col(REASON).is_null()).select(pl.col(k).cast(t) for k, t in COMMENT_SCHEMA.items())
+    return comments, _comment_rejects(staged.filter(pl.col(REASON).is_not_null()))
+
+
+def comments_without_notes(comments: pl.DataFrame, posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(comments on notes in the inputs, the rest set aside with that reason)."""
+    notes = posts.select(POST_ID).unique()
+    orphans = comments.join(notes, on=POST_ID, how="anti").with_columns(
+        pl.lit("comment's note is not among the usable notes").alias(REASON))
+    return comments.join(notes, on=POST_ID, how="semi"), _comment_rejects(orphans)
+
+
+def _comment_rejects(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows.select(
+        pl.col(SOURCE), pl.col(ROW), pl.col(REASON), pl.lit(None, pl.String).alias(CREATOR_ID), pl.col(POST_ID),
+        *[pl.lit(None, pl.String).alias(c) for c in REJECTED_COLUMNS[5:]],
+    )
 
 
 def creators_without_notes(creators: pl.DataFrame, posts: pl.DataFrame) -> pl.DataFrame:

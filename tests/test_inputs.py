@@ -344,7 +344,7 @@ def test_crawl_folder_joins_profiles_and_merges_snapshots(tmp_path):
     assert rejected.height == 4
     assert set(rejected.get_column(S.REASON)) == {"duplicate post_id: older snapshot (kept the newest)"}
     assert rejected.get_column(S.ROW).null_count() == 0
-    assert "skipped" in res.output and "comment file" in res.output
+    assert "MediaCrawler comments (comments), 1 rows, 1 taken, 0 set aside" in res.output
     assert "MediaCrawler creator profiles (creators)" in res.output
 
 
@@ -551,7 +551,7 @@ def test_per_file_report_travels_with_every_output_format(tmp_path):
             report = json.loads(json.loads(out.read_text(encoding="utf-8"))["metadata"]["inputs"])
         files = {Path(r["file"]).name: r for r in report}
         assert files["creator_contents_2025-03-11.jsonl"]["format"] == "MediaCrawler notes"
-        assert files["creator_comments_2025-03-10.json"]["format"] == "skipped"
+        assert files["creator_comments_2025-03-10.json"]["format"] == "MediaCrawler comments"
         assert all(r["taken"] + r["set_aside"] == r["rows"] for r in report if r["format"] != "skipped")
 
 
