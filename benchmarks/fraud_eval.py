@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kolvet import synth  # noqa: E402
 from kolvet.config import Config, load_config  # noqa: E402
 from kolvet.pipeline import Loaded, vet_loaded  # noqa: E402
-from kolvet.schema import map_columns, parse_creators  # noqa: E402
+from kolvet.schema import map_columns, parse_comments, parse_creators  # noqa: E402
 
 HARD = ("viral", "tutorial", "discussion")
 
@@ -42,8 +42,11 @@ def _parsed(table: pl.DataFrame | None, source: str) -> pl.DataFrame | None:
     return parse_creators(table, map_columns(table.columns, kind="creators"), source, {})[0]
 
 
-def _loaded(posts: pl.DataFrame, roster: pl.DataFrame | None = None, profiles: pl.DataFrame | None = None) -> Loaded:
-    return Loaded.from_frame(posts, _parsed(roster, "roster"), source="synthetic", profiles=_parsed(profiles, "profiles"))
+def _loaded(posts: pl.DataFrame, roster: pl.DataFrame | None = None, profiles: pl.DataFrame | None = None,
+            comments: pl.DataFrame | None = None) -> Loaded:
+    parsed = parse_comments(comments, "comments")[0] if comments is not None else None
+    return Loaded.from_frame(posts, _parsed(roster, "roster"), source="synthetic", profiles=_parsed(profiles, "profiles"),
+                             comments=parsed)
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
@@ -78,8 +81,9 @@ def naive(posts: pl.DataFrame, truth: pl.DataFrame, fake_rate: float) -> dict[st
 
 
 def kolvet_metrics(posts: pl.DataFrame, truth: pl.DataFrame, config: Config | None = None,
-                   roster: pl.DataFrame | None = None, profiles: pl.DataFrame | None = None) -> dict[str, float]:
-    result = vet_loaded(_loaded(posts, roster, profiles), config)
+                   roster: pl.DataFrame | None = None, profiles: pl.DataFrame | None = None,
+                   comments: pl.DataFrame | None = None) -> dict[str, float]:
+    result = vet_loaded(_loaded(posts, roster, profiles, comments), config)
     out = result.creators.join(truth.select("creator_id", "label", "pattern", "true_value"), on="creator_id")
     judged = out.filter(pl.col("fraud_score").is_not_null())
     fake = (judged.get_column("label") == "fake").to_numpy()
@@ -118,8 +122,11 @@ def main() -> None:
                 posts, truth = synth.generate(world)
                 b = naive(posts, truth, 0.08)
                 # Notes alone; with the creator profiles a crawler saves beside them (followers,
-                # lifetime likes and saves); with the roster a marketplace export adds.
-                extras = {"notes only": {}, "profiles": {"profiles": synth.profiles(world, posts, truth)},
+                # lifetime likes and saves), then also its comment pages; with the roster a
+                # marketplace export adds.
+                profiles = synth.profiles(world, posts, truth)
+                extras = {"notes only": {}, "profiles": {"profiles": profiles},
+                          "profiles+comments": {"profiles": profiles, "comments": synth.comments(world, posts, truth)},
                           "roster": {"roster": synth.roster(world, posts, truth)}}
                 for extra, tables in extras.items():
                     k = kolvet_metrics(posts, truth, config, **tables)

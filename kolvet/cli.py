@@ -257,6 +257,7 @@ def sample(
     variant: Annotated[str, typer.Option("--variant", help="Generator variant: base, noisy, subtle or steady.")] = "base",
     truth: Annotated[Path | None, typer.Option("--truth", help="Also write each creator's label, pattern and true per-view value.")] = None,
     profiles: Annotated[Path | None, typer.Option("--profiles", help="Also write creator profiles as a crawler saves them (fans, lifetime likes and saves), to vet beside the notes.")] = None,
+    comments: Annotated[Path | None, typer.Option("--comments", help="Also write the first page of each note's comments as a crawler saves them, to vet beside the notes.")] = None,
     roster: Annotated[Path | None, typer.Option("--roster", help="Also write a marketplace-style roster (followers, lifetime likes and saves, active-fan share, 30-day follower series) to pass as --creators.")] = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -275,6 +276,8 @@ def sample(
         io.write_frame(labels, truth)
     if profiles:
         io.write_frame(synth.profiles(world, posts, labels), profiles)
+    if comments:
+        io.write_frame(synth.comments(world, posts, labels), comments)
     if roster:
         # Flat files hold the series as JSON text in a cell; JSON and Parquet as a list.
         flat = roster.suffix.lower() in (".csv", ".tsv", ".xlsx")
@@ -284,8 +287,13 @@ def sample(
         out.print(f"wrote {posts.height:,} notes by {creators:,} creators ({n_fake} with fake engagement) to {output}", markup=False)
         if truth:
             out.print(f"wrote labels to {truth}", markup=False)
+        beside = [str(p) for p in (profiles, comments) if p]
         if profiles:
-            out.print(f"wrote creator profiles to {profiles}; vet them beside the notes: kolvet vet {output} {profiles}", markup=False)
+            out.print(f"wrote creator profiles to {profiles}", markup=False)
+        if comments:
+            out.print(f"wrote comments to {comments}", markup=False)
+        if beside:
+            out.print(f"vet them beside the notes: kolvet vet {output} {' '.join(beside)}", markup=False)
         if roster:
             out.print(f"wrote a roster to {roster}; vet with --creators {roster}", markup=False)
 

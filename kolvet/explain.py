@@ -6,6 +6,7 @@ from typing import Any
 
 import polars as pl
 
+from kolvet import comments as C
 from kolvet import fraud as F
 from kolvet import metrics as M
 from kolvet import schema as S
@@ -61,7 +62,7 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
     audience = []
     lifetime, followers = row.get(S.LIFETIME_LIKES_SAVES), row.get(S.FOLLOWERS)
     if lifetime is not None:
-        per = f" ({lifetime / followers:,.1f} per follower)" if followers else ""
+        per = f" ({max(lifetime, 1) / followers:,.1f} per follower)" if followers else ""
         audience.append(f"{lifetime:,} likes and saves over the account's life{per}")
     if row.get(S.ACTIVE_FANS) is not None:
         audience.append(f"{row[S.ACTIVE_FANS]:.0%} of followers active")
@@ -69,6 +70,13 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         audience.append(f"largest {M.JUMP_DAYS}-day follower growth {row[M.FOLLOWER_JUMP]:+.1%} from {row.get(M.FOLLOWER_JUMP_DATE)}")
     if audience:
         lines.append(f"  audience (from profiles or the roster): {'; '.join(audience)}")
+    if row.get(C.COMMENTS_READ):
+        share = row.get(C.TEMPLATE_SHARE)
+        said = [f"{row[C.COMMENTS_READ]:,} crawled",
+                f"{share:.0%} emoji-only or repeated under its other notes" if share is not None else "too few to judge"]
+        if row.get(C.TOP_REPEATED):
+            said.append(f'most repeated "{row[C.TOP_REPEATED]}" under {row[C.TOP_REPEATED_NOTES]} notes')
+        lines.append(f"  comments: {'; '.join(said)}")
     lines.append("")
     fs = row.get(F.FRAUD_SCORE)
     if fs is None:
@@ -78,7 +86,8 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         for reason in (row.get(F.FRAUD_REASONS) or "").split("; "):
             lines.append(f"  - {reason}")
     elif row.get(F.FRAUD_WATCH):
-        lines.append(f"Fake engagement: not flagged but on watch, fraud score {fs:.2f} ({row.get(F.FRAUD_PATTERN)}, "
+        pattern = f"{row[F.FRAUD_PATTERN]}, " if row.get(F.FRAUD_PATTERN) else ""
+        lines.append(f"Fake engagement: not flagged but on watch, fraud score {fs:.2f} ({pattern}"
                      f"-{row.get(SC.AUTHENTICITY_PENALTY) or 0:.1f} points)")
         for reason in (row.get(F.FRAUD_REASONS) or "").removeprefix("watch (not flagged): ").split("; "):
             lines.append(f"  - {reason}")

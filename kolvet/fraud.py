@@ -34,6 +34,9 @@ Features (all compared with peers unless noted; "low"/"high" = only that side is
                        profiles or a roster (low: followers are earned by engagement, so bought
                        ones have none behind them; an account famous off XHS looks the same,
                        which the reason lets a marketer check)
+  template_comments    share of crawled comments that are emoji-only or repeat word for word under
+                       another of the creator's notes, from comment files (high: bought comment
+                       packages reuse a few templates; 20+ comments on 3+ notes, else absent)
   active_fans          share of followers XHS counts as active, from a roster (low: bought
                        followers are mostly inactive; absent when the roster doesn't give it)
   follower_jump        log(1 + largest follower growth within 3 days) of a roster's daily
@@ -62,6 +65,7 @@ from typing import NamedTuple
 import numpy as np
 import polars as pl
 
+from kolvet import comments as C
 from kolvet import metrics as M
 from kolvet import schema as S
 from kolvet import score as SC
@@ -86,7 +90,7 @@ SIDES = {
     "share_like": "both", "shares_per_save": "low", "saves_track_likes": "low", "comments_track_likes": "low",
     "save_like_spread": "low", "comment_like_spread": "low", "ratio_jumps": "high", "boosted_notes": "high",
     "burstiness": "high", "counts_down": "high", "active_fans": "low", "follower_jump": "high",
-    "unexplained_jump": "high", "burst": "high", "likes_saves_per_follower": "low",
+    "unexplained_jump": "high", "burst": "high", "likes_saves_per_follower": "low", "template_comments": "high",
 }
 FEATURES = tuple(SIDES)
 
@@ -122,8 +126,11 @@ REFERENCE = {
     "unexplained_jump": (float(np.log(0.03)), 1.0),
     "burst": (0.0, 1.0),  # already a z-score against the creator's own notes
     # 获赞与收藏 per follower over the account's life. A real crawl's 103 small creators (and its
-    # roster sheet) show a median of ~11, falling a little with size, robust sd ~0.8 in logs.
+    # roster sheet) show a median of ~10-11, falling a little with size, sd ~0.7-0.8 in logs.
     "likes_saves_per_follower": (float(np.log(10.0)), 0.8),
+    # Honest comment sections repeat a little ("好看", "求链接", emoji): a guess, not a measurement
+    # (the real crawl has no comment files); cohorts of 30+ use their own peers.
+    "template_comments": (0.25, 0.12),
 }
 # Smallest robust sd a feature may have, so a cohort of near-identical creators doesn't turn
 # tiny differences into huge z-scores.
@@ -132,7 +139,8 @@ SD_FLOOR = {"saves_track_likes": 0.08, "comments_track_likes": 0.1, "ratio_jumps
             # A few percent more in 3 days is ordinary growth, not a purchase.
             "follower_jump": 0.05,
             # Followers earned per like or save differ by category and style: half again is ordinary.
-            "likes_saves_per_follower": 0.4}
+            "likes_saves_per_follower": 0.4,
+            "template_comments": 0.05}
 
 
 def _vs_size(y: np.ndarray, creators: pl.DataFrame, judged: np.ndarray, config: Config,
@@ -165,6 +173,13 @@ def _reach_vs_size(creators: pl.DataFrame, judged: np.ndarray, config: Config) -
     return _vs_size(y, creators, judged, config, np.full(len(y), "followers"))
 
 
+def _lifetime_per_follower(lifetime: np.ndarray, followers: np.ndarray, crawled: np.ndarray) -> np.ndarray:
+    """log(lifetime likes and saves / followers). A lifetime total below what the crawled notes
+    alone earned (a stale profile, a 0 written for unknown) is not evidence of anything."""
+    usable = (followers > 0) & (lifetime >= 0.9 * np.nan_to_num(crawled))
+    return np.where(usable, np.log(np.maximum(lifetime, 1) / np.where(followers > 0, followers, 1)), np.nan)
+
+
 def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config) -> dict[str, np.ndarray]:
     def col(name: str) -> np.ndarray:
         return creators.get_column(name).cast(pl.Float64).to_numpy()
@@ -195,7 +210,9 @@ def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config) ->
                                        / (np.nan_to_num(col(M.JUMP_CONTENT)) + col(M.MEDIAN_INTERACTIONS) + 1)),
             "burst": burst_z(col(M.BURST_SPIKED), col(M.BURST_NOTES), col(M.SPIKED_NOTES), col(M.N_POSTS)),
             "spike": np.log(col(M.SPIKE)),
-            "likes_saves_per_follower": np.where(col(S.FOLLOWERS) > 0, np.log((col(S.LIFETIME_LIKES_SAVES) + 1) / col(S.FOLLOWERS)), np.nan),
+            "template_comments": col(C.TEMPLATE_SHARE),
+            "likes_saves_per_follower": _lifetime_per_follower(col(S.LIFETIME_LIKES_SAVES), col(S.FOLLOWERS),
+                                                               col(M.LIKES_SAVES_CRAWLED)),
         }
 
 
@@ -441,14 +458,14 @@ def _both(a: np.ndarray, b: np.ndarray, cap: float) -> np.ndarray:
 
 def _both_apart(a: np.ndarray, b: np.ndarray, cap: float) -> np.ndarray:
     """Two signs from separate sources that must both show: the z of the chance that an honest
-    creator shows both at least as strongly as the weaker one, P(z > m)^2. Only for signs that
+    creator shows both at least as strongly as the weaker one, P(z > m)^2, m capped. Only for signs that
     are independent for honest creators: a creator's notes and its account's lifetime totals or
-    roster facts (rank correlation 0.20 between engagement per follower on notes and lifetime
-    likes and saves per follower in a real crawl of 103 creators; -0.02 with the active-fan
-    share). Signs read off the same notes go through _both."""
+    roster facts (rank correlation 0.20 between engagement per follower on a real crawl's notes
+    and the roster sheet's lifetime likes and saves per follower, over 103 creators; -0.02 with
+    its active-fan share). Signs read off the same notes go through _both."""
     from scipy.stats import norm
 
-    m = np.minimum(np.minimum(_pos(a), cap), _pos(b))
+    m = np.minimum(np.minimum(_pos(a), _pos(b)), cap)
     return np.where(m > 0, norm.isf(norm.sf(m) ** 2), 0.0)
 
 
@@ -461,7 +478,8 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float
     creators can have either alone: tutorials are save-heavy, discussions comment-heavy, and
     a viral note is a spike."""
     decoupled_saves = np.maximum(-z["saves_track_likes"], -z["save_like_spread"])
-    decoupled_comments = np.maximum(-z["comments_track_likes"], -z["comment_like_spread"])
+    # Bought comments don't follow likes, vary little in their mix, or read like templates.
+    decoupled_comments = np.maximum.reduce([-z["comments_track_likes"], -z["comment_like_spread"], z["template_comments"]])
     # Bought likes drag both saves/likes and comments/likes down: combined (Stouffer), since
     # comment counts are small and noisy on their own.
     likes_heavy = (_pos(-z["save_like"]) + _pos(-z["comment_like"])) / np.sqrt(2.0)
@@ -495,13 +513,14 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float
     }, readers_unseen
 
 
-# The features behind each pattern (pattern_evidence): a flag's reasons name these first.
+# The signs behind each pattern (pattern_evidence), "-" for a feature's low side: a flag's
+# reasons name these first.
 PATTERN_SIGNS = {
-    "save farming": frozenset({"save_like", "saves_track_likes", "save_like_spread", "shares_per_save"}),
-    "comment farm": frozenset({"comment_like", "comments_track_likes", "comment_like_spread"}),
-    "bought likes": frozenset({"save_like", "comment_like", "likes_vs_size", "engagement_vs_size", "saves_track_likes",
+    "save farming": frozenset({"save_like", "-saves_track_likes", "-save_like_spread", "-shares_per_save"}),
+    "comment farm": frozenset({"comment_like", "-comments_track_likes", "-comment_like_spread", "template_comments"}),
+    "bought likes": frozenset({"-save_like", "-comment_like", "likes_vs_size", "engagement_vs_size", "-saves_track_likes",
                                "ratio_jumps"}),
-    "bought followers": frozenset({"reach_vs_size", "engagement_vs_size", "likes_saves_per_follower", "active_fans",
+    "bought followers": frozenset({"-reach_vs_size", "-engagement_vs_size", "-likes_saves_per_follower", "-active_fans",
                                    "follower_jump", "unexplained_jump"}),
     "boosted notes": frozenset({"boosted_notes"}),
     "boosted burst": frozenset({"burst"}),
@@ -511,10 +530,31 @@ PATTERN_SIGNS = {
 
 def weakest_confirming_sign(pattern_z: float) -> float:
     """How weak the weaker of two signs can be and still confirm a pattern with the other:
-    P(z > m)^2 = P(z > pattern_z) (see _both_apart; _both needs more)."""
+    P(z > m)^2 = P(z > pattern_z) (see _both_apart; _both needs more). Never under one
+    deviation: a sign weaker than that is not worth naming, whatever pattern_z is set to."""
     from scipy.stats import norm
 
-    return float(norm.isf(np.sqrt(norm.sf(pattern_z))))
+    return max(float(norm.isf(np.sqrt(norm.sf(pattern_z)))), 1.0)
+
+
+def pattern_of(key: str) -> str:
+    """The first pattern a reason's sign belongs to, or ""."""
+    return next((name for name, signs in PATTERN_SIGNS.items() if key in signs), "")
+
+
+class Reason(NamedTuple):
+    lead: bool  # a sign of the pattern the creator shows
+    z: float
+    text: str
+    key: str  # the feature, "-" first for its low side (PATTERN_SIGNS)
+
+
+class CommentFacts(NamedTuple):
+    """What a template-comment reason quotes, per creator (see kolvet.comments)."""
+
+    read: np.ndarray
+    top: list  # the most repeated text, or None
+    top_notes: np.ndarray
 
 
 class BurstFacts(NamedTuple):
@@ -528,46 +568,51 @@ class BurstFacts(NamedTuple):
 
 
 def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: dict[str, np.ndarray],
-             peers: str, thr: float, jump_dates: list, burst: BurstFacts,
-             lead: frozenset[str] = frozenset(), lead_thr: float = np.inf) -> list[tuple[bool, float, str]]:
+             peers: str, thr: float, jump_dates: list, burst: BurstFacts, comments: CommentFacts,
+             lead: frozenset[str] = frozenset(), lead_thr: float = np.inf) -> list[Reason]:
     """Plain-words reasons, with the creator's number and its peers', for every feature that is
     far enough (thr, in robust deviations) on its suspicious side. The signs of the pattern the
     creator shows (`lead`) come first, and count from lead_thr: the weakest a sign can be and
-    still confirm the pattern with the other. Each reason: (a sign of `lead`, z, text)."""
+    still confirm the pattern with the other."""
     ev = np.exp
-    out: list[tuple[bool, float, str]] = []
+    out: list[Reason] = []
 
     def bar(feature: str) -> float:
         return min(thr, lead_thr) if feature in lead else thr
 
     def add(feature: str, zval: float, text: str) -> None:
         if zval >= bar(feature):
-            out.append((feature in lead, float(zval), text))
+            out.append(Reason(feature in lead, float(zval), text, feature))
 
     sl, cl = raw["save_like"][i], raw["comment_like"][i]
     add("save_like", z["save_like"][i], f"saves are {_fmt_ratio(ev(sl))} likes ({peers}' median {_fmt_ratio(ev(med['save_like'][i]))})")
-    add("save_like", -z["save_like"][i], f"saves are only {_fmt_ratio(ev(sl))} likes ({peers}' median {_fmt_ratio(ev(med['save_like'][i]))})")
+    add("-save_like", -z["save_like"][i], f"saves are only {_fmt_ratio(ev(sl))} likes ({peers}' median {_fmt_ratio(ev(med['save_like'][i]))})")
     add("comment_like", z["comment_like"][i], f"comments are {_fmt_ratio(ev(cl))} likes ({peers}' median {_fmt_ratio(ev(med['comment_like'][i]))})")
-    add("comment_like", -z["comment_like"][i], f"comments are only {_fmt_ratio(ev(cl))} likes ({peers}' median {_fmt_ratio(ev(med['comment_like'][i]))})")
-    add("shares_per_save", -z["shares_per_save"][i], f"saves bring few shares ({ev(raw['shares_per_save'][i]):.2f} shares per save, {peers}' median {ev(med['shares_per_save'][i]):.2f})")
-    add("saves_track_likes", -z["saves_track_likes"][i], f"saves don't move with likes across notes (correlation {raw['saves_track_likes'][i]:.2f}, peers {med['saves_track_likes'][i]:.2f})")
-    add("comments_track_likes", -z["comments_track_likes"][i], f"comments don't move with likes across notes (correlation {raw['comments_track_likes'][i]:.2f}, peers {med['comments_track_likes'][i]:.2f})")
-    add("save_like_spread", -z["save_like_spread"][i], f"saves/likes barely varies between notes (spread {ev(raw['save_like_spread'][i]) - 0.02:.2f}; {peers} at its counts {ev(med['save_like_spread'][i]) - 0.02:.2f}), as bundles sold at fixed ratios do")
-    add("comment_like_spread", -z["comment_like_spread"][i], f"comments/likes barely varies between notes (spread {ev(raw['comment_like_spread'][i]) - 0.02:.2f}; {peers} at its counts {ev(med['comment_like_spread'][i]) - 0.02:.2f})")
+    add("-comment_like", -z["comment_like"][i], f"comments are only {_fmt_ratio(ev(cl))} likes ({peers}' median {_fmt_ratio(ev(med['comment_like'][i]))})")
+    add("-shares_per_save", -z["shares_per_save"][i], f"saves bring few shares ({ev(raw['shares_per_save'][i]):.2f} shares per save, {peers}' median {ev(med['shares_per_save'][i]):.2f})")
+    add("-saves_track_likes", -z["saves_track_likes"][i], f"saves don't move with likes across notes (correlation {raw['saves_track_likes'][i]:.2f}, peers {med['saves_track_likes'][i]:.2f})")
+    add("-comments_track_likes", -z["comments_track_likes"][i], f"comments don't move with likes across notes (correlation {raw['comments_track_likes'][i]:.2f}, peers {med['comments_track_likes'][i]:.2f})")
+    add("-save_like_spread", -z["save_like_spread"][i], f"saves/likes barely varies between notes (spread {ev(raw['save_like_spread'][i]) - 0.02:.2f}, {peers} at its counts {ev(med['save_like_spread'][i]) - 0.02:.2f}), as bundles sold at fixed ratios do")
+    add("-comment_like_spread", -z["comment_like_spread"][i], f"comments/likes barely varies between notes (spread {ev(raw['comment_like_spread'][i]) - 0.02:.2f}, {peers} at its counts {ev(med['comment_like_spread'][i]) - 0.02:.2f})")
+    if z["template_comments"][i] >= bar("template_comments"):
+        add("template_comments", z["template_comments"][i],
+            f"{raw['template_comments'][i]:.0%} of {comments.read[i]:.0f} crawled comments are emoji-only or repeat word for word "
+            f"under its other notes ({peers}' median {med['template_comments'][i]:.0%})"
+            + (f', e.g. "{comments.top[i]}" under {comments.top_notes[i]:.0f} notes' if comments.top[i] else ""))
     e = ev(raw["engagement_vs_size"][i])
     add("engagement_vs_size", z["engagement_vs_size"][i], f"engagement is {_fmt_ratio(e)} what is expected for its size")
-    add("engagement_vs_size", -z["engagement_vs_size"][i], f"engagement is only {_fmt_ratio(e)} what is expected for its size")
+    add("-engagement_vs_size", -z["engagement_vs_size"][i], f"engagement is only {_fmt_ratio(e)} what is expected for its size")
     add("likes_vs_size", z["likes_vs_size"][i], f"likes are {_fmt_ratio(ev(raw['likes_vs_size'][i]))} the like rate expected for its size")
-    add("reach_vs_size", -z["reach_vs_size"][i], f"notes reach only {_fmt_ratio(ev(raw['reach_vs_size'][i]))} the views per follower expected for its size (followers may be bought)")
+    add("-reach_vs_size", -z["reach_vs_size"][i], f"notes reach only {_fmt_ratio(ev(raw['reach_vs_size'][i]))} the views per follower expected for its size (followers may be bought)")
     add("boosted_notes", z["boosted_notes"][i], f"{raw['boosted_notes'][i]:.0%} of notes look boosted (engagement >= 2x the creator's median, ratios far from its own, peers {med['boosted_notes'][i]:.1%})")
     add("ratio_jumps", z["ratio_jumps"][i], f"{raw['ratio_jumps'][i]:.0%} of notes have ratios far from the creator's own (peers {med['ratio_jumps'][i]:.1%})")
     if z["boosted_notes"][i] >= bar("boosted_notes"):
         add("burstiness", z["burstiness"][i], f"notes arrive in bursts (burstiness {raw['burstiness'][i]:.2f}, peers {med['burstiness'][i]:.2f})")
         add("spike", z["spike"][i], f"best note has {ev(raw['spike'][i]):.0f}x the median note's engagement, with unusual ratios")
-    add("likes_saves_per_follower", -z["likes_saves_per_follower"][i],
+    add("-likes_saves_per_follower", -z["likes_saves_per_follower"][i],
         f"the account earned only {np.exp(raw['likes_saves_per_follower'][i]):.1f} likes and saves per follower over its life "
-        f"({peers}' median {np.exp(med['likes_saves_per_follower'][i]):.1f}): most followers never engaged")
-    add("active_fans", -z["active_fans"][i], f"only {raw['active_fans'][i]:.0%} of followers are active ({peers}' median {med['active_fans'][i]:.0%})")
+        f"({peers}' median {np.exp(med['likes_saves_per_follower'][i]):.1f}): followers not earned on XHS (bought, or famous elsewhere)")
+    add("-active_fans", -z["active_fans"][i], f"only {raw['active_fans'][i]:.0%} of followers are active ({peers}' median {med['active_fans'][i]:.0%})")
     add("follower_jump", z["follower_jump"][i], f"followers grew {np.expm1(raw['follower_jump'][i]):.0%} within {M.JUMP_DAYS} days from {jump_dates[i]} "
                                f"({peers}' median {np.expm1(med['follower_jump'][i]):.1%})")
     if z["follower_jump"][i] >= bar("follower_jump"):  # only a real jump needs explaining
@@ -579,7 +624,7 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
             f"each earned 2x+ the creator's median engagement, with ratios {burst.ratio_dev[i]:.1f} deviations from its own "
             f"(its other notes do so {burst.other_rate[i]:.0%} of the time)")
     add("counts_down", z["counts_down"][i], f"{raw['counts_down'][i]:.0%} of notes lost likes, saves or comments between snapshots (purged engagement)")
-    return sorted(out, key=lambda r: (not r[0], -r[1]))
+    return sorted(out, key=lambda r: (not r.lead, -r.z))
 
 
 def forest_inputs(z: dict[str, np.ndarray], features: tuple[str, ...] = FEATURES) -> np.ndarray:
@@ -634,7 +679,7 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     strength = stacked.max(axis=1) if n else np.zeros(0)  # what may flag
     best = np.array(names, dtype=object)[stacked.argmax(axis=1)] if n else np.zeros(0, dtype=object)
     shown = np.maximum(strength, watch_only)  # what ranks and may put on watch
-    leading = np.where(watch_only > strength, "bought followers", best)
+    leading = np.where((watch_only > strength) & (strength < fc.pattern_z), "bought followers", best)
     evidence = 1.0 / (1.0 + np.exp(-(shown - fc.pattern_z)))  # 0.5 where a pattern is confirmed
 
     forest = np.full(n, np.nan)
@@ -650,8 +695,13 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
                       for c in (M.BURST_SPIKED, M.BURST_NOTES, M.SPIKED_NOTES))
     burst = BurstFacts(k, n_w, np.nan_to_num(burst_dev), scored.get_column(M.BURST_END).to_list(),
                        (spiked - k) / np.maximum(n_posts - n_w, 1))
+    comments = CommentFacts(scored.get_column(C.COMMENTS_READ).cast(pl.Float64).fill_null(0).to_numpy(),
+                            scored.get_column(C.TOP_REPEATED).to_list(),
+                            scored.get_column(C.TOP_REPEATED_NOTES).cast(pl.Float64).fill_null(0).to_numpy())
     lead_thr = weakest_confirming_sign(fc.pattern_z)
-    reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z, jump_dates, burst, PATTERN_SIGNS[leading[i]], lead_thr)
+    # A confirmed pattern's own signs are named from the weakest level that confirms it.
+    reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z, jump_dates, burst, comments, PATTERN_SIGNS[leading[i]],
+                        lead_thr if strength[i] >= fc.pattern_z else fc.reason_z)
                if judged[i] and combined[i] >= fc.watch_score else [] for i in range(n)]
     has_reason = np.array([bool(r) for r in reasons], dtype=bool)
     flag = judged & has_reason & (strength >= fc.pattern_z) & (combined >= 0.5)
@@ -661,17 +711,18 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     # Just under the flag line, with checkable reasons: not an accusation, but worth a look.
     watch = judged & ~flag & has_reason & (fraud_score >= fc.watch_score)
     reason_text = [
-        "; ".join(t for *_, t in r[: fc.reasons_shown]) if f else
-        ("watch (not flagged): " + "; ".join(t for *_, t in r[: fc.reasons_shown]) if w else "")
+        "; ".join(x.text for x in r[: fc.reasons_shown]) if f else
+        ("watch (not flagged): " + "; ".join(x.text for x in r[: fc.reasons_shown]) if w else "")
         for r, f, w in zip(reasons, flag, watch, strict=True)
     ]
-    # Name a pattern only when one of its own signs is among the reasons (they come first).
-    named = np.array([bool(r) and r[0][0] for r in reasons], dtype=bool)
+    # The pattern shown is the one whose sign leads the reasons (its own signs come first).
+    shown_pattern = np.array([lead if r and r[0].lead else (pattern_of(r[0].key) if r else "")
+                              for r, lead in zip(reasons, best, strict=True)], dtype=object)
     out = scored.with_columns(
         pl.Series(FRAUD_SCORE, np.round(fraud_score, 3), dtype=pl.Float64, nan_to_null=True),
         pl.Series(FRAUD_FLAG, flag, dtype=pl.Boolean),
         pl.Series(FRAUD_REASONS, reason_text, dtype=pl.String),
-        pl.Series(FRAUD_PATTERN, np.where((flag | watch) & named, best, "").tolist(), dtype=pl.String),
+        pl.Series(FRAUD_PATTERN, np.where(flag | watch, shown_pattern, "").tolist(), dtype=pl.String),
         pl.Series(FRAUD_WATCH, watch, dtype=pl.Boolean),
         pl.Series(BURST_CONFIRMED, judged & (patterns["boosted burst"] >= fc.pattern_z), dtype=pl.Boolean),
         pl.Series(FOREST_SCORE, np.round(forest, 3), dtype=pl.Float64, nan_to_null=True),

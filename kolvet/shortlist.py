@@ -51,7 +51,9 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     )
     watch = (
         pl.when(pl.col(F.FRAUD_WATCH).fill_null(False))
-        .then(pl.format("; on fraud watch ({}, fraud score {})", pl.col(F.FRAUD_PATTERN), pl.col(F.FRAUD_SCORE)))
+        .then(pl.format("; on fraud watch ({}fraud score {})",
+                        pl.when(pl.col(F.FRAUD_PATTERN) != "").then(pl.col(F.FRAUD_PATTERN) + ", ").otherwise(pl.lit("")),
+                        pl.col(F.FRAUD_SCORE)))
         .otherwise(pl.lit(""))
     )
     caveat = (

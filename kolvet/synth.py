@@ -10,8 +10,9 @@ Honest patterns that must not be flagged: one viral note with normal ratios (vir
 tutorials (tutorial), comment-heavy discussions (discussion), creators with 1-4 notes
 (few_notes). Fake patterns: bought_likes, bought_followers, save_farming, comment_farm,
 boosted_burst. Every creator's label and true per-view value go to the truth file; `profiles`
-adds what a crawler saves beside the notes (followers, lifetime likes and saves), `roster` what
-a marketplace roster would (those, the active-fan share and a 30-day follower series).
+adds what a crawler saves beside the notes (followers, lifetime likes and saves), `comments`
+the first page of each note's comments, `roster` what a marketplace roster would (followers,
+lifetime likes and saves, the active-fan share and a 30-day follower series).
 """
 
 from __future__ import annotations
@@ -183,9 +184,9 @@ def generate(world: World) -> tuple[pl.DataFrame, pl.DataFrame]:
 def lifetime_likes_saves(world: World, posts: pl.DataFrame, truth: pl.DataFrame) -> np.ndarray:
     """获赞与收藏 per creator (in truth's order): the likes and saves the account earned over its
     whole life, older notes included. Followers are earned by engagement, so honest accounts
-    hold a typical number per follower; the real roster's 104 small creators give log10(likes
-    and saves per follower) = 1.49 - 0.15 log10(followers), sd 0.35, weakly tied (rank
-    correlation 0.20) to their notes' engagement per follower. Bought followers add followers and nothing else. It
+    hold a typical number per follower; the real roster sheet's 104 creators with 100+
+    followers give log10(likes and saves per follower) = 1.49 - 0.15 log10(followers), sd 0.35,
+    weakly tied (rank correlation 0.20) to their crawled notes' engagement per follower. Bought followers add followers and nothing else. It
     is never below what the crawled notes themselves earned."""
     rng = np.random.default_rng([world.seed, 2])
     f_true = truth.get_column("followers_true").to_numpy().astype(float)
@@ -199,7 +200,7 @@ def lifetime_likes_saves(world: World, posts: pl.DataFrame, truth: pl.DataFrame)
 
 def _xhs_count(x: int) -> str:
     """As an XHS profile shows a count: 9,999 and under exactly, then "1.2万"."""
-    return str(x) if x < 10_000 else f"{x / 10_000:.1f}万"
+    return str(x) if x < 10_000 else f"{x / 10_000:.1f}".removesuffix(".0") + "万"
 
 
 def profiles(world: World, posts: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
@@ -212,6 +213,54 @@ def profiles(world: World, posts: pl.DataFrame, truth: pl.DataFrame) -> pl.DataF
                                                     on="creator_id", how="left", maintain_order="left").get_column("nickname"),
         "fans": [_xhs_count(f) for f in truth.get_column("followers").to_list()],
         "interaction": [_xhs_count(int(x)) for x in lifetime],
+    })
+
+
+# Comment texts. Honest comments are varied (opener x topic x reaction, thousands of texts) with
+# some short generic ones ("好看", "求链接", emoji) that any comment section repeats; bought ones come
+# from a vendor's templates (domain.md: 求链接, emoji-only, identical short texts).
+_OPENERS = ("这个", "博主的", "姐妹这个", "请问这个", "终于等到", "刚好需要", "上次买的", "看完", "收藏了这个", "同款")
+_TOPICS = ("色号", "链接", "配方", "攻略", "教程", "穿搭", "妆容", "店", "地址", "价格", "尺码", "味道", "效果", "步骤", "路线")
+_REACTIONS = ("太实用了", "在哪里买的", "求分享", "好喜欢", "有点心动", "已经学会了", "明天就去试试", "能再详细说说吗",
+              "绝了", "蹲一个后续", "好想要", "真的有用吗", "看起来不错", "好有氛围感")
+_GENERIC = ("好看", "求链接", "哈哈哈哈", "爱了", "[赞R]", "👍", "太美了", "想要", "收藏了", "学到了")
+_VENDOR = tuple(f"{a}{b}{c}" for a in ("真的", "太", "超级", "好") for b in ("好看", "好用", "实用", "喜欢", "心动", "绝了")
+                for c in ("！", "啊", "～", "[赞R]"))
+COMMENTS_PER_NOTE = 10  # the first page a crawler saves
+
+
+def comments(world: World, posts: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
+    """The first page of comments per note, as MediaCrawler saves them (comment_id, note_id,
+    content, user_id, create_time in ms). On a comment farm's notes the bought share of the
+    comments is the count above what its likes explain, and those come from vendor templates."""
+    rng = np.random.default_rng([world.seed, 3])
+    cat_cl = {c: v[2] for c, v in CATEGORIES.items()}
+    notes = posts.join(truth.select("creator_id", "pattern"), on="creator_id").select(
+        "post_id", "posted_at", "comments",
+        (pl.col("pattern") == "comment_farm").alias("_farm"),
+        (pl.col("likes") * pl.col("category").replace_strict(cat_cl, return_dtype=pl.Float64) * 1.5).alias("_organic"),
+    )
+    k = np.minimum(notes.get_column("comments").to_numpy(), COMMENTS_PER_NOTE)
+    bought_share = np.where(notes.get_column("_farm").to_numpy(),
+                            np.clip(1 - notes.get_column("_organic").to_numpy() / np.maximum(notes.get_column("comments").to_numpy(), 1), 0, 1), 0.0)
+    owner = np.repeat(np.arange(notes.height), k)
+    m = owner.size
+    bought = rng.uniform(0, 1, m) < bought_share[owner]
+    generic = rng.uniform(0, 1, m) < 0.25
+    varied = (np.array(_OPENERS)[rng.integers(0, len(_OPENERS), m)].astype(object)
+              + np.array(_TOPICS)[rng.integers(0, len(_TOPICS), m)].astype(object)
+              + np.array(_REACTIONS)[rng.integers(0, len(_REACTIONS), m)].astype(object)
+              + np.array(("", "！", "？", "[哭惹R]", "～"))[rng.integers(0, 5, m)].astype(object))
+    text = np.where(bought, np.array(_VENDOR)[rng.integers(0, len(_VENDOR), m)],
+                    np.where(generic, np.array(_GENERIC)[rng.integers(0, len(_GENERIC), m)], varied))
+    user = np.where(bought, rng.integers(0, 300, m), rng.integers(1_000, 10_000_000, m))
+    posted_ms = notes.get_column("posted_at").dt.epoch("ms").to_numpy()[owner] + rng.integers(60_000, 3 * 86_400_000, m)
+    return pl.DataFrame({
+        "comment_id": [f"m{world.seed % 1000:03d}{i:08d}" for i in range(m)],
+        "note_id": notes.get_column("post_id").gather(owner),
+        "content": text.astype(str),
+        "user_id": [f"u{u:08d}" for u in user],
+        "create_time": posted_ms,
     })
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import polars as pl
@@ -62,6 +63,28 @@ def post(creator: str, i: int, likes: int, saves: int, comments: int, shares: in
         "comments": str(comments), "shares": str(shares), "views": "" if views is None else str(views),
         "category": category, "nickname": nickname or f"nick-{creator}",
     }
+
+
+# How the first reason of each pattern reads: a flag or watch must lead with one of its own
+# pattern's signs, on the suspicious side (e.g. bought followers never lead with "engagement is 3x").
+PATTERN_LEADS = {
+    "save farming": r"^saves are (?!only)|^saves don't move|^saves/likes barely|^saves bring few shares",
+    "comment farm": r"^comments are (?!only)|^comments don't move|^comments/likes barely|crawled comments are",
+    "bought likes": r"^saves are only|^comments are only|^likes are|^engagement is (?!only)|^saves don't move|have ratios far",
+    "bought followers": r"^notes reach only|^engagement is only|likes and saves per follower|of followers are active|"
+                        r"^followers grew|^the jump brought",
+    "boosted notes": r"look boosted",
+    "boosted burst": r"notes posted within",
+    "counts purged": r"lost likes, saves or comments",
+}
+
+
+def assert_reasons_lead_with_their_pattern(out: pl.DataFrame) -> None:
+    shown = out.filter(pl.col("fraud_flag") | pl.col("fraud_watch"))
+    for row in shown.iter_rows(named=True):
+        first = row["fraud_reasons"].removeprefix("watch (not flagged): ").split("; ")[0]
+        assert row["fraud_pattern"] in PATTERN_LEADS, row
+        assert re.search(PATTERN_LEADS[row["fraud_pattern"]], first), (row["creator_id"], row["fraud_pattern"], first)
 
 
 def loaded_from_frame(posts: pl.DataFrame) -> Loaded:

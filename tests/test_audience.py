@@ -19,7 +19,7 @@ from kolvet import schema as S
 from kolvet import synth
 from kolvet.cli import app
 from kolvet.pipeline import vet_loaded
-from tests.conftest import loaded_from_frame
+from tests.conftest import assert_reasons_lead_with_their_pattern, loaded_from_frame
 
 
 def _creators(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -68,7 +68,7 @@ def test_lifetime_likes_and_saves_read_from_every_shape_that_holds_them():
     """MediaCrawler's `interaction`, Spider_XHS's 作品被赞和收藏数量, a roster's 获赞与收藏 or
     "liked n collected": the account's lifetime likes and saves, with XHS count strings."""
     for header, cells, want in (("interaction", ["11636", "1.2万"], [11636, 12000]),
-                                ("作品被赞和收藏数量", ["3千", "10万+"], [3000, 100_000]),
+                                ("作品被赞和收藏数量", ["3千", "10万+"], [3000, None]),  # a floor can't show too few
                                 ("获赞与收藏", [727000, 1940], [727000, 1940]),
                                 ("liked n collected", ["77000", "-"], [77000, None])):
         got = _creators(pl.DataFrame({"user_id": ["a", "b"], "fans": ["900", "1000"], header: cells}))[0]
@@ -125,6 +125,16 @@ def test_without_views_engagement_per_follower_alone_puts_on_watch_but_never_fla
     watched = notes_only.filter(pl.col(F.FRAUD_WATCH) & (pl.col(F.FRAUD_PATTERN) == "bought followers"))
     assert watched.filter(pl.col("pattern") == "bought_followers").height >= 5
     assert watched.get_column(F.FRAUD_REASONS).str.contains("engagement is only").all()
+
+
+def test_no_creator_is_flagged_bought_followers_from_notes_alone_without_views(roster_world):
+    _, notes_only, _ = roster_world
+    assert not notes_only.filter(pl.col(F.FRAUD_FLAG) & (pl.col(F.FRAUD_PATTERN) == "bought followers")).height
+
+
+def test_every_flag_and_watch_leads_with_a_sign_of_its_own_pattern(roster_world):
+    for out in roster_world:
+        assert_reasons_lead_with_their_pattern(out)
 
 
 def test_crawled_profiles_catch_bought_followers_by_their_lifetime_likes_and_saves(roster_world):
@@ -239,7 +249,7 @@ def test_sample_writes_crawler_profiles_that_vet_reads_beside_the_notes(tmp_path
     posts, profiles, ranked = tmp_path / "p.csv", tmp_path / "profiles.json", tmp_path / "ranked.csv"
     got = runner.invoke(app, ["sample", "-n", "60", "-s", "2", "--no-views", "-o", str(posts), "--profiles", str(profiles)])
     assert got.exit_code == 0, got.output
-    assert f"kolvet vet {posts} {profiles}" in got.output
+    assert f"vet them beside the notes: kolvet vet {posts} {profiles}" in got.output
     written = pl.read_json(profiles)
     assert written.columns == ["user_id", "nickname", "fans", "interaction"]  # MediaCrawler's names and strings
     got = runner.invoke(app, ["vet", str(posts), str(profiles), "-o", str(ranked), "-q"])

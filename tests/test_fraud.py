@@ -12,7 +12,7 @@ from kolvet.cli import app
 from kolvet.config import Config
 from kolvet.fraud import FraudDetector, FraudModel
 from kolvet.pipeline import vet_loaded
-from tests.conftest import loaded_from_frame
+from tests.conftest import assert_reasons_lead_with_their_pattern, loaded_from_frame
 
 
 def test_detector_follows_sklearn_conventions():
@@ -56,6 +56,7 @@ def test_honest_hard_cases_are_rarely_flagged(labelled):
 
 def test_every_flag_names_its_pattern_and_numbered_reasons(labelled):
     _, out = labelled
+    assert_reasons_lead_with_their_pattern(out)
     flagged = out.filter(pl.col("fraud_flag"))
     for row in flagged.iter_rows(named=True):
         assert row["fraud_pattern"]
