@@ -6,8 +6,9 @@
 For each world: kolvet's ROC-AUC, flag precision and recall, fake creators in the top 50 of
 the ranking, the false-flag rate on honest hard cases, and the ranking's Spearman correlation
 with the true per-view value among honest creators with >= 10 notes, for notes alone and with
-the creator profiles a crawler saves beside them (followers, lifetime likes and saves), and with
-the roster a marketplace export adds (those, active-fan share, follower series); side by side with a naive
+the creator profiles a crawler saves beside them (followers, lifetime likes and saves), with
+those and the comment pages it saves, and with the roster a marketplace export adds (followers,
+lifetime likes and saves, active-fan share, follower series); side by side with a naive
 baseline (an IsolationForest on raw per-creator ratios, ranking by engagement per follower).
 Worlds vary the generator's parameters (variant), not only its seed; nothing in kolvet is fit
 to them.
@@ -98,6 +99,8 @@ def kolvet_metrics(posts: pl.DataFrame, truth: pl.DataFrame, config: Config | No
         "recall": (flag & fake).sum() / max(fake.sum(), 1),
         "fakes_top50": int((top.get_column("label") == "fake").sum()),
         "hard_flagged": (flag & hard).sum() / max(hard.sum(), 1),
+        # Watch costs a creator up to fraud.watch_penalty points without an accusation.
+        "honest_watch": float(judged.filter(pl.col("label") == "honest").get_column("fraud_watch").mean()),
         "few_ok": float((few.get_column("verdict") == "insufficient_data").mean()) if few.height else 1.0,
         "spearman": spearman(honest.get_column("score").to_numpy(), honest.get_column("true_value").to_numpy()),
     }
@@ -144,6 +147,7 @@ def main() -> None:
         pl.col("naive_fakes_top50").max().alias("naive top 50"),
         pl.col("k_hard_flagged").max().round(3).alias("hard cases flagged (max)"),
         pl.col("naive_hard_flagged").max().round(3).alias("naive hard"),
+        pl.col("k_honest_watch").max().round(3).alias("honest on watch (max)"),
         pl.col("k_spearman").min().round(3).alias("Spearman (min)"),
     )
     with pl.Config(tbl_rows=50, tbl_cols=20, tbl_width_chars=250, tbl_formatting="MARKDOWN", tbl_hide_dataframe_shape=True,
