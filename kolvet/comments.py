@@ -38,15 +38,15 @@ def normalise(text: pl.Expr) -> pl.Expr:
             .str.to_lowercase())
 
 
-def comment_signals(posts: pl.DataFrame | pl.LazyFrame, comments: pl.DataFrame | None) -> pl.DataFrame:
+def comment_signals(comments: pl.DataFrame | None) -> pl.DataFrame:
     """Per creator with crawled comments: how many were read, the share of a SAMPLE of them
     that is emoji-only or repeated word for word under another of its notes (null below
     MIN_COMMENTS comments or MIN_NOTES notes), and the sample's most repeated text with the
-    number of notes it appears under."""
+    number of notes it appears under. `comments` are attached to their creators
+    (schema.attach_comments)."""
     if comments is None or comments.height == 0:
         return pl.DataFrame(schema=SIGNAL_SCHEMA)
-    owners = posts.lazy().select(S.CREATOR_ID, S.POST_ID).unique()
-    joined = comments.lazy().join(owners, on=S.POST_ID)
+    joined = comments.lazy()
     counted = joined.group_by(S.CREATOR_ID).agg(pl.len().cast(pl.UInt32).alias(COMMENTS_READ))
     pick = pl.struct(S.POST_ID, S.COMMENT_TEXT, S.ROW).hash(seed=11)
     read = (joined.sort([S.CREATOR_ID, pick, S.SOURCE, S.ROW]).group_by(S.CREATOR_ID, maintain_order=True).head(SAMPLE)

@@ -58,13 +58,14 @@ class Loaded:
         """Notes already in kolvet's column names (any subset of POST_SCHEMA) as a Loaded,
         without files: for tests, benchmarks and notebooks. `roster` and `profiles` (crawled
         profiles, which the roster wins over) are parsed creators tables; `comments` parsed
-        comments (schema.parse_comments)."""
+        comments (schema.parse_comments), attached here to the notes' creators."""
         frame = posts.with_columns(
             pl.lit(None, dtype).alias(c) for c, dtype in S.POST_SCHEMA.items() if c not in posts.columns
         ).select(pl.col(c).cast(t) for c, t in S.POST_SCHEMA.items())
         frame = frame.with_columns(pl.col(S.PRECISION).fill_null(S.EXACT), pl.col(S.COUNT_DROPPED).fill_null(False),
                                    pl.col(S.SOURCE).fill_null(source))
-        return cls(frame, profiles, S.empty_rejected(), [], [], roster, comments)
+        attached = S.attach_comments(comments, frame)[0] if comments is not None else None
+        return cls(frame, profiles, S.empty_rejected(), [], [], roster, attached)
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
             rejected = pl.concat([rejected, S.creators_without_notes(table, posts)])
     comments = None
     if comment_parts:  # comments on notes that aren't here: say so
-        comments, orphans = S.comments_without_notes(pl.concat(comment_parts), posts)
+        comments, orphans = S.attach_comments(pl.concat(comment_parts), posts)
         rejected = pl.concat([rejected, orphans])
 
     if posts.height == 0 and require_posts:
@@ -218,7 +219,8 @@ def _per_creator(loaded: Loaded, config: Config, as_of: datetime) -> tuple[pl.Da
     profiles = M.creator_profiles(loaded.posts.lazy(), loaded.creators, loaded.roster).collect().lazy()
     notes = NotesPlan(loaded.posts, profiles, config, as_of)
     creators = M.creator_metrics(notes.plan(), profiles, config).sort(S.CREATOR_ID).collect(engine="in-memory")
-    creators = creators.join(C.comment_signals(loaded.posts, loaded.comments), on=S.CREATOR_ID, how="left")
+    mine = loaded.comments.join(creators.select(S.CREATOR_ID), on=S.CREATOR_ID, how="semi") if loaded.comments is not None else None
+    creators = creators.join(C.comment_signals(mine), on=S.CREATOR_ID, how="left")
     return creators, notes
 
 
@@ -284,6 +286,8 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
         raise _no_usable_notes(pl.concat([part.rejected for _, part in loaded_parts], how="vertical"),
                                {t.source for t in tables if t.kind == "posts"})
     as_of = as_of or newest
+    if comment_tables:  # matched to their notes' creators over all parts at once
+        comments, orphans = S.attach_comments(comments, pl.scan_parquet([p for p, _ in loaded_parts]))
     creators, profiles = [], []
     for i, (path, part) in enumerate(loaded_parts):
         if progress:
@@ -296,7 +300,6 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
     sources = _sum_sources([s for _, part in loaded_parts for s in part.sources])
     rejected = pl.concat([part.rejected for _, part in loaded_parts], how="vertical")
     if comment_tables:
-        _, orphans = S.comments_without_notes(comments, pl.scan_parquet([p for p, _ in loaded_parts]).select(S.POST_ID).collect())
         aside = pl.concat([*(r for _, r in parsed), orphans], how="vertical")
         rejected = pl.concat([rejected, aside], how="vertical")
         counts = dict(aside.group_by(S.SOURCE).len().iter_rows())

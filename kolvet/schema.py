@@ -154,6 +154,8 @@ COMMENT_ALIASES: dict[str, tuple[str, ...]] = {
 }
 COMMENT_SCHEMA: dict[str, pl.DataType] = {POST_ID: pl.String(), COMMENT_TEXT: pl.String(), COMMENTER: pl.String(),
                                           SOURCE: pl.String(), ROW: pl.Int64()}
+# Once matched to the notes in the same inputs (attach_comments), a comment knows its creator.
+ATTACHED_COMMENT_SCHEMA: dict[str, pl.DataType] = {CREATOR_ID: pl.String(), **COMMENT_SCHEMA}
 # A creators table (roster) often calls its creator id just "id".
 CREATOR_TABLE_ALIASES: dict[str, tuple[str, ...]] = {CREATOR_ID: ("id",)}
 # A required column another column can stand in for.
@@ -759,12 +761,19 @@ def parse_comments(frame: pl.DataFrame, source: str) -> tuple[pl.DataFrame, pl.D
     return comments, _comment_rejects(staged.filter(pl.col(REASON).is_not_null()))
 
 
-def comments_without_notes(comments: pl.DataFrame, posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(comments on notes in the inputs, the rest set aside with that reason)."""
-    notes = posts.select(POST_ID).unique()
-    orphans = comments.join(notes, on=POST_ID, how="anti").with_columns(
+def attach_comments(comments: pl.DataFrame, posts: pl.DataFrame | pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(comments with the creator of their note, the rest set aside with the reason). A comment
+    names only its note, so a note id that several creators use (exports that number notes
+    1, 2, 3) can't say whose comment it is."""
+    owners = posts.lazy().select(CREATOR_ID, POST_ID).unique().collect()
+    shared = owners.filter(pl.col(POST_ID).is_duplicated()).select(POST_ID).unique()
+    orphans = comments.join(owners.select(POST_ID), on=POST_ID, how="anti").with_columns(
         pl.lit("comment's note is not among the usable notes").alias(REASON))
-    return comments.join(notes, on=POST_ID, how="semi"), _comment_rejects(orphans)
+    unclear = comments.join(shared, on=POST_ID, how="semi").with_columns(
+        pl.lit("comment's note id belongs to several creators: can't tell whose it is").alias(REASON))
+    attached = comments.join(shared, on=POST_ID, how="anti").join(owners, on=POST_ID)
+    rejects = pl.concat([orphans, unclear]).sort(SOURCE, ROW)
+    return attached.select(pl.col(k).cast(t) for k, t in ATTACHED_COMMENT_SCHEMA.items()), _comment_rejects(rejects)
 
 
 def _comment_rejects(rows: pl.DataFrame) -> pl.DataFrame:

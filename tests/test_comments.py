@@ -4,7 +4,6 @@ to the comment-farm check."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import polars as pl
 import pytest
@@ -16,7 +15,7 @@ from kolvet import pipeline, synth
 from kolvet import schema as S
 from kolvet.cli import app
 from kolvet.config import Config
-from kolvet.pipeline import vet_loaded
+from kolvet.pipeline import Loaded, vet_loaded
 from tests.conftest import assert_reasons_lead_with_their_pattern, loaded_from_frame, write_csv
 
 runner = CliRunner()
@@ -31,18 +30,21 @@ def _comment(note: str, text: str, i: int) -> dict:
 def test_a_comment_file_is_read_and_unusable_comments_are_set_aside(tmp_path):
     notes = write_csv(tmp_path / "notes.csv", [
         {"user_id": "a", "note_id": f"n{k}", "time": "2025-03-01 10:00:00", "liked_count": "10", "collected_count": "4",
-         "comment_count": "2"} for k in range(3)])
+         "comment_count": "2"} for k in range(3)] + [
+        {"user_id": u, "note_id": "shared", "time": "2025-03-01 10:00:00", "liked_count": "1", "collected_count": "1",
+         "comment_count": "1"} for u in ("a", "b")])
     items = [_comment("n0", "好看！", 1), _comment("n1", "", 2), _comment("", "求链接", 3), _comment("gone", "在哪买的", 4),
-             _comment("n2", "[赞R]", 5)]
+             _comment("n2", "[赞R]", 5), _comment("shared", "是谁的", 6)]
     (tmp_path / "creator_comments_2025-03-01.json").write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
     loaded = pipeline.load([notes, tmp_path / "creator_comments_2025-03-01.json"], Config())
-    assert loaded.comments.get_column(S.COMMENT_TEXT).to_list() == ["好看！", "[赞R]"]
+    assert loaded.comments.select(S.CREATOR_ID, S.COMMENT_TEXT).rows() == [("a", "好看！"), ("a", "[赞R]")]
     report = next(s for s in loaded.sources if s.kind == "comments")
-    assert (report.family, report.rows, report.taken, report.set_aside) == ("MediaCrawler comments", 5, 2, 3)
+    assert (report.family, report.rows, report.taken, report.set_aside) == ("MediaCrawler comments", 6, 2, 4)
     aside = loaded.rejected.filter(pl.col(S.SOURCE).str.ends_with(".json")).sort(S.ROW)
     assert aside.select(S.ROW, S.REASON).rows() == [
         (2, "comment_text: empty (a picture-only comment?)"), (3, "missing post_id"),
-        (4, "comment's note is not among the usable notes")]
+        (4, "comment's note is not among the usable notes"),
+        (6, "comment's note id belongs to several creators: can't tell whose it is")]
 
 
 def _signals(notes_of: dict[str, list[str]], texts: list[tuple[str, str]]) -> dict:
@@ -50,7 +52,9 @@ def _signals(notes_of: dict[str, list[str]], texts: list[tuple[str, str]]) -> di
     comments = pl.DataFrame({S.POST_ID: [n for n, _ in texts], S.COMMENT_TEXT: [t for _, t in texts],
                              S.COMMENTER: [None] * len(texts), S.SOURCE: "c.json", S.ROW: list(range(1, len(texts) + 1))},
                             schema=S.COMMENT_SCHEMA)
-    return {r[S.CREATOR_ID]: r for r in C.comment_signals(posts, comments).iter_rows(named=True)}
+    attached, aside = S.attach_comments(comments, posts)
+    assert aside.height == 0
+    return {r[S.CREATOR_ID]: r for r in C.comment_signals(attached).iter_rows(named=True)}
 
 
 def test_template_share_counts_emoji_only_and_texts_repeated_under_another_note():
@@ -88,10 +92,9 @@ def comment_world():
     world = synth.World(creators=1200, seed=43, fake_rate=0.08, honest_hard_rate=0.12, views=False)
     posts, truth = synth.generate(world)
     parsed, _ = S.parse_comments(synth.comments(world, posts, truth), "comments.json")
-    base = loaded_from_frame(posts)
     label = truth.select("creator_id", "pattern")
-    with_comments = vet_loaded(replace(base, comments=parsed)).creators.join(label, on="creator_id")
-    without = vet_loaded(base).creators.join(label, on="creator_id")
+    with_comments = vet_loaded(Loaded.from_frame(posts, comments=parsed)).creators.join(label, on="creator_id")
+    without = vet_loaded(loaded_from_frame(posts)).creators.join(label, on="creator_id")
     return with_comments, without
 
 
@@ -130,3 +133,20 @@ def test_sample_comments_vet_beside_the_notes_alike_in_memory_and_streaming(tmp_
     first = ranked.row(0, named=True)
     got = runner.invoke(app, ["explain", first[S.CREATOR_ID], str(posts), str(comments)])
     assert f"comments: {first[C.COMMENTS_READ]:,} crawled; {first[C.TEMPLATE_SHARE]:.0%} emoji-only" in got.output
+
+
+def test_batch_keeps_each_rosters_comments_with_its_own_creators(tmp_path):
+    """Two synthetic rosters number their notes alike (n000000001, ...); comments name only a
+    note, so they must stay with the roster they were crawled beside."""
+    a, b = tmp_path / "agency_a", tmp_path / "agency_b"
+    a.mkdir()
+    b.mkdir()
+    for folder, seed, extra in ((a, 7, ["--comments", str(a / "creator_comments.json")]), (b, 8, [])):
+        got = runner.invoke(app, ["sample", "-n", "40", "-s", str(seed), "--no-views", "-o", str(folder / "posts.csv"), *extra, "-q"])
+        assert got.exit_code == 0, got.output
+    got = runner.invoke(app, ["batch", str(a), str(b), "--out-dir", str(tmp_path / "vetted"), "-q"])
+    assert got.exit_code == 0, got.output
+    with_comments = pl.read_csv(tmp_path / "vetted" / "agency_a.ranked.csv")
+    without = pl.read_csv(tmp_path / "vetted" / "agency_b.ranked.csv")
+    assert with_comments.get_column(C.COMMENTS_READ).drop_nulls().len() >= 35
+    assert without.get_column(C.COMMENTS_READ).drop_nulls().len() == 0
