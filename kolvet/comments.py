@@ -46,10 +46,10 @@ def comment_signals(comments: pl.DataFrame | None) -> pl.DataFrame:
     (schema.attach_comments)."""
     if comments is None or comments.height == 0:
         return pl.DataFrame(schema=SIGNAL_SCHEMA)
-    joined = comments.lazy()
-    counted = joined.group_by(S.CREATOR_ID).agg(pl.len().cast(pl.UInt32).alias(COMMENTS_READ))
+    lazy = comments.lazy()
+    counted = lazy.group_by(S.CREATOR_ID).agg(pl.len().cast(pl.UInt32).alias(COMMENTS_READ))
     pick = pl.struct(S.POST_ID, S.COMMENT_TEXT, S.ROW).hash(seed=11)
-    read = (joined.sort([S.CREATOR_ID, pick, S.SOURCE, S.ROW]).group_by(S.CREATOR_ID, maintain_order=True).head(SAMPLE)
+    read = (lazy.sort([S.CREATOR_ID, pick, S.SOURCE, S.ROW]).group_by(S.CREATOR_ID, maintain_order=True).head(SAMPLE)
             .with_columns(normalise(pl.col(S.COMMENT_TEXT)).alias("_norm")))
     repeats = (read.filter(pl.col("_norm") != "")
                .group_by(S.CREATOR_ID, "_norm")

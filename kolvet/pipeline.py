@@ -219,8 +219,10 @@ def _per_creator(loaded: Loaded, config: Config, as_of: datetime) -> tuple[pl.Da
     profiles = M.creator_profiles(loaded.posts.lazy(), loaded.creators, loaded.roster).collect().lazy()
     notes = NotesPlan(loaded.posts, profiles, config, as_of)
     creators = M.creator_metrics(notes.plan(), profiles, config).sort(S.CREATOR_ID).collect(engine="in-memory")
-    mine = loaded.comments.join(creators.select(S.CREATOR_ID), on=S.CREATOR_ID, how="semi") if loaded.comments is not None else None
-    creators = creators.join(C.comment_signals(mine), on=S.CREATOR_ID, how="left")
+    comments = loaded.comments  # with --streaming, every part's: keep this part's creators'
+    if comments is not None:
+        comments = comments.join(creators.select(S.CREATOR_ID), on=S.CREATOR_ID, how="semi")
+    creators = creators.join(C.comment_signals(comments), on=S.CREATOR_ID, how="left")
     return creators, notes
 
 
