@@ -256,10 +256,10 @@ def comments(world: World, posts: pl.DataFrame, truth: pl.DataFrame) -> pl.DataF
     user = np.where(bought, rng.integers(0, 300, m), rng.integers(1_000, 10_000_000, m))
     posted_ms = notes.get_column("posted_at").dt.epoch("ms").to_numpy()[owner] + rng.integers(60_000, 3 * 86_400_000, m)
     return pl.DataFrame({
-        "comment_id": [f"m{world.seed % 1000:03d}{i:08d}" for i in range(m)],
+        "comment_id": pl.Series(np.arange(m)).cast(pl.String).str.zfill(8).str.replace(r"^", f"m{world.seed % 1000:03d}"),
         "note_id": notes.get_column("post_id").gather(owner),
         "content": text.astype(str),
-        "user_id": [f"u{u:08d}" for u in user],
+        "user_id": pl.Series(user).cast(pl.String).str.zfill(8).str.replace(r"^", "u"),
         "create_time": posted_ms,
     })
 
