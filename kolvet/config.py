@@ -122,7 +122,7 @@ class FraudConfig(_Frozen):
     min_posts: int = Field(5, ge=2, description="creators with fewer notes are not judged for fraud")
     min_interactions: int = Field(20, ge=0, description="creators whose judged notes earned fewer interactions in all are not judged for fraud: ratios of a handful of likes mean nothing")
     pattern_z: float = Field(2.75, gt=0, description="a fake-engagement pattern is confirmed when its combined evidence reaches this many robust deviations from peers")
-    reason_z: float = Field(2.0, gt=0, description="a feature is named as a reason when it is this many robust deviations from peers, on its suspicious side (a confirmed pattern's own signs: from the weakest level that confirms it, about 1.6 at the default pattern_z)")
+    reason_z: float = Field(2.0, gt=0, description="a feature is named as a reason when it is this many robust deviations from peers, on its suspicious side (a confirmed pattern's own signs: from the weakest level that confirms it, about 1.6 at the default pattern_z, 1.0 for bought followers)")
     note_z: float = Field(3.0, gt=0, description="a note looks boosted when its ratios sit this many robust deviations from the creator's own")
     watch_score: float = Field(0.4, gt=0, lt=0.5, description="an unflagged creator at or above this fraud score, with checkable reasons, is put on watch (a smaller penalty, reasons shown)")
     reasons_shown: int = Field(3, ge=1, le=10, description="reasons written per flagged creator")

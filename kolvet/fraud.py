@@ -456,17 +456,31 @@ def _both(a: np.ndarray, b: np.ndarray, cap: float) -> np.ndarray:
     return np.sqrt(np.minimum(_pos(a), cap) * np.minimum(_pos(b), cap))
 
 
+# A sign weaker than one robust deviation is not worth naming, nor enough to confirm a pattern.
+WEAKEST_SIGN = 1.0
+
+
 def _both_apart(a: np.ndarray, b: np.ndarray, cap: float) -> np.ndarray:
-    """Two signs from separate sources that must both show: the z of the chance that an honest
-    creator shows both at least as strongly as the weaker one, P(z > m)^2, m capped. Only for signs that
-    are independent for honest creators: a creator's notes and its account's lifetime totals or
-    roster facts (rank correlation 0.20 between engagement per follower on a real crawl's notes
-    and the roster sheet's lifetime likes and saves per follower, over 103 creators; -0.02 with
-    its active-fan share). Signs read off the same notes go through _both."""
+    """Two signs from separate sources that must both show, as a z (each capped). Only for
+    signs that are independent for honest creators: a creator's notes and its account's
+    lifetime totals or roster facts (rank correlation 0.20 between engagement per follower on a
+    real crawl's notes and the roster sheet's lifetime likes and saves per follower, over 103
+    creators; -0.02 with its active-fan share). Signs read off the same notes go through _both.
+
+    Two tests, either of which confirms:
+    - both show at least as strongly as the weaker one: the z of P(z > m)^2, m the weaker;
+    - one shows strongly and the other at least WEAKEST_SIGN: their sum, (a + b) / sqrt(2)
+      (Stouffer's z). Bought followers move both signs, but by amounts that differ from creator
+      to creator, so the first test alone misses a strong sign beside a middling one.
+    Each test alone would wrongly confirm an honest creator with chance P(z > pattern_z); either
+    of them, at most twice that."""
     from scipy.stats import norm
 
-    m = np.minimum(np.minimum(_pos(a), _pos(b)), cap)
-    return np.where(m > 0, norm.isf(norm.sf(m) ** 2), 0.0)
+    a, b = np.minimum(_pos(a), cap), np.minimum(_pos(b), cap)
+    weaker = np.minimum(a, b)
+    both = np.where(weaker > 0, norm.isf(norm.sf(weaker) ** 2), 0.0)
+    summed = np.where(weaker >= WEAKEST_SIGN, (a + b) / np.sqrt(2.0), 0.0)
+    return np.maximum(both, summed)
 
 
 def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float,
@@ -513,6 +527,8 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float
     }, readers_unseen
 
 
+# Patterns whose two signs come from separate sources (_both_apart).
+APART_PATTERNS = frozenset({"bought followers"})
 # The signs behind each pattern (pattern_evidence), "-" for a feature's low side: a flag's
 # reasons name these first.
 PATTERN_SIGNS = {
@@ -528,13 +544,17 @@ PATTERN_SIGNS = {
 }
 
 
-def weakest_confirming_sign(pattern_z: float) -> float:
-    """How weak the weaker of two signs can be and still confirm a pattern with the other:
-    P(z > m)^2 = P(z > pattern_z) (see _both_apart; _both needs more). Never under one
-    deviation: a sign weaker than that is not worth naming, whatever pattern_z is set to."""
+def weakest_confirming_sign(pattern_z: float, pattern: str = "") -> float:
+    """How weak a pattern's weaker sign can be and still confirm it with the other: the level
+    from which the pattern's own signs are named. Bought followers' signs come from separate
+    sources and confirm from WEAKEST_SIGN beside a strong one (see _both_apart); for the other
+    patterns, where two equally strong independent signs would, P(z > m)^2 = P(z > pattern_z).
+    Never under WEAKEST_SIGN, whatever pattern_z is set to."""
     from scipy.stats import norm
 
-    return max(float(norm.isf(np.sqrt(norm.sf(pattern_z)))), 1.0)
+    if pattern in APART_PATTERNS:
+        return WEAKEST_SIGN
+    return max(float(norm.isf(np.sqrt(norm.sf(pattern_z)))), WEAKEST_SIGN)
 
 
 def pattern_of(key: str) -> str:
@@ -698,10 +718,10 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     comments = CommentFacts(scored.get_column(C.COMMENTS_READ).cast(pl.Float64).fill_null(0).to_numpy(),
                             scored.get_column(C.TOP_REPEATED).to_list(),
                             scored.get_column(C.TOP_REPEATED_NOTES).cast(pl.Float64).fill_null(0).to_numpy())
-    lead_thr = weakest_confirming_sign(fc.pattern_z)
+    lead_thr = {name: weakest_confirming_sign(fc.pattern_z, name) for name in PATTERN_SIGNS}
     # A confirmed pattern's own signs are named from the weakest level that confirms it.
     reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z, jump_dates, burst, comments, PATTERN_SIGNS[leading[i]],
-                        lead_thr if strength[i] >= fc.pattern_z else fc.reason_z)
+                        lead_thr[leading[i]] if strength[i] >= fc.pattern_z else fc.reason_z)
                if judged[i] and combined[i] >= fc.watch_score else [] for i in range(n)]
     has_reason = np.array([bool(r) for r in reasons], dtype=bool)
     flag = judged & has_reason & (strength >= fc.pattern_z) & (combined >= 0.5)

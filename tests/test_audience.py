@@ -186,6 +186,19 @@ def test_a_follower_jump_explained_by_a_viral_note_is_not_flagged():
     assert "new followers per like, save or comment on the notes around it" in out["c01"][F.FRAUD_REASONS]
 
 
+def test_signs_from_separate_sources_confirm_when_both_show_or_one_is_strong():
+    """Bought followers: the notes' engagement per follower and the account's lifetime totals.
+    Both moderately apart confirms; so does one far apart beside a middling one; one alone, or
+    beside a sign under one deviation, does not."""
+    a, b = np.array([2.0, 3.5, 1.2, 4.0, 4.0]), np.array([2.0, 1.2, 3.5, 0.9, 0.0])
+    z = F._both_apart(a, b, cap=4.125)
+    assert z[0] == pytest.approx(3.28, abs=0.01)  # P(z > 2)^2
+    assert z[1] == z[2] == pytest.approx((3.5 + 1.2) / np.sqrt(2))
+    assert z[1] >= 2.75 > z[3] and z[4] == 0.0
+    assert F.weakest_confirming_sign(2.75, "bought followers") == F.WEAKEST_SIGN
+    assert F.weakest_confirming_sign(2.75, "save farming") == pytest.approx(1.6, abs=0.05)
+
+
 def test_burst_z_is_high_only_for_many_spiked_notes_in_a_few_days():
     # 6 of 6 notes in three days spiked, when 2 of the other 23 did; vs 3 of 4, with 6 of 26.
     z = F.burst_z(np.array([6.0, 3.0]), np.array([6.0, 4.0]), np.array([8.0, 9.0]), np.array([29.0, 30.0]))
