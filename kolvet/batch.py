@@ -300,7 +300,7 @@ def change_counts(table: pl.DataFrame) -> dict[str, int]:
 
 # ---- the summary ----------------------------------------------------------------------------
 
-def _problems(roster: Roster, previous_problem: str | None = None) -> str | None:
+def _problems(roster: Roster, previous_problem: str | None = None, warnings: Sequence[str] = ()) -> str | None:
     if roster.error is not None:
         return roster.error
     loaded = roster.loaded
@@ -314,16 +314,19 @@ def _problems(roster: Roster, previous_problem: str | None = None) -> str | None
         shown = "; ".join(f"{Path(s.source).name}: {s.reason}" for s in loaded.skipped[:3])
         n = len(loaded.skipped)
         notes.append(f"{n} file{'s' if n > 1 else ''} skipped ({shown}{'; ...' if n > 3 else ''})")
+    notes += warnings
     if previous_problem:
         notes.append(previous_problem)
     return "; ".join(notes) or None
 
 
 def summary_row(roster: Roster, table: pl.DataFrame | None, previous_problem: str | None,
-                with_changes: bool) -> dict[str, object]:
+                with_changes: bool, result: VetResult | None = None) -> dict[str, object]:
     row: dict[str, object] = dict.fromkeys((*SUMMARY_COLUMNS, *EXTRA_SUMMARY_COLUMNS))
     row[ROSTER] = roster.name
-    row["problems"] = _problems(roster, previous_problem)
+    files = {s.source for s in roster.loaded.sources} if roster.loaded is not None else set()
+    warnings = [d.warning for d in (result.digits_off if result else []) if d.source in files]
+    row["problems"] = _problems(roster, previous_problem, warnings)
     row["status"] = "failed" if roster.error is not None else "ok"
     if with_changes:
         row.update(dict.fromkeys(CHANGE_COUNTS))
@@ -410,7 +413,7 @@ def run_batch(rosters: Sequence[str | os.PathLike[str]], out_dir: str | os.PathL
             bar.advance(task)
 
         summary = pl.DataFrame(
-            [summary_row(r, tables.get(r.name), previous_problems.get(r.name), prev_dir is not None) for r in batch],
+            [summary_row(r, tables.get(r.name), previous_problems.get(r.name), prev_dir is not None, result) for r in batch],
             schema={k: v for k, v in SUMMARY_SCHEMA.items() if prev_dir is not None or k not in CHANGE_COUNTS},
             orient="row",
         )

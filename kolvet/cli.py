@@ -119,6 +119,8 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
             out.print(f"read {files} file{'s' if files != 1 else ''} of {family} ({kind}): {rows:,} rows, {taken:,} taken, {aside:,} set aside", markup=False)
     for s in result.skipped:
         out.print(f"[dim]skipped[/] {s.source}: {s.reason}")
+    for w in result.warnings:
+        out.print(f"[yellow]warning[/] {w}", highlight=False)
     out.print(
         f"[bold]{creators.height:,} creators[/]: "
         + ", ".join(f"{counts.get(v, 0):,} {v}" for v in SL.VERDICTS)

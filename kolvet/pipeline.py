@@ -19,6 +19,7 @@ import polars as pl
 
 from kolvet import __version__, io
 from kolvet import comments as C
+from kolvet import digits as D
 from kolvet import fraud as F
 from kolvet import metrics as M
 from kolvet import schema as S
@@ -99,6 +100,12 @@ class VetResult:
     config: Config = field(default_factory=Config)
     fraud_model: F.FraudModel | None = None
     workdir: object | None = None  # --streaming: keeps the temporary notes on disk while the result lives
+    digits_off: list[D.DigitCheck] = field(default_factory=list)  # files whose counts look typed by hand
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the user should check about the inputs as a whole."""
+        return [d.warning for d in self.digits_off]
 
     def rejected_by_reason(self) -> list[tuple[str, int]]:
         if self.rejected.height == 0:
@@ -235,6 +242,7 @@ def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sou
     scored = SC.authenticity(scored, F.FRAUD_SCORE, F.FRAUD_FLAG, F.FRAUD_WATCH, config)
     ranked = SL.rank(SL.verdicts(scored, config), sort=sort)
     notes = replace(notes, bursts=ranked.filter(pl.col(F.BURST_CONFIRMED)).select(S.CREATOR_ID, M.BURST_END))
+    checked, digits_off = D.check(notes.posts.lazy())
     meta = {
         "kolvet_version": __version__,
         "preset": config.preset,
@@ -244,8 +252,9 @@ def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sou
         "fraud_mode": str(ranked.get_column(F.FRAUD_MODE).first()) if ranked.height else "",
         "time_zone": "China Standard Time (UTC+8)",
         "sort": sort,
+        "last_digits": D.summary(checked, digits_off),
     }
-    return VetResult(ranked, notes, rejected, sources, skipped, meta, config, model)
+    return VetResult(ranked, notes, rejected, sources, skipped, meta, config, model, digits_off=digits_off)
 
 
 ROWS_PER_PART = 4_000_000  # --streaming: notes held in memory at once, roughly
