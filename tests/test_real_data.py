@@ -99,6 +99,12 @@ def test_purged_counts_between_snapshots_reach_the_notes(crawl_run):
     assert flagged == went_down
 
 
+def test_counts_read_off_xhs_pass_the_last_digit_check(crawl_run):
+    res, out = crawl_run
+    meta = json.loads(out.with_name("out.meta.json").read_text(encoding="utf-8"))
+    assert meta["last_digits"].startswith("ok: ") and "warning" not in res.output
+
+
 def _count(text: str | int) -> int:
     text = str(text)
     return int(float(text[:-1]) * 10_000) if text.endswith("万") else int(text)
