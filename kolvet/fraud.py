@@ -460,37 +460,42 @@ def _both(a: np.ndarray, b: np.ndarray, cap: float) -> np.ndarray:
 WEAKEST_SIGN = 1.0
 
 
-def _both_apart(a: np.ndarray, b: np.ndarray, cap: float) -> np.ndarray:
+def _both_apart(a: np.ndarray, b: np.ndarray, cap: float, line: float) -> np.ndarray:
     """Two signs from separate sources that must both show, as a z (each capped). Only for
     signs that are independent for honest creators: a creator's notes and its account's
     lifetime totals or roster facts (rank correlation 0.20 between engagement per follower on a
     real crawl's notes and the roster sheet's lifetime likes and saves per follower, over 103
     creators; -0.02 with its active-fan share). Signs read off the same notes go through _both.
 
-    Two tests, either of which confirms:
+    Two tests, either of which confirms (reaches `line`, the pattern_z):
     - both show at least as strongly as the weaker one: the z of P(z > m)^2, m the weaker;
     - one shows strongly and the other at least WEAKEST_SIGN: their sum, (a + b) / sqrt(2)
       (Stouffer's z). Bought followers move both signs, but by amounts that differ from creator
-      to creator, so the first test alone misses a strong sign beside a middling one.
-    Each test alone would wrongly confirm an honest creator with chance P(z > pattern_z); either
-    of them, at most twice that."""
+      to creator, so the first test alone misses a strong sign beside a middling one. The sum
+      counts for no more than `line` per WEAKEST_SIGN of the weaker sign, so it confirms only
+      from there, and the score doesn't jump where it starts to.
+    For one pair of independent signs, each test alone would wrongly confirm an honest creator
+    with chance P(z > line), and either of them at most twice that; the audience sign here is the
+    strongest of up to three facts, so more."""
     from scipy.stats import norm
 
     a, b = np.minimum(_pos(a), cap), np.minimum(_pos(b), cap)
     weaker = np.minimum(a, b)
     both = np.where(weaker > 0, norm.isf(norm.sf(weaker) ** 2), 0.0)
-    summed = np.where(weaker >= WEAKEST_SIGN, (a + b) / np.sqrt(2.0), 0.0)
+    summed = np.minimum((a + b) / np.sqrt(2.0), line * weaker / WEAKEST_SIGN)
     return np.maximum(both, summed)
 
 
-def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float,
+def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, line: float,
                      burst_ratio_dev: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """How strongly (in z units) each known fake-engagement pattern shows, per creator; and
     the evidence that may rank a creator and put it on watch but never flag it.
 
     Each pattern needs its tell-tale ratio *and* a second, independent sign, because honest
     creators can have either alone: tutorials are save-heavy, discussions comment-heavy, and
-    a viral note is a spike."""
+    a viral note is a spike. `line` is the pattern_z that confirms a pattern; no one sign counts
+    for more than half again as much, so one extreme sign can't stand in for a missing second."""
+    cap = 1.5 * line
     decoupled_saves = np.maximum(-z["saves_track_likes"], -z["save_like_spread"])
     # Bought comments don't follow likes, vary little in their mix, or read like templates.
     decoupled_comments = np.maximum.reduce([-z["comments_track_likes"], -z["comment_like_spread"], z["template_comments"]])
@@ -514,7 +519,7 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, cap: float
         # in a few days.
         "bought followers": np.maximum.reduce([
             np.where(has_views, few_readers, 0.0),
-            _both_apart(few_readers, np.maximum.reduce([-z["likes_saves_per_follower"], -z["active_fans"], z["follower_jump"]]), cap),
+            _both_apart(few_readers, np.maximum.reduce([-z["likes_saves_per_follower"], -z["active_fans"], z["follower_jump"]]), cap, line),
             # "Follower jumps with no matching content" (domain.md): a jump, and no note to explain it.
             _both(z["follower_jump"], z["unexplained_jump"], cap)]),
         # Each boosted note is already two signs at once: ratios off and engagement spiked.
@@ -693,7 +698,7 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     features = model.features if model is not None else known_features(raw, judged)
     X = forest_inputs(z, features)
     burst_dev = scored.get_column(M.BURST_RATIO_DEV).cast(pl.Float64).to_numpy()
-    patterns, watch_only = pattern_evidence(z, np.isfinite(raw["reach_vs_size"]), 1.5 * fc.pattern_z, burst_dev)
+    patterns, watch_only = pattern_evidence(z, np.isfinite(raw["reach_vs_size"]), fc.pattern_z, burst_dev)
     names = list(patterns)
     stacked = np.column_stack([patterns[k] for k in names]) if n else np.zeros((0, len(names)))
     strength = stacked.max(axis=1) if n else np.zeros(0)  # what may flag

@@ -191,10 +191,13 @@ def test_signs_from_separate_sources_confirm_when_both_show_or_one_is_strong():
     Both moderately apart confirms; so does one far apart beside a middling one; one alone, or
     beside a sign under one deviation, does not."""
     a, b = np.array([2.0, 3.5, 1.2, 4.0, 4.0]), np.array([2.0, 1.2, 3.5, 0.9, 0.0])
-    z = F._both_apart(a, b, cap=4.125)
+    z = F._both_apart(a, b, cap=4.125, line=2.75)
     assert z[0] == pytest.approx(3.28, abs=0.01)  # P(z > 2)^2
-    assert z[1] == z[2] == pytest.approx((3.5 + 1.2) / np.sqrt(2))
+    assert z[1] == z[2] == pytest.approx(min((3.5 + 1.2) / np.sqrt(2), 2.75 * 1.2))
     assert z[1] >= 2.75 > z[3] and z[4] == 0.0
+    # No jump where the sum starts to count: just under one deviation, just under the line.
+    edge = F._both_apart(np.array([4.0, 4.0]), np.array([0.999, 1.0]), cap=4.125, line=2.75)
+    assert edge[0] < 2.75 <= edge[1] and edge[1] - edge[0] < 0.01
     assert F.weakest_confirming_sign(2.75, "bought followers") == F.WEAKEST_SIGN
     assert F.weakest_confirming_sign(2.75, "save farming") == pytest.approx(1.6, abs=0.05)
 
