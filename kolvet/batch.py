@@ -53,6 +53,7 @@ from pathlib import Path
 
 import polars as pl
 
+from kolvet import digits as D
 from kolvet import export, io
 from kolvet import fraud as F
 from kolvet import schema as S
@@ -176,7 +177,8 @@ def combine(rosters: list[Roster], creators: pl.DataFrame | None) -> tuple[Loade
     found = pl.concat(profiles, how="vertical") if profiles else None
     comments = [r.loaded.comments for r in ok if r.loaded.comments is not None]
     return Loaded(posts, found, rejected, sources, skipped, roster=creators,
-                  comments=pl.concat(comments, how="vertical") if comments else None), membership
+                  comments=pl.concat(comments, how="vertical") if comments else None,
+                  digits=D.add(*(r.loaded.digits for r in ok))), membership
 
 
 # ---- splitting the cohort back into rosters -------------------------------------------------

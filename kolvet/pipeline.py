@@ -52,6 +52,7 @@ class Loaded:
     skipped: list[io.SkippedFile]
     roster: pl.DataFrame | None = None  # --creators: wins over crawled profiles
     comments: pl.DataFrame | None = None  # crawled comment texts, on notes in `posts`
+    digits: pl.DataFrame | None = None  # last digits per notes file as read (digits.tally), before merges
 
     @classmethod
     def from_frame(cls, posts: pl.DataFrame, roster: pl.DataFrame | None = None, source: str = "memory",
@@ -66,7 +67,7 @@ class Loaded:
         frame = frame.with_columns(pl.col(S.PRECISION).fill_null(S.EXACT), pl.col(S.COUNT_DROPPED).fill_null(False),
                                    pl.col(S.SOURCE).fill_null(source))
         attached = S.attach_comments(comments, frame)[0] if comments is not None else None
-        return cls(frame, profiles, S.empty_rejected(), [], [], roster, attached)
+        return cls(frame, profiles, S.empty_rejected(), [], [], roster, attached, D.tally(frame))
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,8 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
         rejected_parts.append(rejected)
     posts = pl.concat(posts_parts, how="vertical") if posts_parts else S.empty_posts()
     rejected = pl.concat(rejected_parts, how="vertical") if rejected_parts else S.empty_rejected()
+    # Each file as it was read: a hand-typed file is often an older copy of notes crawled since.
+    digits = D.tally(posts)
 
     future = pl.col(S.POSTED_AT) > pl.lit(datetime.now() + timedelta(days=2))
     if posts.select(future.any()).item():
@@ -198,7 +201,7 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
                      aside.get(t.source, 0))
         for t in all_tables
     ]
-    return Loaded(posts, creators, rejected, sources, skipped, roster, comments)
+    return Loaded(posts, creators, rejected, sources, skipped, roster, comments, digits)
 
 
 def _no_usable_notes(rejected: pl.DataFrame, files: set[str]) -> KolvetError:
@@ -217,7 +220,8 @@ def vet_loaded(loaded: Loaded, config: Config | None = None, fraud_model: F.Frau
     config = config or Config()
     as_of = as_of or loaded.posts.get_column(S.POSTED_AT).max()
     creators, notes = _per_creator(loaded, config, as_of)
-    return _judge(creators, notes, loaded.rejected, loaded.sources, loaded.skipped, config, fraud_model, as_of, sort)
+    return _judge(creators, notes, loaded.rejected, loaded.sources, loaded.skipped, config, fraud_model, as_of, sort,
+                  loaded.digits)
 
 
 def _per_creator(loaded: Loaded, config: Config, as_of: datetime) -> tuple[pl.DataFrame, NotesPlan]:
@@ -235,14 +239,14 @@ def _per_creator(loaded: Loaded, config: Config, as_of: datetime) -> tuple[pl.Da
 
 def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sources: list[SourceReport],
            skipped: list[io.SkippedFile], config: Config, fraud_model: F.FraudModel | None,
-           as_of: datetime, sort: str) -> VetResult:
+           as_of: datetime, sort: str, digits: pl.DataFrame | None = None) -> VetResult:
     """Per-creator metrics -> score, fraud, verdicts and rank, over the whole cohort."""
     scored = SC.quality(creators, config)
     scored, model = F.detect(scored, config, fraud_model)
     scored = SC.authenticity(scored, F.FRAUD_SCORE, F.FRAUD_FLAG, F.FRAUD_WATCH, config)
     ranked = SL.rank(SL.verdicts(scored, config), sort=sort)
     notes = replace(notes, bursts=ranked.filter(pl.col(F.BURST_CONFIRMED)).select(S.CREATOR_ID, M.BURST_END))
-    checked, digits_off = D.check(notes.posts.lazy())
+    checked, digits_off = D.check(D.add(digits))
     meta = {
         "kolvet_version": __version__,
         "preset": config.preset,
@@ -292,7 +296,8 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
         if part.posts.height:
             newest = max(filter(None, [newest, part.posts.get_column(S.POSTED_AT).max()]))
         # Keep only what judging needs; the notes themselves wait on disk.
-        loaded_parts.append((path, Loaded(S.empty_posts(), part.creators, part.rejected, part.sources, [], part.roster)))
+        loaded_parts.append((path, Loaded(S.empty_posts(), part.creators, part.rejected, part.sources, [], part.roster,
+                                          digits=part.digits)))
     if newest is None:
         raise _no_usable_notes(pl.concat([part.rejected for _, part in loaded_parts], how="vertical"),
                                {t.source for t in tables if t.kind == "posts"})
@@ -317,7 +322,7 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
         sources += [SourceReport(t.source, t.family, t.kind, t.frame.height, t.frame.height - counts.get(t.source, 0),
                                  counts.get(t.source, 0)) for t in comment_tables]
     result = _judge(pl.concat(creators).sort(S.CREATOR_ID), everything, rejected, sources, skipped, config,
-                    fraud_model, as_of, sort)
+                    fraud_model, as_of, sort, D.add(*(part.digits for _, part in loaded_parts)))
     result.meta["streaming"] = f"{parts} part(s) of about {rows_per_part:,} notes"
     result.workdir = workdir
     return result
