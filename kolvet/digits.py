@@ -1,10 +1,10 @@
 """The last-digit check: are a notes file's counts read from XHS, or typed by hand?
 
-Counts read off the platform end in every digit equally often (a real crawl's 20 note files,
-as read: 2,819 exact counts of 100-9,999, chi-square p = 0.33 against equal digits). Numbers typed or rounded by a
-person (an agency's own export, a doctored media kit) end in 0 and 5 far too often. Like
-Benford tests, this only works over many values (domain.md: roster-wide, 50-1,000+), so it
-judges each file as a whole, never one creator.
+Counts read off the platform end in every digit about equally often (a real crawl's 20 note
+files, as read: 2,819 exact counts of 100-9,999, chi-square p = 0.33 against equal digits).
+Numbers typed or rounded by a person (an agency's own export, a doctored media kit) end in 0
+and 5 far too often. Like Benford tests, this only works over many values (domain.md:
+roster-wide, 50-1,000+), so it judges each file as a whole, never one creator.
 
 Only exact counts of 100-9,999 are used: below 100 the last digit leans small (Benford's law
 reaches into it), and from 10,000 the app shows "1.2万", so crawled values there are rounded
@@ -31,6 +31,7 @@ ALPHA = 0.001  # per run, shared between the files checked (Bonferroni)
 # about 4% of its counts rounded to a 0. (Simulated honest files: w <= 0.05 from a thousand
 # counts up; the real crawl's files, pooled, 0.05.)
 MIN_EFFECT = 0.1
+
 
 @dataclass(frozen=True)
 class DigitCheck:
