@@ -117,10 +117,11 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
                 acc[i] += v
         for (family, kind), (files, rows, taken, aside) in families.items():
             out.print(f"read {files} file{'s' if files != 1 else ''} of {family} ({kind}): {rows:,} rows, {taken:,} taken, {aside:,} set aside", markup=False)
+    # File names can hold "[...]", which rich would take for markup and swallow.
     for s in result.skipped:
-        out.print(f"[dim]skipped[/] {s.source}: {s.reason}")
+        out.print(f"[dim]skipped[/] {escape(f'{s.source}: {s.reason}')}")
     for w in result.warnings:
-        out.print(f"[yellow]warning[/] {w}", highlight=False)
+        out.print(f"[yellow]warning[/] {escape(w)}")
     out.print(
         f"[bold]{creators.height:,} creators[/]: "
         + ", ".join(f"{counts.get(v, 0):,} {v}" for v in SL.VERDICTS)

@@ -217,7 +217,8 @@ def read_csv(path: Path, encoding: str | None = None,
         raise KolvetError(f"{path}: doesn't look like a text table (binary or unknown encoding; try --encoding)")
     sep = _sniff_separator(first, path.suffix.lower())
     header = [h.strip().strip('"') for h in first.rstrip("\r\n").split(sep)]
-    common = dict(separator=sep, truncate_ragged_lines=True, try_parse_dates=False)
+    # glob=False: a file named "kit[1].csv" is that file, not a pattern matching "kit1.csv".
+    common = dict(separator=sep, truncate_ragged_lines=True, try_parse_dates=False, glob=False)
     try:
         return pl.read_csv(source, infer_schema_length=10_000,
                            schema_overrides=_string_overrides(header, aliases), **common)
@@ -323,7 +324,7 @@ def _sheet_names(path: Path) -> list[str] | None:
 
 def read_parquet(path: Path) -> pl.DataFrame:
     try:
-        return pl.read_parquet(path)
+        return pl.read_parquet(path, glob=False)
     except Exception as exc:
         raise KolvetError(f"{path}: can't read as Parquet ({_first_line(exc)})") from None
 
@@ -351,12 +352,12 @@ def scan_table(path: Path, encoding: str | None = None) -> pl.LazyFrame | None:
     if path.stat().st_size == 0:
         raise KolvetError(f"{path}: file is empty")
     if suffix in (".parquet", ".pq"):
-        return pl.scan_parquet(path)
+        return pl.scan_parquet(path, glob=False)
     if suffix in (".csv", ".tsv", ".txt") and detect_encoding(path, encoding) in ("utf-8", "utf-8-sig"):
         with open(path, encoding="utf-8-sig", errors="replace") as fh:
             first = fh.readline()
         return pl.scan_csv(path, separator=_sniff_separator(first, suffix), infer_schema=False,
-                           truncate_ragged_lines=True)
+                           truncate_ragged_lines=True, glob=False)
     return None
 
 
@@ -622,8 +623,8 @@ def read_previous(path: str | os.PathLike[str]) -> pl.DataFrame:
     p = Path(path)
     try:
         if p.suffix.lower() == ".parquet":
-            return pl.read_parquet(p)
-        frame = pl.read_csv(p, infer_schema_length=10_000, schema_overrides={S.CREATOR_ID: pl.String})
+            return pl.read_parquet(p, glob=False)
+        frame = pl.read_csv(p, infer_schema_length=10_000, schema_overrides={S.CREATOR_ID: pl.String}, glob=False)
     except FileNotFoundError:
         raise KolvetError(f"{p}: no such file") from None
     except Exception as exc:

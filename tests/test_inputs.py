@@ -565,3 +565,15 @@ def test_the_users_roster_wins_over_crawled_profiles(tmp_path):
     loaded = pipeline.load([CRAWL], Config(), creators_file=str(roster))
     row = pipeline.vet_loaded(loaded, Config()).creator(some_id)
     assert (row[S.FOLLOWERS], row[S.QUOTE]) == (123456, 800.0)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("streaming", [False, True])
+def test_a_file_name_with_brackets_is_that_file_not_a_glob_pattern(tmp_path, suffix, streaming):
+    posts, _ = synth.generate(synth.World(creators=20, seed=2))
+    path = tmp_path / f"kit[1]{suffix}"
+    posts.write_csv(path) if suffix == ".csv" else posts.write_parquet(path)
+    out = tmp_path / "ranked.csv"
+    res = runner.invoke(app, ["vet", str(path), "-o", str(out), "-q", *(["--streaming"] if streaming else [])])
+    assert res.exit_code == 0, res.output
+    assert pl.read_csv(out).height == 20
