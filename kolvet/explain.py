@@ -32,11 +32,33 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
     per = {"views": "per view", "followers": "per follower"}.get(basis, "(no reach known)")
     name = row.get(S.NICKNAME) or row[S.CREATOR_ID]
     lines = [
-        f"{name} ({row[S.CREATOR_ID]}): rank {row[SL.RANK]}, score {_num(row.get(SC.SCORE), '{:.1f}')}/100, verdict {row[SL.VERDICT]}",
+        f"{name} ({row[S.CREATOR_ID]}): rank {row[SL.RANK]}, "
+        + (f"score {row[SC.SCORE]:.1f}/100" if row.get(SC.SCORE) is not None else "not scored")
+        + f", verdict {row[SL.VERDICT]}",
         f"  why: {row.get(SL.VERDICT_REASON) or ''}",
         f"  {row.get(S.CATEGORY)} creator, {_num(row.get(S.FOLLOWERS))} followers ({row.get(M.TIER)} tier), "
-        f"{row.get(M.N_POSTS)} notes judged of {row.get(M.N_POSTS_TOTAL)}; rates are {per}",
+        f"{row.get(M.N_POSTS)} notes judged of {row.get(M.N_POSTS_TOTAL) or 0}; rates are {per}",
         "",
+    ]
+    judged = row.get(SL.VERDICT) != "insufficient_data"
+    if not judged and not row.get(M.N_POSTS_TOTAL):
+        lines.append("Not scored: no usable notes (see why).")
+    elif not judged:
+        lines += [
+            "Not scored: too little data to judge (see why). What its usable notes show:",
+            f"  median save rate {_pct(row.get(M.SAVE_RATE))} {per}; weighted engagement {_pct(row.get(M.WEIGHTED_RATE))} {per}; "
+            f"评赞比 comments/likes {_num(row.get(M.COMMENT_LIKE), '{:.2f}')}",
+            "",
+            f"Peers: not compared; engagement {_pct(row.get(M.ENGAGEMENT_RATE))} {per} is {row.get(SC.BENCHMARK)}",
+            f"  藏赞比 saves/likes {_num(row.get(M.SAVE_LIKE), '{:.2f}')} (healthy notes: 0.35-0.60)",
+        ]
+    else:
+        lines += _score_lines(row, per, weights)
+    return lines + _context_lines(row, notes)
+
+
+def _score_lines(row: dict[str, Any], per: str, weights: str) -> list[str]:
+    return [
         "Score components (50 = as expected for a creator of its size):",
         f"  save quality        {_num(row.get(SC.SAVE_QUALITY), '{:5.1f}')}  median save rate {_pct(row.get(M.SAVE_RATE))} {per}; "
         f"{_vs(row.get(SC.SAVES_VS_EXPECTED))} the {_pct(row.get(SC.EXPECTED_SAVE_RATE))} expected",
@@ -56,6 +78,11 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         f"engagement {_pct(row.get(M.ENGAGEMENT_RATE))} {per} is {row.get(SC.BENCHMARK)}",
         f"  藏赞比 saves/likes {_num(row.get(M.SAVE_LIKE), '{:.2f}')} (healthy notes: 0.35-0.60)",
     ]
+
+
+def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None) -> list[str]:
+    """Value, audience, comments and the fake-engagement verdict."""
+    lines: list[str] = []
     if row.get(S.QUOTE) is not None:
         lines.append(f"  value: quote {row[S.QUOTE]:,.0f}, cost per engagement {_num(row.get(SC.CPE), '{:,.2f}')}, "
                      f"per save {_num(row.get(SC.COST_PER_SAVE), '{:,.2f}')}")

@@ -139,10 +139,11 @@ def follower_jumps(profiles: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def creator_profiles(posts: pl.LazyFrame, profiles: pl.DataFrame | None,
-                     roster: pl.DataFrame | None = None) -> pl.LazyFrame:
+                     roster: pl.DataFrame | None = None, also: pl.Series | None = None) -> pl.LazyFrame:
     """One row per creator with nickname, followers, category and quote. Each comes from the
     roster the user passed (--creators) first, then crawled profiles (the newest snapshot),
-    then the creator's own newest notes (category: its most common one)."""
+    then the creator's own newest notes (category: its most common one). `also`: creators
+    without usable notes, listed all the same."""
     newest = [S.SNAPSHOT_AT, S.POSTED_AT]
 
     def latest(col: str) -> pl.Expr:
@@ -156,9 +157,11 @@ def creator_profiles(posts: pl.LazyFrame, profiles: pl.DataFrame | None,
         .unique(S.CREATOR_ID, keep="first")
         .select(S.CREATOR_ID, S.CATEGORY)
     )
+    out = posts.group_by(S.CREATOR_ID).agg(latest(S.NICKNAME), latest(S.FOLLOWERS))
+    if also is not None and also.len():
+        out = pl.concat([out, pl.LazyFrame({S.CREATOR_ID: also.cast(pl.String)})], how="diagonal")
     out = (
-        posts.group_by(S.CREATOR_ID)
-        .agg(latest(S.NICKNAME), latest(S.FOLLOWERS))
+        out
         .join(category, on=S.CREATOR_ID, how="left")
         .with_columns(pl.lit(None, S.CREATOR_SCHEMA[c]).alias(c) for c in (S.QUOTE, S.ACTIVE_FANS, S.FOLLOWER_SERIES, S.LIFETIME_LIKES_SAVES))
     )

@@ -53,6 +53,7 @@ class Loaded:
     roster: pl.DataFrame | None = None  # --creators: wins over crawled profiles
     comments: pl.DataFrame | None = None  # crawled comment texts, on notes in `posts`
     digits: pl.DataFrame | None = None  # last digits per notes file as read (digits.tally), before merges
+    without_notes: pl.DataFrame | None = None  # creators named in the inputs with no usable note, and why
 
     @classmethod
     def from_frame(cls, posts: pl.DataFrame, roster: pl.DataFrame | None = None, source: str = "memory",
@@ -182,9 +183,10 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
     posts, older = S.merge_snapshots(posts)
     rejected = pl.concat([rejected, older])
     creators = pl.concat(creator_parts) if creator_parts else None
-    for table in (creators, roster):  # profile or roster rows for creators without notes: say so
-        if table is not None:
-            rejected = pl.concat([rejected, S.creators_without_notes(table, posts)])
+    notes_files = {t.source for t in tables if t.kind == "posts"}
+    on_notes = pl.col(S.SOURCE).is_in(sorted(notes_files))
+    listed_aside = rejected.filter(~on_notes).select(S.blank_to_null(pl.col(S.CREATOR_ID)).alias(S.CREATOR_ID)).drop_nulls()
+    without_notes = S.creators_without_notes(posts, rejected.filter(on_notes), [creators, roster, listed_aside])
     comments = None
     if comment_parts:  # comments on notes that aren't here: say so
         comments, orphans = S.attach_comments(pl.concat(comment_parts), posts)
@@ -201,7 +203,7 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
                      aside.get(t.source, 0))
         for t in all_tables
     ]
-    return Loaded(posts, creators, rejected, sources, skipped, roster, comments, digits)
+    return Loaded(posts, creators, rejected, sources, skipped, roster, comments, digits, without_notes)
 
 
 def _no_usable_notes(rejected: pl.DataFrame, files: set[str]) -> KolvetError:
@@ -227,9 +229,13 @@ def vet_loaded(loaded: Loaded, config: Config | None = None, fraud_model: F.Frau
 def _per_creator(loaded: Loaded, config: Config, as_of: datetime) -> tuple[pl.DataFrame, NotesPlan]:
     """Notes -> one row of metrics per creator: the one collect over the notes, with the
     in-memory engine (faster for these group-bys; vet_streaming bounds memory by partition)."""
-    profiles = M.creator_profiles(loaded.posts.lazy(), loaded.creators, loaded.roster).collect().lazy()
+    without = loaded.without_notes if loaded.without_notes is not None else S.creators_without_notes(
+        loaded.posts, S.empty_rejected(), [loaded.creators, loaded.roster])
+    profiles = M.creator_profiles(loaded.posts.lazy(), loaded.creators, loaded.roster,
+                                  also=without.get_column(S.CREATOR_ID)).collect().lazy()
     notes = NotesPlan(loaded.posts, profiles, config, as_of)
-    creators = M.creator_metrics(notes.plan(), profiles, config).sort(S.CREATOR_ID).collect(engine="in-memory")
+    creators = (M.creator_metrics(notes.plan(), profiles, config).join(without.lazy(), on=S.CREATOR_ID, how="left")
+                .sort(S.CREATOR_ID).collect(engine="in-memory"))
     comments = loaded.comments  # with --streaming, every part's: keep this part's creators'
     if comments is not None:
         comments = comments.join(creators.select(S.CREATOR_ID), on=S.CREATOR_ID, how="semi")
@@ -297,7 +303,7 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
             newest = max(filter(None, [newest, part.posts.get_column(S.POSTED_AT).max()]))
         # Keep only what judging needs; the notes themselves wait on disk.
         loaded_parts.append((path, Loaded(S.empty_posts(), part.creators, part.rejected, part.sources, [], part.roster,
-                                          digits=part.digits)))
+                                          digits=part.digits, without_notes=part.without_notes)))
     if newest is None:
         raise _no_usable_notes(pl.concat([part.rejected for _, part in loaded_parts], how="vertical"),
                                {t.source for t in tables if t.kind == "posts"})
@@ -309,7 +315,7 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
         if progress:
             progress(f"measuring part {i + 1} of {parts}")
         rows, notes = _per_creator(Loaded(pl.read_parquet(path), part.creators, part.rejected, [], [], part.roster,
-                                          comments), config, as_of)
+                                          comments, without_notes=part.without_notes), config, as_of)
         creators.append(rows)
         profiles.append(notes.profiles.collect())
     everything = NotesPlan(pl.scan_parquet([p for p, _ in loaded_parts]), pl.concat(profiles).lazy(), config, as_of)

@@ -783,15 +783,28 @@ def _comment_rejects(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def creators_without_notes(creators: pl.DataFrame, posts: pl.DataFrame) -> pl.DataFrame:
-    """Rows of a creators table whose creator has no usable note: they can't be ranked, and
-    must not vanish silently, so they are set aside with that reason."""
-    orphans = creators.join(posts.select(CREATOR_ID).unique(), on=CREATOR_ID, how="anti")
-    return orphans.sort(SOURCE, ROW, maintain_order=True).select(
-        pl.col(SOURCE), pl.col(ROW), pl.lit("creator has no usable notes in the inputs: not ranked").alias(REASON),
-        pl.col(CREATOR_ID), *[pl.lit(None, pl.String).alias(c) for c in REJECTED_COLUMNS[4:11]],
-        pl.col(FOLLOWERS).cast(pl.String),
-    )
+NO_NOTES = "no_notes"  # why a creator named in the inputs has no usable note
+
+
+def creators_without_notes(posts: pl.DataFrame, rejected: pl.DataFrame,
+                           creators: Iterable[pl.DataFrame | None]) -> pl.DataFrame:
+    """Creators named in the inputs (on set-aside notes, in profiles or in the roster) who have
+    no usable note, with the reason: they can't be judged, but every input creator appears in
+    the output exactly once, so they are listed as insufficient_data rather than dropped."""
+    have = posts.select(CREATOR_ID).unique()
+    # Set-aside rows show cells as written: the id as the parser would read it.
+    named = rejected.select(blank_to_null(pl.col(CREATOR_ID)).alias(CREATOR_ID), REASON).drop_nulls(CREATOR_ID)
+    lost = named.join(have, on=CREATOR_ID, how="anti")
+    by_reason = lost.group_by(CREATOR_ID, REASON).len().sort([CREATOR_ID, "len", REASON], descending=[False, True, False])
+    from_notes = by_reason.group_by(CREATOR_ID, maintain_order=True).agg(
+        pl.col("len").sum().alias("_n"), pl.format("{} {}", REASON, "len").head(3).str.join(", ").alias("_why"),
+    ).select(CREATOR_ID, pl.format("no usable notes: all {} set aside ({})", "_n", "_why").alias(NO_NOTES))
+    listed = [t.select(CREATOR_ID) for t in creators if t is not None]
+    only_listed = (pl.concat(listed).unique().join(have, on=CREATOR_ID, how="anti")
+                   .join(from_notes, on=CREATOR_ID, how="anti")
+                   .with_columns(pl.lit("no notes of this creator in the inputs").alias(NO_NOTES))
+                   if listed else pl.DataFrame(schema={CREATOR_ID: pl.String, NO_NOTES: pl.String}))
+    return pl.concat([from_notes, only_listed]).sort(CREATOR_ID)
 
 
 def empty_rejected() -> pl.DataFrame:

@@ -41,7 +41,8 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
         .otherwise(pl.lit("reject"))
     )
     reason = (
-        pl.when(no_reach & pl.col(S.FOLLOWERS).is_null()).then(pl.lit("no follower count and no views: rates can't be computed"))
+        pl.when(pl.col(S.NO_NOTES).is_not_null()).then(pl.col(S.NO_NOTES))
+        .when(no_reach & pl.col(S.FOLLOWERS).is_null()).then(pl.lit("no follower count and no views: rates can't be computed"))
         .when(no_reach).then(pl.lit("0 followers and no views: rates can't be computed"))
         .when(too_few).then(pl.format("only {} notes in the window; {} needed to judge", pl.col(M.N_POSTS), pl.lit(min_posts)))
         .when(flagged).then(pl.format("likely fake engagement ({})", pl.col(F.FRAUD_PATTERN)))
@@ -65,10 +66,12 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
         pl.when(pl.col(S.FOLLOWERS).is_null() & (pl.col(M.RATE_BASIS) == "views"))
         .then(pl.lit("; followers unknown")).otherwise(pl.lit(""))
     )
-    # A creator we can't judge gets no score: a number would look like a judgement.
+    # A creator we can't judge gets no score, nor score parts: a number would look like a judgement.
+    unjudged = pl.col(VERDICT) == "insufficient_data"
     return scored.with_columns(verdict.alias(VERDICT)).with_columns(
         pl.concat_str([reason, watch, caveat, followers_unknown]).alias(VERDICT_REASON),
-        pl.when(pl.col(VERDICT) == "insufficient_data").then(None).otherwise(pl.col(SC.SCORE)).alias(SC.SCORE),
+        *[pl.when(unjudged).then(None).otherwise(pl.col(c)).alias(c)
+          for c in (SC.SCORE, SC.QUALITY_SCORE, SC.AUTHENTICITY_PENALTY, *SC.COMPONENTS)],
     )
 
 

@@ -135,16 +135,38 @@ def test_every_creator_family_joins_followers_and_quotes(name, family, expected)
     assert got == expected
     result = pipeline.vet_loaded(loaded, Config())
     followers = dict(result.creators.select(S.CREATOR_ID, S.FOLLOWERS).iter_rows())
-    assert followers == {U1: 15000, U2: 2000}
+    assert followers == {U1: 15000, U2: 2000, **({"7a7a7a7a7a7a7a7a7a7a7a7a": 500} if len(expected) == 3 else {})}
 
 
-def test_roster_creator_without_notes_is_set_aside_not_dropped():
+def test_roster_creator_without_notes_is_listed_not_dropped():
     loaded = pipeline.load([FORMATS / "mediacrawler_notes.csv"], Config(), creators_file=str(FORMATS / "roster_quotes.csv"))
-    aside = loaded.rejected.filter(pl.col(S.SOURCE).str.ends_with("roster_quotes.csv"))
-    assert aside.select(S.ROW, S.REASON, S.CREATOR_ID).rows() == [
-        (3, "creator has no usable notes in the inputs: not ranked", "7a7a7a7a7a7a7a7a7a7a7a7a")]
+    assert loaded.rejected.filter(pl.col(S.SOURCE).str.ends_with("roster_quotes.csv")).height == 0
     roster = loaded.sources[-1]
-    assert (roster.rows, roster.taken, roster.set_aside) == (3, 2, 1)
+    assert (roster.rows, roster.taken, roster.set_aside) == (3, 3, 0)
+    row = pipeline.vet_loaded(loaded, Config()).creator("7a7a7a7a7a7a7a7a7a7a7a7a")
+    assert (row["verdict"], row["verdict_reason"], row[S.FOLLOWERS], row[S.QUOTE], row["score"]) == (
+        "insufficient_data", "no notes of this creator in the inputs", 500, 30.0, None)
+
+
+def test_creator_whose_every_note_is_set_aside_is_listed_with_the_reasons(tmp_path):
+    """Every input creator appears in the output exactly once, even with no usable note."""
+    from kolvet import synth
+    posts, _ = synth.generate(synth.World(creators=40, seed=3))
+    lost = posts.get_column("creator_id").unique().sort()[0]
+    n = posts.filter(pl.col("creator_id") == lost).height
+    posts = posts.with_columns(
+        pl.when(pl.col("creator_id") == lost).then(pl.lit("-1")).otherwise(pl.col("likes").cast(pl.String)).alias("likes"),
+        pl.when((pl.col("creator_id") == lost) & (pl.int_range(pl.len()) % 2 == 0)).then(pl.lit("many"))
+        .otherwise(pl.col("saves").cast(pl.String)).alias("saves"))
+    path = tmp_path / "notes.csv"
+    posts.write_csv(path)
+    for streaming in (False, True):
+        result = pipeline.vet([path], Config(), streaming=streaming)
+        assert result.creators.height == 40
+        row = result.creator(lost)
+        assert row["verdict"] == "insufficient_data" and row["score"] is None and row["n_posts"] == 0
+        assert row["verdict_reason"].startswith(f"no usable notes: all {n} set aside (")
+        assert "missing likes" in row["verdict_reason"]
 
 
 def test_roster_cells_with_newlines_and_trailing_spaces():

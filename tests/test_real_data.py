@@ -114,18 +114,21 @@ def test_roster_loads_as_it_is_and_adds_quotes(tmp_path):
     out = tmp_path / "with_roster.csv"
     res = runner.invoke(app, ["vet", str(CRAWL), "--creators", str(ROSTER), "-o", str(out)])
     assert res.exit_code == 0, res.output
-    assert "roster sheet (creators): 107 rows, 105 taken, 2 set aside" in res.output
+    assert "roster sheet (creators): 107 rows, 106 taken, 1 set aside" in res.output
     meta = json.loads((tmp_path / "with_roster.meta.json").read_text(encoding="utf-8"))
     entry = next(e for e in meta["inputs"] if e["file"] == str(ROSTER))
-    assert (entry["format"], entry["rows"], entry["taken"], entry["set_aside"]) == ("roster sheet", 107, 105, 2)
+    assert (entry["format"], entry["rows"], entry["taken"], entry["set_aside"]) == ("roster sheet", 107, 106, 1)
     ranked = pl.read_csv(out, schema_overrides={"creator_id": pl.String})
-    assert ranked.height == 107
+    # The 107 crawled creators, and the roster's one creator the crawl has no notes of, listed
+    # as insufficient_data: every input creator appears exactly once.
+    assert ranked.height == 108 and ranked.get_column("creator_id").n_unique() == 108
+    unlisted = ranked.filter(pl.col("n_posts") == 0)
+    assert unlisted.select("verdict", "verdict_reason").rows() == [("insufficient_data", "no notes of this creator in the inputs")]
     assert ranked.get_column("quote").null_count() <= 2
     rejected = pl.read_csv(tmp_path / "with_roster.rejected.csv", infer_schema=False)
     from_roster = rejected.filter(pl.col("source_file") == str(ROSTER))
-    # One row has no id; one creator has no notes in the crawl: both said, neither dropped.
-    assert from_roster.select("row", "reason").rows() == [
-        ("32", "missing creator_id"), ("102", "creator has no usable notes in the inputs: not ranked")]
+    # One row has no id: said, not dropped.
+    assert from_roster.select("row", "reason").rows() == [("32", "missing creator_id")]
     # Every roster creator now has followers, the roster's count: the roster the user passes
     # wins over crawled profiles.
     roster = pl.read_csv(ROSTER, infer_schema=False).filter(pl.col("user_id").is_not_null())
