@@ -327,7 +327,7 @@ def summary_row(roster: Roster, table: pl.DataFrame | None, previous_problem: st
     row: dict[str, object] = dict.fromkeys((*SUMMARY_COLUMNS, *EXTRA_SUMMARY_COLUMNS))
     row[ROSTER] = roster.name
     files = {s.source for s in roster.loaded.sources} if roster.loaded is not None else set()
-    warnings = [d.warning for d in (result.digits_off if result else []) if d.source in files]
+    warnings = [w for source, w in (result.warnings_by_file() if result else []) if source in files]
     row["problems"] = _problems(roster, previous_problem, warnings)
     row["status"] = "failed" if roster.error is not None else "ok"
     if with_changes:

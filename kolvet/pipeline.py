@@ -103,11 +103,21 @@ class VetResult:
     fraud_model: F.FraudModel | None = None
     workdir: object | None = None  # --streaming: keeps the temporary notes on disk while the result lives
     digits_off: list[D.DigitCheck] = field(default_factory=list)  # files whose counts look typed by hand
+    shared_ids: pl.DataFrame | None = None  # per notes file: notes whose post_id is also another creator's
 
     @property
     def warnings(self) -> list[str]:
         """What the user should check about the inputs as a whole."""
-        return [d.warning for d in self.digits_off]
+        return [w for _, w in self.warnings_by_file()]
+
+    def warnings_by_file(self) -> list[tuple[str, str]]:
+        """(notes file, warning): so `batch` can tell each roster its own."""
+        out = [(d.source, d.warning) for d in self.digits_off]
+        for source, n, post_id, creators in (self.shared_ids.iter_rows() if self.shared_ids is not None else []):
+            out.append((source, f"note ids: {source}: {n:,} note{'s' if n != 1 else ''} share a post_id with another "
+                                f"creator's note (e.g. {post_id}: {creators}); each is kept under its own creator. "
+                                "Is the creator column right?"))
+        return out
 
     def rejected_by_reason(self) -> list[tuple[str, int]]:
         if self.rejected.height == 0:
@@ -264,7 +274,11 @@ def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sou
         "sort": sort,
         "last_digits": D.summary(checked, digits_off),
     }
-    return VetResult(ranked, notes, rejected, sources, skipped, meta, config, model, digits_off=digits_off)
+    shared = S.shared_post_ids(notes.posts)
+    meta["note_ids"] = (f"warning: {shared.get_column('n').sum():,} notes share a post_id with another creator's note"
+                        if shared.height else "ok: each post_id belongs to one creator")
+    return VetResult(ranked, notes, rejected, sources, skipped, meta, config, model, digits_off=digits_off,
+                     shared_ids=shared)
 
 
 ROWS_PER_PART = 4_000_000  # --streaming: notes held in memory at once, roughly

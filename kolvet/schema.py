@@ -839,6 +839,25 @@ def merge_snapshots(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return kept, set_aside(older, "duplicate post_id: older snapshot (kept the newest)")
 
 
+def shared_post_ids(posts: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Per notes file: its notes whose post_id also appears under another creator, with one
+    example (post_id, creators). A note has one author, so this is usually a mis-mapped creator
+    column; kolvet keeps each under its creator (ids like 1, 2, 3 numbered per creator are
+    expected to repeat, and skipped) and says so."""
+    empty = pl.DataFrame(schema={SOURCE: pl.String, "n": pl.UInt32, POST_ID: pl.String, "creators": pl.String})
+    if isinstance(posts, pl.DataFrame) and posts.get_column(POST_ID).n_unique() == posts.height:
+        return empty  # the usual case, without a group-by over every note
+    ids = pl.col(POST_ID)
+    numbered = ids.str.contains(r"^\d{1,6}$")
+    pairs = posts.lazy().filter(~numbered).select(SOURCE, CREATOR_ID, POST_ID)
+    shared = (pairs.group_by(POST_ID).agg(pl.col(CREATOR_ID).unique().sort().alias("_creators"))
+              .filter(pl.col("_creators").list.len() > 1))
+    return (pairs.join(shared, on=POST_ID).sort(SOURCE, POST_ID, CREATOR_ID)
+            .group_by(SOURCE, maintain_order=True)
+            .agg(pl.len().alias("n"), pl.col(POST_ID).first(), pl.col("_creators").first().list.join(", ").alias("creators"))
+            .collect(engine="streaming").cast(empty.schema))
+
+
 def set_aside(posts: pl.DataFrame, reason: str) -> pl.DataFrame:
     """Parsed posts turned back into set-aside rows, with their file, row and a reason."""
     return posts.select(

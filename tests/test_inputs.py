@@ -599,3 +599,22 @@ def test_a_file_name_with_brackets_is_that_file_not_a_glob_pattern(tmp_path, suf
     res = runner.invoke(app, ["vet", str(path), "-o", str(out), "-q", *(["--streaming"] if streaming else [])])
     assert res.exit_code == 0, res.output
     assert pl.read_csv(out).height == 20
+
+
+def test_a_post_id_under_two_creators_is_kept_for_each_and_said(tmp_path):
+    from kolvet import synth
+    posts, _ = synth.generate(synth.World(creators=40, seed=4))
+    first, second = posts.get_column("creator_id").unique().sort()[:2]
+    borrowed = posts.filter(pl.col("creator_id") == first).head(2).with_columns(pl.lit(second).alias("creator_id"))
+    path = tmp_path / "notes.csv"
+    pl.concat([posts, borrowed]).write_csv(path)
+    for streaming in (False, True):
+        result = pipeline.vet([path], Config(), streaming=streaming)
+        assert result.rejected.height == 0  # nothing dropped: each creator keeps its rows
+        (warning,) = result.warnings
+        assert warning.startswith(f"note ids: {path}: 4 notes share a post_id with another creator's note (e.g. ")
+        assert f"{first}, {second}" in warning
+        assert result.meta["note_ids"] == "warning: 4 notes share a post_id with another creator's note"
+    posts.write_csv(path)
+    clean = pipeline.vet([path], Config())
+    assert clean.warnings == [] and clean.meta["note_ids"] == "ok: each post_id belongs to one creator"
