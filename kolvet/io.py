@@ -413,6 +413,9 @@ def classify(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]], wa
         return RawTable(source, frame, family, "comments", S.map_comment_columns(frame.columns), scan)
     has_counts = sum(c in mapping.source_of for c in S.REQUIRED_COUNTS)
     as_creators = S.map_columns(frame.columns, aliases, kind="creators")
+    if want == "creators" and S.POST_ID in mapping.source_of and has_counts >= 2:
+        raise KolvetError(f"{source}: holds notes (note ids and counts), not creators: pass it as an input, "
+                          "and give --creators a roster or profile file")
     if want == "creators" or (want is None and has_counts == 0 and S.CREATOR_ID in as_creators.source_of
                               and (S.FOLLOWERS in as_creators.source_of or S.QUOTE in as_creators.source_of)):
         missing = as_creators.missing([S.CREATOR_ID])

@@ -193,6 +193,12 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
     posts, older = S.merge_snapshots(posts)
     rejected = pl.concat([rejected, older])
     creators = pl.concat(creator_parts) if creator_parts else None
+    if creators is not None:
+        creators, older = S.merge_creator_rows(creators)
+        rejected = pl.concat([rejected, older])
+    if roster is not None:
+        roster, older = S.merge_creator_rows(roster)
+        rejected = pl.concat([rejected, older])
     notes_files = {t.source for t in tables if t.kind == "posts"}
     on_notes = pl.col(S.SOURCE).is_in(sorted(notes_files))
     listed_aside = rejected.filter(~on_notes).select(S.blank_to_null(pl.col(S.CREATOR_ID)).alias(S.CREATOR_ID)).drop_nulls()

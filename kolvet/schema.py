@@ -839,6 +839,27 @@ def merge_snapshots(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return kept, set_aside(older, "duplicate post_id: older snapshot (kept the newest)")
 
 
+def merge_creator_rows(creators: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Keep one row per creator of a creators table (profiles from several crawls, or a roster
+    with a creator twice): the newest snapshot when rows carry one, else the row read last.
+    The others are set aside with that reason, so a conflicting row never wins unseen."""
+    if creators.height == 0 or creators.get_column(CREATOR_ID).n_unique() == creators.height:
+        return creators, empty_rejected()
+    order = "_order"
+    ranked = (creators.with_row_index(order).sort([CREATOR_ID, SNAPSHOT_AT, order], nulls_last=False)
+              .with_columns((pl.int_range(pl.len()).over(CREATOR_ID) == pl.len().over(CREATOR_ID) - 1).alias("_keep"),
+                            pl.col(SNAPSHOT_AT).is_not_null().all().over(CREATOR_ID).alias("_dated")))
+    kept = ranked.filter("_keep").sort(order).select(creators.columns)
+    older = ranked.filter(~pl.col("_keep")).sort(order).select(
+        pl.col(SOURCE), pl.col(ROW),
+        pl.when("_dated").then(pl.lit("duplicate creator_id: older snapshot (kept the newest)"))
+        .otherwise(pl.lit("duplicate creator_id: an earlier row (kept the last)")).alias(REASON),
+        pl.col(CREATOR_ID), *[pl.lit(None, pl.String).alias(c) for c in REJECTED_COLUMNS[4:11]],
+        pl.col(FOLLOWERS).cast(pl.String),
+    )
+    return kept, older
+
+
 def shared_post_ids(posts: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """Per notes file: its notes whose post_id also appears under another creator, with one
     example (post_id, creators). A note has one author, so this is usually a mis-mapped creator

@@ -363,8 +363,9 @@ def test_crawl_folder_joins_profiles_and_merges_snapshots(tmp_path):
     assert kept[N2] == (809, 1200, True)  # saves 1300 then 1200: a purge, kept for the fraud module
     assert len(kept) == 5
     rejected = pl.read_csv(tmp_path / "ranked.rejected.csv", infer_schema=False)
-    assert rejected.height == 4
-    assert set(rejected.get_column(S.REASON)) == {"duplicate post_id: older snapshot (kept the newest)"}
+    assert rejected.get_column(S.REASON).value_counts(sort=True).rows() == [
+        ("duplicate post_id: older snapshot (kept the newest)", 4),
+        ("duplicate creator_id: older snapshot (kept the newest)", 1)]  # U1's 1.4万 profile
     assert rejected.get_column(S.ROW).null_count() == 0
     assert "MediaCrawler comments (comments), 1 rows, 1 taken, 0 set aside" in res.output
     assert "MediaCrawler creator profiles (creators)" in res.output
@@ -375,7 +376,8 @@ def test_crawl_folder_accounts_for_every_row(tmp_path):
     for s in loaded.sources:
         assert s.taken + s.set_aside == s.rows, s
     assert sum(s.rows for s in loaded.sources if s.kind == "posts") == 9
-    assert loaded.posts.height + loaded.rejected.height == 9
+    notes_files = {s.source for s in loaded.sources if s.kind == "posts"}
+    assert loaded.posts.height + loaded.rejected.filter(pl.col(S.SOURCE).is_in(sorted(notes_files))).height == 9
 
 
 def test_per_file_report_names_the_format_and_counts(tmp_path):
@@ -618,3 +620,21 @@ def test_a_post_id_under_two_creators_is_kept_for_each_and_said(tmp_path):
     posts.write_csv(path)
     clean = pipeline.vet([path], Config())
     assert clean.warnings == [] and clean.meta["note_ids"] == "ok: each post_id belongs to one creator"
+
+
+def test_a_creator_twice_in_the_roster_keeps_the_last_row_and_sets_the_other_aside(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("user_id,fans count,图文报价\n"
+                      f"{U1},15000,800\n{U2},2000,120\n{U1},999,100\n", encoding="utf-8")
+    loaded = pipeline.load([FORMATS / "mediacrawler_notes.csv"], Config(), creators_file=str(roster))
+    assert loaded.rejected.select(S.ROW, S.REASON, S.CREATOR_ID, S.FOLLOWERS).rows() == [
+        (1, "duplicate creator_id: an earlier row (kept the last)", U1, "15000")]
+    assert dict(loaded.roster.select(S.CREATOR_ID, S.FOLLOWERS).iter_rows()) == {U1: 999, U2: 2000}
+    assert (loaded.sources[-1].taken, loaded.sources[-1].set_aside) == (2, 1)
+
+
+def test_a_notes_file_given_as_the_roster_is_a_clear_error(tmp_path):
+    res = runner.invoke(app, ["vet", str(FORMATS / "mediacrawler_notes.csv"), "--creators",
+                              str(FORMATS / "mediacrawler_notes.csv"), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 1
+    assert "mediacrawler_notes.csv: holds notes (note ids and counts), not creators" in res.output

@@ -67,6 +67,11 @@ def test_every_set_aside_row_is_explained_and_every_row_accounted_for(crawl_run)
     notes = _records("contents")
     unique = {r["note_id"] for r in notes}
     rejected = pl.read_csv(out.with_name("out.rejected.csv"), infer_schema=False)
+    # Profiles crawled on several days: the older snapshots are set aside, each said.
+    profiles = rejected.filter(pl.col("source_file").str.contains("creator_creator"))
+    assert profiles.get_column("reason").unique().to_list() == ["duplicate creator_id: older snapshot (kept the newest)"]
+    assert profiles.height == len(_records("creator")) - len({r["user_id"] for r in _records("creator")})
+    rejected = rejected.filter(pl.col("source_file").str.contains("creator_contents"))
     assert rejected.height == len(notes) - len(unique)  # only older snapshots are set aside
     assert rejected.get_column("reason").unique().to_list() == ["duplicate post_id: older snapshot (kept the newest)"]
     assert rejected.select("source_file", "row", "post_id").null_count().row(0) == (0, 0, 0)
