@@ -440,8 +440,7 @@ def _write(out: Path, batch: list[Roster], tables: dict[str, pl.DataFrame], summ
     targets = [out / f"{r.name}{suffix}" for r in batch for suffix in (RANKED_SUFFIX, REJECTED_SUFFIX)]
     targets += [out / SUMMARY_FILE, out / META_FILE, out / f"{CREATORS_REJECTED}{REJECTED_SUFFIX}"]
     targets += [out / WORKBOOK_FILE] if xlsx else []
-    for target in targets:
-        export.check_not_input(target, inputs)
+    io.check_targets({t.name: t for t in targets}, inputs)
     (out / SUMMARY_FILE).unlink(missing_ok=True)
 
     written: list[Path] = []

@@ -190,7 +190,7 @@ def vet(
         raise UsageError(f"--sort {sort}: use score or cpe")
     cfg, model = _settings(config, preset, fraud_model)
     inputs_read = pipeline.input_paths(inputs, str(creators) if creators else None)
-    export.check_not_input(output, inputs_read)
+    export.check_outputs(output, inputs_read, posts_out)
     with _progress(quiet) as progress:
         result = pipeline.vet(inputs, cfg, creators_file=str(creators) if creators else None, fraud_model=model,
                               as_of=as_of, encoding=encoding, sheet=sheet, sort=sort, progress=progress,
@@ -273,6 +273,9 @@ def sample(
         world = synth.vary(world, variant)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    extras = {"truth": truth, "profiles": profiles, "comments": comments, "roster": roster}
+    targets = {"posts": output, **{k: p for k, p in extras.items() if p}}
+    io.check_targets(targets, formats=dict.fromkeys(targets, io.WRITABLE))
     posts, labels = synth.generate(world)
     io.write_frame(posts, output)
     if truth:

@@ -187,6 +187,10 @@ def load_config(path: str | Path | None = None, preset: str | None = None) -> Co
             data = tomllib.loads(p.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise KolvetError(f"{p}: config file not found") from None
+        except IsADirectoryError:
+            raise KolvetError(f"{p}: is a folder, not a config file") from None
+        except OSError as exc:
+            raise KolvetError(f"{p}: can't read the config file ({exc.strerror})") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise KolvetError(f"{p}: not valid TOML ({exc})") from None
         # Dict-valued sections extend the defaults rather than replace them.

@@ -100,9 +100,20 @@ def output_paths(out: Path) -> dict[str, Path]:
     }
 
 
-def check_not_input(target: Path, inputs: set[Path]) -> None:
-    if target.resolve() in inputs:
-        raise KolvetError(f"{target}: is one of the inputs; kolvet won't write over its own input")
+def planned_outputs(out: str | Path, posts_out: str | Path | None = None) -> dict[str, Path]:
+    """Every file a vet run writes, by what it holds."""
+    io.check_file_name(Path(out))  # before names are made from it
+    paths = output_paths(Path(out))
+    if posts_out is not None:
+        paths["posts"] = Path(posts_out)
+    return paths
+
+
+def check_outputs(out: str | Path, inputs: set[Path], posts_out: str | Path | None = None) -> dict[str, Path]:
+    """Fail before the work, not after it: see io.check_targets."""
+    paths = planned_outputs(out, posts_out)
+    io.check_targets(paths, inputs, {"ranked": io.WRITABLE, "posts": io.WRITABLE})
+    return paths
 
 
 def write_result(result: VetResult, out: str | Path, inputs: set[Path] | None = None,
@@ -110,11 +121,7 @@ def write_result(result: VetResult, out: str | Path, inputs: set[Path] | None = 
     """Write the ranking (format from the extension), the set-aside rows beside it as
     <stem>.rejected.csv, the run's metadata, and optionally per-note flags. All atomic."""
     out = Path(out)
-    paths = output_paths(out)
-    if posts_out is not None:
-        paths["posts"] = Path(posts_out)
-    for p in paths.values():
-        check_not_input(p, inputs or set())
+    paths = check_outputs(out, inputs or set(), posts_out)
     table = ranked_table(result)
     meta = metadata(result)
     suffix = out.suffix.lower()

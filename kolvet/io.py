@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -483,6 +484,8 @@ def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list
 def read_creators_file(path: str | os.PathLike[str], aliases: dict[str, list[str]] | None = None,
                        encoding: str | None = None, sheet: str | None = None) -> RawTable:
     p = Path(path)
+    if p.is_dir():
+        raise KolvetError(f"{p}: is a folder; --creators takes one roster or profile file")
     if not p.is_file():
         raise KolvetError(f"{p}: no such file")
     return classify(read_table(p, encoding, sheet, aliases), str(p), aliases or {}, want="creators")
@@ -490,15 +493,62 @@ def read_creators_file(path: str | os.PathLike[str], aliases: dict[str, list[str
 
 # ---- writing ------------------------------------------------------------------------------
 
+WRITABLE = (".csv", ".parquet", ".json", ".xlsx")
+
+
+def check_targets(targets: dict[str, Path], inputs: set[Path] | None = None,
+                  formats: dict[str, tuple[str, ...]] | None = None) -> None:
+    """Before any work is done: each output (what -> path) can be written where asked, in a
+    format kolvet writes (`formats`: what -> extensions), is not an input, and no two outputs
+    are the same file (the second would silently replace the first)."""
+    written: dict[Path, str] = {}
+    for what, target in targets.items():
+        target = Path(target)
+        check_file_name(target, what)
+        allowed = (formats or {}).get(what)
+        if allowed and target.suffix.lower() not in allowed:
+            raise KolvetError(f"{target}: unsupported output format {target.suffix or '(none)'}; use {', '.join(allowed)}")
+        try:
+            resolved = target.resolve()
+        except OSError as exc:
+            raise KolvetError(f"{target}: can't write here ({exc.strerror})") from None
+        if resolved in (inputs or set()):
+            raise KolvetError(f"{target}: is one of the inputs; kolvet won't write over its own input")
+        if resolved in written:
+            raise KolvetError(f"{target}: named for both the {written[resolved]} and the {what}; give each its own file")
+        written[resolved] = what
+
+
+def check_file_name(target: Path, what: str = "ranked") -> None:
+    """A file kolvet can create: not a folder, in a folder that exists, with a name the
+    file system takes."""
+    try:
+        if target.name in ("", ".", "..") or target.is_dir():
+            raise KolvetError(f"{target}: is a folder; name a file in it, e.g. {target / ('kolvet-' + what + '.csv')}")
+        _check_folder(target)
+        if len(os.fsencode(target.name)) > 255:  # the common limit for one name (ext4, APFS, NTFS)
+            raise KolvetError(f"{target}: file name too long ({len(os.fsencode(target.name))} bytes; at most 255)")
+    except OSError as exc:
+        raise KolvetError(f"{target}: can't write here ({exc.strerror})") from None
+
+
+def _check_folder(target: Path) -> Path:
+    parent = target.parent if str(target.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise KolvetError(f"{target}: {parent} is a file, not a folder")
+    if not parent.is_dir():
+        raise KolvetError(f"{target}: folder {parent} does not exist")
+    return parent
+
+
 @contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success it replaces `target` in one rename."""
     target = Path(target)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise KolvetError(f"{target}: folder {parent} does not exist")
+    parent = _check_folder(target)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=parent)
+        # A short fixed prefix: the target's own name may already be as long as the system allows.
+        fd, tmp = tempfile.mkstemp(prefix=".kolvet-", suffix=".part", dir=parent)
     except OSError as exc:
         raise KolvetError(f"{target}: can't write here ({exc.strerror})") from None
     os.close(fd)
@@ -549,6 +599,9 @@ def _write_xlsx_sheets(sheets: dict[str, pl.DataFrame], path: Path) -> None:
 
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     with xlsxwriter.Workbook(str(path), options) as workbook:
+        # A fixed creation time: else the file's properties hold the clock, and the same run
+        # would not give the same bytes.
+        workbook.set_properties({"created": datetime(2000, 1, 1)})
         bold = workbook.add_format({"bold": True})
         as_text = workbook.add_format({"quote_prefix": True})
         used: set[str] = set()
@@ -591,8 +644,8 @@ def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str], metadata: dic
     """Write by extension: .csv (UTF-8), .parquet, .json, .xlsx. Atomic."""
     target = Path(path)
     suffix = target.suffix.lower()
-    if suffix not in (".csv", ".parquet", ".json", ".xlsx"):
-        raise KolvetError(f"{target}: unsupported output format {suffix or '(none)'}; use .csv, .parquet, .json or .xlsx")
+    if suffix not in WRITABLE:
+        raise KolvetError(f"{target}: unsupported output format {suffix or '(none)'}; use {', '.join(WRITABLE)}")
     with atomic_path(target) as tmp:
         if suffix == ".csv":
             frame.write_csv(tmp)

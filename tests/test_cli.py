@@ -35,6 +35,13 @@ def test_sample_is_deterministic(tmp_path):
     assert pl.read_csv(str(a) + ".truth.csv").height == 40
 
 
+def test_sample_refuses_two_outputs_on_one_file(tmp_path):
+    out = tmp_path / "s.csv"
+    res = runner.invoke(app, ["sample", "--creators", "40", "-o", str(out), "--truth", str(out)])
+    assert res.exit_code == 1 and "named for both the posts and the truth" in res.output
+    assert not out.exists()
+
+
 def test_bundled_sample_is_what_kolvet_sample_makes(tmp_path, sample_csv):
     out = tmp_path / "s.csv"
     assert runner.invoke(app, ["sample", "--creators", "300", "--seed", "7", "-o", str(out)]).exit_code == 0

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
+import pytest
 
 from kolvet import export, pipeline
 from kolvet.config import Config
@@ -51,10 +54,37 @@ def test_every_flag_has_reasons_with_numbers(vetted_300):
 
 
 def test_two_runs_give_identical_bytes(tmp_path, sample_csv):
-    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    export.write_result(pipeline.vet([sample_csv]), a)
-    export.write_result(pipeline.vet([sample_csv]), b)
-    assert a.read_bytes() == b.read_bytes()
+    import zipfile
+
+    first, second = pipeline.vet([sample_csv]), pipeline.vet([sample_csv])
+    for ext in ("csv", "parquet", "json", "xlsx"):
+        a, b = tmp_path / f"a.{ext}", tmp_path / f"b.{ext}"
+        export.write_result(first, a)
+        export.write_result(second, b)
+        assert a.read_bytes() == b.read_bytes(), ext
+    # A workbook's properties hold a creation time: a fixed one, not the clock.
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as book:
+        assert "2000-01-01T00:00:00Z" in book.read("docProps/core.xml").decode()
+
+
+def test_outputs_are_checked_before_any_work(tmp_path, sample_csv):
+    """Two outputs on one file, a folder for a file, a missing folder: refused up front."""
+    from kolvet.errors import KolvetError
+
+    cases = [
+        ({"out": tmp_path / "r.csv", "posts_out": tmp_path / "r.csv"}, "named for both the ranked and the posts"),
+        ({"out": tmp_path / "r.csv", "posts_out": tmp_path / "r.meta.json"}, "named for both the meta and the posts"),
+        ({"out": tmp_path / "r.csv", "posts_out": tmp_path / "r.rejected.csv"}, "named for both the rejected and the posts"),
+        ({"out": tmp_path}, "is a folder; name a file in it"),
+        ({"out": tmp_path / "r.csv", "posts_out": tmp_path / "nodir" / "p.csv"}, "folder"),
+        ({"out": tmp_path / "r.csv", "posts_out": tmp_path / "p.txt"}, "unsupported output format .txt"),
+        ({"out": sample_csv / "r.csv"}, "is a file, not a folder"),
+        ({"out": tmp_path / ("a" * 250 + ".csv")}, "too long"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(KolvetError, match=re.escape(message)):
+            export.check_outputs(inputs={sample_csv.resolve()}, **kwargs)
+    assert not list(tmp_path.iterdir())
 
 
 def test_rejected_rows_are_written_beside_the_output(tmp_path):
