@@ -99,11 +99,13 @@ def expand_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, b
 
 
 def is_kolvet_output(path: Path) -> bool:
-    """A file kolvet wrote: by its name (x.rejected.csv, x.meta.json...) or by its header."""
-    if any(m in path.name.lower() for m in OWN_OUTPUT_MARKERS):
-        return True
+    """A file kolvet wrote: by its header (a ranking, set-aside rows, per-note flags, a run's
+    metadata); by its name (x.rejected.csv, x.meta.json...) only when the header can't tell,
+    since a user's own notes may well be called south.posts.csv."""
     header = _peek_header(path)
-    return header is not None and S.recognise_family(header) == S.KOLVET_OUTPUT
+    if header is None:
+        return any(m in path.name.lower() for m in OWN_OUTPUT_MARKERS)
+    return S.recognise_family(header) == S.KOLVET_OUTPUT or header[:1] == ["kolvet_version"]
 
 
 def _peek_header(path: Path) -> list[str] | None:
@@ -120,7 +122,11 @@ def _peek_header(path: Path) -> list[str] | None:
         if suffix == ".json":
             with open(path, "rb") as fh:
                 head = fh.read(4096)
-            return ["kolvet_version", *S.KOLVET_OUTPUT_JSON] if b'"kolvet_version"' in head else None
+            if b'"kolvet_version"' in head:
+                return ["kolvet_version", *S.KOLVET_OUTPUT_JSON]
+            # The keys of the first record(s): enough to tell kolvet's per-note rows from notes.
+            keys = [k.decode("utf-8", errors="replace") for k in re.findall(rb'"((?:[^"\\]|\\.)*)"\s*:', head)]
+            return keys or None
         if suffix in (".xlsx", ".xls"):
             import fastexcel
 

@@ -198,6 +198,18 @@ def test_outputs_inside_an_input_folder_are_not_read_back(tmp_path):
         assert re.search(rf"skipped \S*{re.escape(name)}: written by kolvet", second.output), (name, second.output)
 
 
+def test_a_users_notes_named_like_an_output_are_read(tmp_path):
+    """Outputs are told by their header; a name like south.posts.csv alone doesn't skip a file."""
+    crawl = tmp_path / "agency"
+    crawl.mkdir()
+    rows = cohort()
+    write_rows(crawl / "north.csv", rows[: len(rows) // 2])
+    write_rows(crawl / "south.posts.csv", rows[len(rows) // 2:])
+    res = runner.invoke(app, ["vet", str(crawl), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 0, res.stderr
+    assert "skipped" not in res.output and "south.posts.csv: kolvet canonical (posts)" in res.output
+
+
 # ---- exit codes (README, "Exit codes") ---------------------------------------------------
 
 def test_exit_codes(tmp_path, sample_csv):
