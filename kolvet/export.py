@@ -146,7 +146,8 @@ def write_result(result: VetResult, out: str | Path, inputs: set[Path] | None = 
         except OSError as exc:
             raise KolvetError(f"{paths['rejected']}: can't remove the earlier run's set-aside rows ({exc.strerror})") from None
     if suffix == ".csv":
-        io.write_text(json.dumps({**meta, "inputs": inputs_read}, ensure_ascii=False, indent=1) + "\n", paths["meta"])
+        readable = {**meta, "settings": json.loads(meta["settings"])} if "settings" in meta else meta
+        io.write_text(json.dumps({**readable, "inputs": inputs_read}, ensure_ascii=False, indent=1) + "\n", paths["meta"])
         written["meta"] = paths["meta"]
     if posts_out is not None:
         write_posts(result, paths["posts"])

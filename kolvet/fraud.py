@@ -437,7 +437,24 @@ class FraudModel:
             raise KolvetError(f"{path}: not a kolvet fraud model ({type(exc).__name__})") from None
         if not isinstance(model, FraudModel):
             raise KolvetError(f"{path}: not a kolvet fraud model")
+        import hashlib
+
+        with open(path, "rb") as fh:
+            model.origin = f"{path} (sha256 {hashlib.file_digest(fh, 'sha256').hexdigest()[:16]})"
         return model
+
+    def describe(self) -> str:
+        """For the run's metadata: which model, fit on how many creators, cut where."""
+        d = self.detector
+        return (f"{getattr(self, 'origin', 'in memory')}: fit on {getattr(d, 'n_fit_', '?'):,} creators, "
+                f"contamination {d.contamination:g}, {d.n_estimators} trees, random_state {d.random_state}")
+
+    def differs_from(self, cfg: FraudConfig) -> list[str]:
+        """The run's forest settings the saved model overrides: the model's own are used."""
+        d = self.detector
+        pairs = [("contamination", d.contamination, cfg.contamination), ("n_estimators", d.n_estimators, cfg.n_estimators),
+                 ("max_samples", d.max_samples, cfg.max_samples), ("random_state", d.random_state, cfg.random_state)]
+        return [f"{k} {mine:g} (this run's config: {theirs:g})" for k, mine, theirs in pairs if mine != theirs]
 
 
 # ---- pattern checks: what a marketer can verify -------------------------------------------

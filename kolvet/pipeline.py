@@ -8,6 +8,7 @@ files -> io -> schema (map, parse, validate; bad rows set aside) -> metrics -> s
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -113,6 +114,8 @@ class VetResult:
     def warnings_by_file(self) -> list[tuple[str, str]]:
         """(notes file, warning): so `batch` can tell each roster its own."""
         out = [(d.source, d.warning) for d in self.digits_off]
+        if "settings were used" in self.meta.get("fraud_model", ""):
+            out.append(("", f"fraud model: {self.meta['fraud_model']}"))
         for source, n, post_id, creators in (self.shared_ids.iter_rows() if self.shared_ids is not None else []):
             out.append((source, f"note ids: {source}: {n:,} note{'s' if n != 1 else ''} share a post_id with another "
                                 f"creator's note (e.g. {post_id}: {creators}); each is kept under its own creator. "
@@ -279,7 +282,14 @@ def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sou
         "time_zone": "China Standard Time (UTC+8)",
         "sort": sort,
         "last_digits": D.summary(checked, digits_off),
+        # Everything the run was told, so two runs' metadata differ when their settings do.
+        "settings": json.dumps(config.model_dump(mode="json"), sort_keys=True, ensure_ascii=False),
     }
+    if fraud_model is not None:
+        meta["fraud_model"] = fraud_model.describe()
+        overridden = fraud_model.differs_from(config.fraud)
+        if overridden:
+            meta["fraud_model"] += "; the model's own settings were used: " + ", ".join(overridden)
     shared = S.shared_post_ids(notes.posts)
     meta["note_ids"] = (f"warning: {shared.get_column('n').sum():,} notes share a post_id with another creator's note"
                         if shared.height else "ok: each post_id belongs to one creator")

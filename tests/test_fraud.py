@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import polars as pl
 import pytest
@@ -123,6 +125,15 @@ def test_fit_fraud_and_posts_out_through_the_cli(tmp_path):
     assert res.exit_code == 0, res.output
     notes = pl.read_csv(tmp_path / "notes.csv")
     assert {"boosted", "boost_reason", "post_id"} <= set(notes.columns)
+    meta = json.loads((tmp_path / "o.meta.json").read_text(encoding="utf-8"))
+    assert meta["fraud_model"].startswith(f"{tmp_path / 'm.model'} (sha256 ") and "contamination 0.08" in meta["fraud_model"]
+    assert meta["settings"]["fraud"]["contamination"] == 0.08
+    # A model fit with other forest settings: its own are used, and the run says so.
+    (tmp_path / "k.toml").write_text("[fraud]\ncontamination = 0.2\n", encoding="utf-8")
+    res = runner.invoke(app, ["fit-fraud", str(ref), "-c", str(tmp_path / "k.toml"), "-o", str(tmp_path / "m2.model")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["vet", str(small), "--fraud-model", str(tmp_path / "m2.model"), "-o", str(tmp_path / "o2.csv")])
+    assert res.exit_code == 0 and "the model's own settings were used: contamination 0.2 (this run's config: 0.08)" in res.output
     bad = tmp_path / "junk.model"
     bad.write_bytes(b"not a model")
     res = runner.invoke(app, ["vet", str(small), "--fraud-model", str(bad)])
