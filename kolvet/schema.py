@@ -576,11 +576,13 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         if col in (LIKES, SAVES, COMMENTS, SHARES):
             precisions.append(pl.when(value.is_not_null()).then(parsed.precision).otherwise(pl.lit(EXACT, pl.UInt8)))
 
-    # Likes far beyond reads can't be organic counting; the row is unusable as it stands.
-    problems.append(
-        pl.when(exprs[VIEWS].is_not_null() & (exprs[LIKES] > 10 * exprs[VIEWS]))
-        .then(pl.lit("likes: more than 10x views"))
-    )
+    # Engagement far beyond reads can't be counting (a like, save, comment or share needs a
+    # read): a data error, not fraud to report, so the row is unusable as it stands.
+    for col in (LIKES, SAVES, COMMENTS, SHARES):
+        problems.append(
+            pl.when(exprs[VIEWS].is_not_null() & (exprs[col] > 10 * exprs[VIEWS]))
+            .then(pl.lit(f"{col}: more than 10x views"))
+        )
 
     for col in (NICKNAME, TITLE):
         exprs[col] = blank_to_null(_raw(frame, mapping, col)[0])

@@ -148,8 +148,10 @@ CASES = [
         ["a", "a-1", "2025-05-01", "5000", "-5", "1", "1", "1", "", "x"],
         ["a", "a-2", "2025-05-02", "5000", "1000", "1", "1", "1", "10", "x"],
         ["a", "a-3", "2025-05-03", "5000", "1e15", "1", "1", "1", "", "x"],
-        ["a", "a-4", "2025-05-04", "-20", "10", "1", "1", "1", "", "x"]]), "ok",
-         ("likes: negative", "likes: more than 10x views", "likes: implausibly large", "followers: negative")),
+        ["a", "a-4", "2025-05-04", "-20", "10", "1", "1", "1", "", "x"],
+        ["a", "a-5", "2025-05-05", "5000", "10", "999999", "1", "1", "10", "x"]]), "ok",
+         ("likes: negative", "likes: more than 10x views", "likes: implausibly large", "followers: negative",
+          "saves: more than 10x views")),
     Case("NaN and inf strings", _rows("naninf.csv", [
         ["n", "n-1", "2025-05-01", "5000", "NaN", "1", "1", "1", "", "x"],
         ["n", "n-2", "2025-05-02", "5000", "inf", "1", "1", "1", "", "x"],
