@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from kolvet.errors import KolvetError
+from kolvet.errors import KolvetError, UsageError
 
 
 class _Frozen(BaseModel):
@@ -29,6 +29,12 @@ class Weights(_Frozen):
     comments: float = Field(2.5, ge=0, description="weight of a comment (评论)")
     shares: float = Field(4.0, ge=0, description="weight of a share (分享)")
     follows: float = Field(0.0, ge=0, description="weight of a follow won by a note (marketplace data only)")
+
+    @model_validator(mode="after")
+    def _something_counts(self) -> Weights:
+        if not (self.likes or self.saves or self.comments or self.shares):
+            raise ValueError("likes, saves, comments and shares all weigh 0: weighted engagement would be 0 for everyone")
+        return self
 
 
 DEFAULT_PRESETS: dict[str, Weights] = {
@@ -201,6 +207,9 @@ def load_config(path: str | Path | None = None, preset: str | None = None) -> Co
                     merged[name] = (merged.get(name, {}) | value) if isinstance(value, dict) else value
                 data[key] = merged
     if preset is not None:
+        known = _validated(data, str(path) if path else "config").presets
+        if preset not in known:  # a mistyped option: a usage error, like any other
+            raise UsageError(f"--preset {preset}: use one of {', '.join(sorted(known))}")
         data["preset"] = preset
     return _validated(data, str(path) if path else "--preset")
 

@@ -105,6 +105,7 @@ class VetResult:
     workdir: object | None = None  # --streaming: keeps the temporary notes on disk while the result lives
     digits_off: list[D.DigitCheck] = field(default_factory=list)  # files whose counts look typed by hand
     shared_ids: pl.DataFrame | None = None  # per notes file: notes whose post_id is also another creator's
+    notices: list[str] = field(default_factory=list)  # about the run as a whole: what it did other than asked
 
     @property
     def warnings(self) -> list[str]:
@@ -114,8 +115,7 @@ class VetResult:
     def warnings_by_file(self) -> list[tuple[str, str]]:
         """(notes file, warning): so `batch` can tell each roster its own."""
         out = [(d.source, d.warning) for d in self.digits_off]
-        if "settings were used" in self.meta.get("fraud_model", ""):
-            out.append(("", f"fraud model: {self.meta['fraud_model']}"))
+        out += [("", n) for n in self.notices]
         for source, n, post_id, creators in (self.shared_ids.iter_rows() if self.shared_ids is not None else []):
             out.append((source, f"note ids: {source}: {n:,} note{'s' if n != 1 else ''} share a post_id with another "
                                 f"creator's note (e.g. {post_id}: {creators}); each is kept under its own creator. "
@@ -285,16 +285,22 @@ def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sou
         # Everything the run was told, so two runs' metadata differ when their settings do.
         "settings": json.dumps(config.model_dump(mode="json"), sort_keys=True, ensure_ascii=False),
     }
+    notices = []
     if fraud_model is not None:
         meta["fraud_model"] = fraud_model.describe()
         overridden = fraud_model.differs_from(config.fraud)
         if overridden:
             meta["fraud_model"] += "; the model's own settings were used: " + ", ".join(overridden)
+            notices.append(f"fraud model: {meta['fraud_model']}")
+    if sort == "cpe" and ranked.height and ranked.get_column(S.QUOTE).null_count() == ranked.height:
+        meta["sort"] = "score (cpe asked for, but no creator has a quote)"
+        notices.append("--sort cpe: no creator has a quote (pass --creators with a roster that has 图文报价 or a "
+                       "quote column), so the ranking is by score")
     shared = S.shared_post_ids(notes.posts)
     meta["note_ids"] = (f"warning: {shared.get_column('n').sum():,} notes share a post_id with another creator's note"
                         if shared.height else "ok: each post_id belongs to one creator")
     return VetResult(ranked, notes, rejected, sources, skipped, meta, config, model, digits_off=digits_off,
-                     shared_ids=shared)
+                     shared_ids=shared, notices=notices)
 
 
 ROWS_PER_PART = 4_000_000  # --streaming: notes held in memory at once, roughly

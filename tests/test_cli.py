@@ -127,3 +127,21 @@ def test_as_of_includes_the_whole_day(tmp_path):
     out = tmp_path / "o.csv"
     assert runner.invoke(app, ["vet", str(path), "--as-of", "2025-05-06", "-o", str(out)]).exit_code == 0
     assert pl.read_csv(out).get_column("n_posts").item() == 6  # May 6 at noon counts
+
+
+def test_unknown_preset_is_a_usage_error_and_zero_weights_are_refused(tmp_path, sample_csv):
+    res = runner.invoke(app, ["vet", str(sample_csv), "--preset", "foo", "-q"])
+    assert res.exit_code == 2 and "--preset foo: use one of ces, save-first" in res.output
+    zero = tmp_path / "zero.toml"
+    zero.write_text("[presets.save-first]\nlikes = 0\nsaves = 0\ncomments = 0\nshares = 0\n", encoding="utf-8")
+    res = runner.invoke(app, ["vet", str(sample_csv), "-c", str(zero), "-q"])
+    assert res.exit_code == 1 and "all weigh 0" in res.output
+
+
+def test_sort_by_cpe_without_quotes_says_it_ranks_by_score(tmp_path, sample_csv):
+    out = tmp_path / "r.csv"
+    res = runner.invoke(app, ["vet", str(sample_csv), "--sort", "cpe", "-o", str(out)])
+    assert res.exit_code == 0 and "--sort cpe: no creator has a quote" in res.output
+    by_score = tmp_path / "s.csv"
+    assert runner.invoke(app, ["vet", str(sample_csv), "-o", str(by_score), "-q"]).exit_code == 0
+    assert out.read_bytes() == by_score.read_bytes()
