@@ -378,6 +378,10 @@ def run_batch(rosters: Sequence[str | os.PathLike[str]], out_dir: str | os.PathL
     prev_dir = Path(previous) if previous is not None else None
     if prev_dir is not None and not prev_dir.is_dir():
         raise KolvetError(f"--previous {prev_dir}: no such folder (give an earlier batch's --out-dir)")
+    if prev_dir is not None and not ((prev_dir / SUMMARY_FILE).is_file() or any(prev_dir.glob(f"*{RANKED_SUFFIX}"))):
+        # Else every creator would read as new, which looks like a result.
+        raise KolvetError(f"--previous {prev_dir}: not an earlier batch's output (no {SUMMARY_FILE} or "
+                          f"*{RANKED_SUFFIX} in it; give that batch's --out-dir)")
     if out.exists() and not out.is_dir():
         raise KolvetError(f"--out-dir {out}: is a file, not a folder")
     creators, creators_aside = read_creators(creators_file, config, encoding, sheet) if creators_file else (None, None)

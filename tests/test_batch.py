@@ -357,6 +357,10 @@ def test_previous_folder_must_exist(tmp_path):
     res = runner.invoke(app, ["batch", str(tmp_path / "north.csv"), "--out-dir", str(tmp_path / "out"),
                               "--previous", str(tmp_path / "nope")])
     assert res.exit_code == 1 and "--previous" in res.output and res.output.strip().count("\n") == 0
+    # A folder that isn't a batch's output (here the rosters' own) would make everyone "new".
+    res = runner.invoke(app, ["batch", str(tmp_path / "north.csv"), "--out-dir", str(tmp_path / "out"),
+                              "--previous", str(tmp_path)])
+    assert res.exit_code == 1 and "not an earlier batch's output" in res.output
 
 
 # ---- 5. one workbook ---------------------------------------------------------------------
