@@ -240,6 +240,7 @@ def explain(
     cfg, model = _settings(config, preset, fraud_model)
     result = pipeline.vet(inputs or [str(_sample_path())], cfg, creators_file=str(creators) if creators else None,
                           fraud_model=model, as_of=as_of, encoding=encoding, sheet=sheet)
+    creator_id = creator_id.strip()  # ids are trimmed when inputs are read
     row = result.creator(creator_id)
     if row is None:
         raise KolvetError(f"creator {creator_id!r} is not in the inputs ({result.creators.height} creators read)")

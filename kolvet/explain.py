@@ -74,8 +74,9 @@ def _score_lines(row: dict[str, Any], per: str, weights: str) -> list[str]:
         *([f"  (few notes count for less: the {row.get(M.N_POSTS)} judged notes are weighed against the size "
             f"expectation as if it were {row[SC.PRIOR_WEIGHT]:.1f} notes)"] if row.get(SC.PRIOR_WEIGHT) is not None else []),
         "",
-        f"Peers: ahead of {_num(row.get(SL.PEER_PERCENTILE))}% of {row.get(S.CATEGORY)} {row.get(M.TIER)} creators; "
-        f"engagement {_pct(row.get(M.ENGAGEMENT_RATE))} {per} is {row.get(SC.BENCHMARK)}",
+        (f"Peers: ahead of {row[SL.PEER_PERCENTILE]:,.0f}% of {row.get(S.CATEGORY)} {row.get(M.TIER)} creators; "
+         if row.get(SL.PEER_PERCENTILE) is not None else "Peers: no other judged creator to compare with; ")
+        + f"engagement {_pct(row.get(M.ENGAGEMENT_RATE))} {per} is {row.get(SC.BENCHMARK)}",
         f"  藏赞比 saves/likes {_num(row.get(M.SAVE_LIKE), '{:.2f}')} (healthy notes: 0.35-0.60)",
     ]
 

@@ -169,11 +169,18 @@ def detect_encoding(path: Path, forced: str | None = None) -> str:
     raise KolvetError(f"{path}: unknown text encoding (not UTF-8 or GBK); pass --encoding")
 
 
-def _text(path: Path, encoding: str) -> str:
+def _not_valid(path: Path, encoding: str, at: int, forced: str | None) -> KolvetError:
+    """A decode failure; the hint depends on whether the user chose the encoding."""
+    hint = ("leave out --encoding to detect it, or try utf-8, gb18030 or utf-16" if forced
+            else "pass --encoding (e.g. gbk)")
+    return KolvetError(f"{path}: not valid {encoding} at byte {at}; {hint}")
+
+
+def _text(path: Path, encoding: str, forced: str | None = None) -> str:
     try:
         return path.read_bytes().decode(encoding)
     except UnicodeDecodeError as exc:
-        raise KolvetError(f"{path}: not valid {encoding} at byte {exc.start}; pass --encoding (e.g. gbk)") from None
+        raise _not_valid(path, encoding, exc.start, forced) from None
 
 
 # ---- readers ------------------------------------------------------------------------------
@@ -209,9 +216,9 @@ def read_csv(path: Path, encoding: str | None = None,
         try:
             first = raw_first.decode(enc)
         except UnicodeDecodeError as exc:
-            raise KolvetError(f"{path}: not valid {enc} at byte {exc.start}; pass --encoding (e.g. gbk)") from None
+            raise _not_valid(path, enc, exc.start, encoding) from None
     else:  # Polars reads UTF-8 only: decode once, hand it the UTF-8 bytes.
-        text = _text(path, enc)
+        text = _text(path, enc, encoding)
         first = text.split("\n", 1)[0]
         source = _io.BytesIO(text.encode("utf-8"))
     first = first.lstrip("\ufeff")
@@ -239,7 +246,7 @@ def read_csv(path: Path, encoding: str | None = None,
             return pl.read_csv(source, infer_schema=False, **common)
         except Exception as exc:
             if isinstance(source, Path):
-                _text(path, enc)  # invalid UTF-8 later in the file: say where, suggest --encoding
+                _text(path, enc, encoding)  # invalid UTF-8 later in the file: say where, suggest --encoding
             raise KolvetError(f"{path}: can't read as CSV ({_first_line(exc)})") from None
 
 
@@ -271,7 +278,7 @@ _JSON_LINES = object()
 
 def read_json(path: Path, encoding: str | None = None) -> pl.DataFrame:
     enc = detect_encoding(path, encoding)
-    text = _text(path, enc).lstrip("\ufeff")
+    text = _text(path, enc, encoding).lstrip("\ufeff")
     if not text.strip():
         raise KolvetError(f"{path}: file is empty")
     try:
@@ -298,6 +305,8 @@ def read_json(path: Path, encoding: str | None = None) -> pl.DataFrame:
             data = [data]
     if not isinstance(data, list):
         raise KolvetError(f"{path}: expected a JSON array of objects")
+    if not data:
+        raise KolvetError(f"{path}: no rows (an empty JSON array)")
     return _records_frame(data, path)
 
 
@@ -433,10 +442,39 @@ def classify(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]], wa
         return RawTable(source, frame, family, "creators", as_creators)
     missing = mapping.missing(S.REQUIRED_POST_COLUMNS)
     if missing:
-        raise KolvetError(f"{source}: {_describe_missing(missing, frame.columns)}")
+        raise KolvetError(f"{source}: {_describe_missing(missing, frame.columns)}{_header_hint(frame, source, aliases)}")
     if frame.height == 0:
         raise KolvetError(f"{source}: has a header but no rows")
     return RawTable(source, frame, family, "posts", mapping)
+
+
+def _header_hint(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]]) -> str:
+    """Where the notes' header really is, when it isn't the first row: agency exports often put
+    a title above it, and workbooks a cover sheet before it."""
+    path = Path(source)
+    rows: list[list[str]] = [[str(v) for v in row if v is not None] for row in frame.head(10).iter_rows()]
+    if path.suffix.lower() in (".csv", ".tsv", ".txt") and path.is_file():
+        # A title line has no separators, so the table parsed as one column: look at the lines.
+        try:
+            with open(path, encoding=detect_encoding(path), errors="replace") as fh:
+                lines = [fh.readline() for _ in range(11)][1:]
+        except (OSError, KolvetError):
+            lines = []
+        rows = [line.split(_sniff_separator(line, path.suffix.lower())) for line in lines if line.strip()]
+    for i, row in enumerate(rows):
+        names = [v.strip().strip('"') for v in row if v.strip()]
+        if names and not S.map_columns(names, aliases).missing(S.REQUIRED_POST_COLUMNS):
+            return (f". The header looks like row {i + 2} of the file: remove the {i + 1} row"
+                    f"{'s' if i else ''} above it")
+    if path.suffix.lower() in (".xlsx", ".xls") and path.is_file():
+        for name in (_sheet_names(path) or [])[1:]:
+            try:
+                header = pl.read_excel(path, sheet_name=name, infer_schema_length=0).columns
+            except Exception:
+                continue
+            if not S.map_columns(header, aliases).missing(S.REQUIRED_POST_COLUMNS):
+                return f". Sheet {name!r} has the notes: pass --sheet {name}"
+    return ""
 
 
 def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list[str]] | None = None,

@@ -185,7 +185,9 @@ def quality(creators: pl.DataFrame, config: Config) -> pl.DataFrame:
     columns[COMMENT_DEPTH_VS_PEERS] = np.exp(log_cl - peer)
 
     # Consistency: spread of a creator's notes against the cohort's typical spread.
-    typical = float(np.median(spread[well_observed])) if well_observed.any() else np.nan
+    # Spreads under 0.05 (in log units) count as 0.05, the cohort's typical one too: notes can't be
+    # steadier than steady, and a cohort of identical notes would otherwise divide by 0.
+    typical = max(float(np.median(spread[well_observed])), 0.05) if well_observed.any() else np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.log(np.maximum(spread, 0.05) / typical)
     consistency = _sigmoid_score(-rel, sc.steepness)

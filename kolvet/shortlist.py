@@ -23,7 +23,7 @@ def _percentile_within(keys: list[str]) -> tuple[pl.Expr, pl.Expr]:
     score = pl.when(judged).then(pl.col(SC.SCORE))
     count = score.count().over(keys)
     below = (score.rank("min").over(keys) - 1) / (count - 1).clip(lower_bound=1) * 100
-    return below, count
+    return pl.when(count >= 2).then(below), count  # alone, a creator is ahead of no one and behind no one
 
 
 def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:

@@ -127,6 +127,10 @@ CASES = [
     Case("bom only", _bytes("bom.csv", b"\xef\xbb\xbf"), "error", ("bom.csv", "empty")),
     Case("blank lines", _text("blank.csv", "\n\n\n"), "error", ("blank.csv", "blank")),
     Case("header only", _text("header.csv", ",".join(HEADER) + "\n"), "error", ("header.csv", "header but no rows")),
+    Case("an empty JSON array", _text("empty.json", "[]\n"), "error", ("empty.json", "no rows")),
+    Case("a title line above the header", lambda tmp: _text("titled.csv", "达人笔记导出 2025-03\n" + (
+        write_rows(tmp / "plain.csv", cohort()).read_text(encoding="utf-8")))(tmp), "error",
+         ("titled.csv", "The header looks like row 2 of the file: remove the 1 row above it")),
     Case("binary garbage", _bytes("garbage.csv", GARBAGE), "error", ("garbage.csv", "binary")),
     Case("garbage without NUL", _bytes("garbage2.csv", GARBAGE_NO_NUL), "error", ("garbage2.csv",)),
     Case("unknown encoding", _bytes("latin1.csv", LATIN1), "error", ("latin1.csv", "encoding")),
@@ -307,3 +311,18 @@ def test_the_real_command_on_messy_but_usable_rows(tmp_path):
     rejected = pl.read_csv(tmp_path / "out.rejected.csv", infer_schema=False)
     assert rejected.select("row", "reason", "creator_id").rows() == [
         ("98", "likes: not a count", "y"), ("97", "posted_at: in the future", "x")]
+
+
+def test_a_workbook_with_a_cover_sheet_names_the_sheet_with_the_notes(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "agency.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        book.add_worksheet("封面").write(0, 0, "XX机构 达人数据 2025年3月")
+        notes = book.add_worksheet("笔记")
+        for i, row in enumerate([HEADER, *cohort()]):
+            for j, cell in enumerate(row):
+                notes.write_string(i, j, cell)
+    res = runner.invoke(app, ["vet", str(path), "-q", "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 1 and "Sheet '笔记' has the notes: pass --sheet 笔记" in res.output
+    assert runner.invoke(app, ["vet", str(path), "--sheet", "笔记", "-q", "-o", str(tmp_path / "o.csv")]).exit_code == 0
