@@ -868,8 +868,10 @@ def shared_post_ids(posts: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     column; kolvet keeps each under its creator (ids like 1, 2, 3 numbered per creator are
     expected to repeat, and skipped) and says so."""
     empty = pl.DataFrame(schema={SOURCE: pl.String, "n": pl.UInt32, POST_ID: pl.String, "creators": pl.String})
-    if isinstance(posts, pl.DataFrame) and posts.get_column(POST_ID).n_unique() == posts.height:
-        return empty  # the usual case, without a group-by over every note
+    # The usual case, without a group-by over every note: 64-bit hashes (a collision only sends
+    # us down the exact path).
+    if isinstance(posts, pl.DataFrame) and posts.select(pl.col(POST_ID).hash().n_unique()).item() == posts.height:
+        return empty
     ids = pl.col(POST_ID)
     numbered = ids.str.contains(r"^\d{1,6}$")
     pairs = posts.lazy().filter(~numbered).select(SOURCE, CREATOR_ID, POST_ID)
