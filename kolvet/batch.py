@@ -152,7 +152,9 @@ def read_creators(creators_file: str, config: Config, encoding: str | None,
     table = io.read_creators_file(creators_file, config.input.aliases,
                                   encoding or config.input.encoding, sheet or config.input.sheet)
     bench = {k: b.aliases for k, b in config.benchmarks.items()}
-    return S.parse_creators(table.frame, table.mapping, table.source, bench)
+    creators, rejected = S.parse_creators(table.frame, table.mapping, table.source, bench)
+    creators, conflicting = S.merge_creator_rows(creators)  # as pipeline.load does
+    return creators, pl.concat([rejected, conflicting])
 
 
 def combine(rosters: list[Roster], creators: pl.DataFrame | None) -> tuple[Loaded, pl.DataFrame]:
@@ -169,6 +171,17 @@ def combine(rosters: list[Roster], creators: pl.DataFrame | None) -> tuple[Loade
     posts = pl.concat([r.loaded.posts for r in ok], how="vertical")
     if membership.get_column(S.CREATOR_ID).is_duplicated().any():
         posts, _copies = S.merge_snapshots(posts)  # copies: the same notes, kept from another roster
+    # A roster's creators without a usable note are still its creators: listed, with the reason,
+    # unless another roster has notes for them.
+    lists = [r.loaded.without_notes.with_columns(pl.lit(r.name).alias(ROSTER)) for r in ok
+             if r.loaded.without_notes is not None and r.loaded.without_notes.height]
+    without = pl.DataFrame(schema={S.CREATOR_ID: pl.String, S.NO_NOTES: pl.String})  # the --creators table adds no one
+    if lists:
+        listed = pl.concat(lists)
+        membership = pl.concat([membership, listed.select(ROSTER, S.CREATOR_ID)]).unique(maintain_order=True)
+        without = (listed.unique(S.CREATOR_ID, keep="first", maintain_order=True)
+                   .join(posts.select(S.CREATOR_ID).unique(), on=S.CREATOR_ID, how="anti")
+                   .select(S.CREATOR_ID, S.NO_NOTES).sort(S.CREATOR_ID))
     rejected = pl.concat([r.loaded.rejected for r in ok], how="vertical")
     sources = [s for r in ok for s in r.loaded.sources]
     skipped = [s for r in ok for s in r.loaded.skipped]
@@ -178,7 +191,7 @@ def combine(rosters: list[Roster], creators: pl.DataFrame | None) -> tuple[Loade
     comments = [r.loaded.comments for r in ok if r.loaded.comments is not None]
     return Loaded(posts, found, rejected, sources, skipped, roster=creators,
                   comments=pl.concat(comments, how="vertical") if comments else None,
-                  digits=D.add(*(r.loaded.digits for r in ok))), membership
+                  digits=D.add(*(r.loaded.digits for r in ok)), without_notes=without), membership
 
 
 # ---- splitting the cohort back into rosters -------------------------------------------------

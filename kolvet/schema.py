@@ -841,25 +841,36 @@ def merge_snapshots(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return kept, set_aside(older, "duplicate post_id: older snapshot (kept the newest)")
 
 
+# What a creators row says about the creator: two rows for one creator that disagree on one of
+# these can't both be right. (Nicknames change and series are read whole: not compared.)
+CREATOR_FACTS = (FOLLOWERS, CATEGORY, QUOTE, ACTIVE_FANS, LIFETIME_LIKES_SAVES)
+
+
 def merge_creator_rows(creators: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Keep one row per creator of a creators table (profiles from several crawls, or a roster
-    with a creator twice): the newest snapshot when rows carry one, else the row read last.
-    The others are set aside with that reason, so a conflicting row never wins unseen."""
+    """One row per creator of a creators table (profiles from several crawls or files, or a
+    roster with a creator twice): each field's newest value, by snapshot when rows carry one,
+    else the row read last. Rows that only add fields are merged in; a row whose values differ
+    from the kept ones is set aside with that reason, so a conflicting row never wins unseen."""
     if creators.height == 0 or creators.get_column(CREATOR_ID).n_unique() == creators.height:
         return creators, empty_rejected()
     order = "_order"
-    ranked = (creators.with_row_index(order).sort([CREATOR_ID, SNAPSHOT_AT, order], nulls_last=False)
-              .with_columns((pl.int_range(pl.len()).over(CREATOR_ID) == pl.len().over(CREATOR_ID) - 1).alias("_keep"),
-                            pl.col(SNAPSHOT_AT).is_not_null().all().over(CREATOR_ID).alias("_dated")))
-    kept = ranked.filter("_keep").sort(order).select(creators.columns)
-    older = ranked.filter(~pl.col("_keep")).sort(order).select(
+    ranked = creators.with_row_index(order).sort([CREATOR_ID, SNAPSHOT_AT, order], nulls_last=False)
+    values = [c for c in creators.columns if c not in (CREATOR_ID, SOURCE, ROW)]
+    kept = (ranked.group_by(CREATOR_ID, maintain_order=True)
+            .agg(*[pl.col(c).drop_nulls().last() for c in values], pl.col(SOURCE, ROW, order).last()))
+    compared = ranked.join(kept.select(CREATOR_ID, order, *[pl.col(c).alias(f"_k_{c}") for c in (*CREATOR_FACTS, SNAPSHOT_AT)]),
+                           on=CREATOR_ID, suffix="_kept")
+    differs = pl.any_horizontal(pl.col(c).is_not_null() & (pl.col(c) != pl.col(f"_k_{c}")) for c in CREATOR_FACTS)
+    aside = compared.filter((pl.col(order) != pl.col(f"{order}_kept")) & differs).sort(order)
+    rejected = aside.select(
         pl.col(SOURCE), pl.col(ROW),
-        pl.when("_dated").then(pl.lit("duplicate creator_id: older snapshot (kept the newest)"))
-        .otherwise(pl.lit("duplicate creator_id: an earlier row (kept the last)")).alias(REASON),
+        pl.when(pl.col(f"_k_{SNAPSHOT_AT}").is_not_null())
+        .then(pl.lit("duplicate creator_id: an older snapshot with other values (kept the newest)"))
+        .otherwise(pl.lit("duplicate creator_id: an earlier row with other values (kept the last)")).alias(REASON),
         pl.col(CREATOR_ID), *[pl.lit(None, pl.String).alias(c) for c in REJECTED_COLUMNS[4:11]],
         pl.col(FOLLOWERS).cast(pl.String),
     )
-    return kept, older
+    return kept.sort(order).select(creators.columns), rejected
 
 
 def shared_post_ids(posts: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:

@@ -444,3 +444,16 @@ def test_out_dir_never_overwrites_an_input(tmp_path):
     assert res.exit_code == 1 and "input" in res.output
     assert (out / "summary.csv").read_bytes() == before
     assert re.search(r"summary\.csv", res.output)
+
+
+def test_a_roster_creator_whose_every_note_was_set_aside_is_still_on_its_roster(tmp_path):
+    north = roster_posts(30, seed=61)
+    lost = north.get_column("creator_id").unique().sort()[0]
+    north.with_columns(pl.when(pl.col("creator_id") == lost).then(pl.lit("bad")).otherwise(pl.col("likes").cast(pl.String))
+                       .alias("likes")).write_csv(tmp_path / "north.csv")
+    roster_posts(30, seed=62).write_csv(tmp_path / "south.csv")
+    B.run_batch([tmp_path / "north.csv", tmp_path / "south.csv"], tmp_path / "out", Config(), quiet=True)
+    table = read_ranked(tmp_path / "out" / "north.ranked.csv")
+    assert table.height == 30 and ids_of(table) == set(north.get_column("creator_id").to_list())
+    row = table.filter(pl.col("creator_id") == lost).row(0, named=True)
+    assert row["verdict"] == "insufficient_data" and row["verdict_reason"].startswith("no usable notes: all ")

@@ -365,7 +365,7 @@ def test_crawl_folder_joins_profiles_and_merges_snapshots(tmp_path):
     rejected = pl.read_csv(tmp_path / "ranked.rejected.csv", infer_schema=False)
     assert rejected.get_column(S.REASON).value_counts(sort=True).rows() == [
         ("duplicate post_id: older snapshot (kept the newest)", 4),
-        ("duplicate creator_id: older snapshot (kept the newest)", 1)]  # U1's 1.4万 profile
+        ("duplicate creator_id: an older snapshot with other values (kept the newest)", 1)]  # U1's 1.4万 profile
     assert rejected.get_column(S.ROW).null_count() == 0
     assert "MediaCrawler comments (comments), 1 rows, 1 taken, 0 set aside" in res.output
     assert "MediaCrawler creator profiles (creators)" in res.output
@@ -624,13 +624,24 @@ def test_a_post_id_under_two_creators_is_kept_for_each_and_said(tmp_path):
 
 def test_a_creator_twice_in_the_roster_keeps_the_last_row_and_sets_the_other_aside(tmp_path):
     roster = tmp_path / "roster.csv"
+    # U1 twice with other values; U2's second row only adds nothing (blank cells): merged.
     roster.write_text("user_id,fans count,图文报价\n"
-                      f"{U1},15000,800\n{U2},2000,120\n{U1},999,100\n", encoding="utf-8")
+                      f"{U1},15000,800\n{U2},2000,120\n{U1},999,100\n{U2},,\n", encoding="utf-8")
     loaded = pipeline.load([FORMATS / "mediacrawler_notes.csv"], Config(), creators_file=str(roster))
     assert loaded.rejected.select(S.ROW, S.REASON, S.CREATOR_ID, S.FOLLOWERS).rows() == [
-        (1, "duplicate creator_id: an earlier row (kept the last)", U1, "15000")]
-    assert dict(loaded.roster.select(S.CREATOR_ID, S.FOLLOWERS).iter_rows()) == {U1: 999, U2: 2000}
-    assert (loaded.sources[-1].taken, loaded.sources[-1].set_aside) == (2, 1)
+        (1, "duplicate creator_id: an earlier row with other values (kept the last)", U1, "15000")]
+    assert loaded.roster.select(S.CREATOR_ID, S.FOLLOWERS, S.QUOTE).sort(S.CREATOR_ID).rows() == [
+        (U1, 999, 100.0), (U2, 2000, 120.0)]
+    assert (loaded.sources[-1].taken, loaded.sources[-1].set_aside) == (3, 1)
+
+
+def test_profile_files_that_complement_each_other_are_merged_not_set_aside(tmp_path):
+    (tmp_path / "fans.csv").write_text(f"user_id,fans,获赞与收藏\n{U1},15000,90000\n", encoding="utf-8")
+    (tmp_path / "active.csv").write_text(f"user_id,fans,活跃粉丝占比\n{U1},,40%\n", encoding="utf-8")
+    loaded = pipeline.load([FORMATS / "mediacrawler_notes.csv", tmp_path / "fans.csv", tmp_path / "active.csv"], Config())
+    assert loaded.rejected.filter(pl.col(S.REASON).str.starts_with("duplicate creator_id")).height == 0
+    row = pipeline.vet_loaded(loaded, Config()).creator(U1)
+    assert (row[S.FOLLOWERS], row[S.LIFETIME_LIKES_SAVES], row[S.ACTIVE_FANS]) == (15000, 90000, 0.4)
 
 
 def test_a_notes_file_given_as_the_roster_is_a_clear_error(tmp_path):
