@@ -403,6 +403,8 @@ def batch(
                        fraud_model=model, quiet=quiet, console=err)
     if not quiet:
         _print_batch(report, out_dir)
+        for w in report.result.notices if report.result else []:  # about the run, not one roster
+            out.print(f"[yellow]warning[/] {escape(w)}")
     if report.failed:
         # Even scripts (--quiet) need to know why the exit code is 1.
         err.print(f"kolvet: error: {report.failed} of {len(report.summary)} rosters failed (see {out_dir / 'summary.csv'})",

@@ -207,7 +207,8 @@ def load_config(path: str | Path | None = None, preset: str | None = None) -> Co
                     merged[name] = (merged.get(name, {}) | value) if isinstance(value, dict) else value
                 data[key] = merged
     if preset is not None:
-        known = _validated(data, str(path) if path else "config").presets
+        # The config's own preset may be the very thing --preset corrects: leave it out here.
+        known = _validated({k: v for k, v in data.items() if k != "preset"}, str(path) if path else "config").presets
         if preset not in known:  # a mistyped option: a usage error, like any other
             raise UsageError(f"--preset {preset}: use one of {', '.join(sorted(known))}")
         data["preset"] = preset

@@ -446,7 +446,8 @@ class FraudModel:
     def describe(self) -> str:
         """For the run's metadata: which model, fit on how many creators, cut where."""
         d = self.detector
-        return (f"{getattr(self, 'origin', 'in memory')}: fit on {getattr(d, 'n_fit_', '?'):,} creators, "
+        fit = getattr(d, "n_fit_", None)
+        return (f"{getattr(self, 'origin', 'in memory')}: fit on {f'{fit:,}' if fit is not None else 'an unknown number of'} creators, "
                 f"contamination {d.contamination:g}, {d.n_estimators} trees, random_state {d.random_state}")
 
     def differs_from(self, cfg: FraudConfig) -> list[str]:

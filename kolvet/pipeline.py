@@ -264,7 +264,7 @@ def _per_creator(loaded: Loaded, config: Config, as_of: datetime) -> tuple[pl.Da
 
 def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sources: list[SourceReport],
            skipped: list[io.SkippedFile], config: Config, fraud_model: F.FraudModel | None,
-           as_of: datetime, sort: str, digits: pl.DataFrame | None = None) -> VetResult:
+           as_of: datetime, sort: str, digits: pl.DataFrame | None = None, parts: int = 1) -> VetResult:
     """Per-creator metrics -> score, fraud, verdicts and rank, over the whole cohort."""
     scored = SC.quality(creators, config)
     scored, model = F.detect(scored, config, fraud_model)
@@ -296,7 +296,7 @@ def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sou
         meta["sort"] = "score (cpe asked for, but no creator has a quote)"
         notices.append("--sort cpe: no creator has a quote (pass --creators with a roster that has 图文报价 or a "
                        "quote column), so the ranking is by score")
-    shared = S.shared_post_ids(notes.posts)
+    shared = S.shared_post_ids(notes.posts, parts)
     meta["note_ids"] = (f"warning: {shared.get_column('n').sum():,} notes share a post_id with another creator's note"
                         if shared.height else "ok: each post_id belongs to one creator")
     return VetResult(ranked, notes, rejected, sources, skipped, meta, config, model, digits_off=digits_off,
@@ -364,7 +364,7 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
         sources += [SourceReport(t.source, t.family, t.kind, t.frame.height, t.frame.height - counts.get(t.source, 0),
                                  counts.get(t.source, 0)) for t in comment_tables]
     result = _judge(pl.concat(creators).sort(S.CREATOR_ID), everything, rejected, sources, skipped, config,
-                    fraud_model, as_of, sort, D.add(*(part.digits for _, part in loaded_parts)))
+                    fraud_model, as_of, sort, D.add(*(part.digits for _, part in loaded_parts)), parts)
     result.meta["streaming"] = f"{parts} part(s) of about {rows_per_part:,} notes"
     result.workdir = workdir
     return result

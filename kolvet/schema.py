@@ -609,15 +609,20 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         pl.col(f"_parsed_{k}").cast(dtype).alias(k) for k, dtype in POST_SCHEMA.items()
     )
     # The set-aside rows show their cells as written; only those few rows are turned to text.
-    bad = staged.filter(pl.col(REASON).is_not_null()).select(pl.col(f"_parsed_{ROW}").cast(pl.Int64).alias(ROW), REASON)
+    bad = staged.filter(pl.col(REASON).is_not_null()).select(pl.col(f"_parsed_{ROW}").cast(pl.Int64).alias(ROW), REASON,
+                                                             pl.col(f"_parsed_{CREATOR_ID}").alias("_id"))
     as_written = {c: _as_written(*_raw(frame, mapping, c)) for c in REJECTED_COLUMNS[3:] if c in mapping.source_of}
     if POST_ID not in as_written and NOTE_URL in mapping.source_of:
         as_written[POST_ID] = _raw(frame, mapping, NOTE_URL)[0].cast(pl.String)
     cells = frame[(bad.get_column(ROW) - 1).to_list()].select(
         *[e.alias(c) for c, e in as_written.items()]) if bad.height else pl.DataFrame()
+    # The id as kept notes spell it (a float column's 1000.0, not 1000), so set-aside rows name
+    # the same creator the ranking does.
+    written = {c: pl.col(c) for c in as_written}
+    written[CREATOR_ID] = pl.coalesce("_id", CREATOR_ID) if CREATOR_ID in as_written else pl.col("_id")
     rejected = pl.concat([bad, cells], how="horizontal").select(
         pl.lit(source).alias(SOURCE), pl.col(ROW), pl.col(REASON),
-        *[(pl.col(c) if c in as_written else pl.lit(None, pl.String)).alias(c) for c in REJECTED_COLUMNS[3:]],
+        *[(written[c] if c in written else pl.lit(None, pl.String)).alias(c) for c in REJECTED_COLUMNS[3:]],
     ) if bad.height else empty_rejected()
     return posts, rejected
 
@@ -873,25 +878,34 @@ def merge_creator_rows(creators: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
     return kept.sort(order).select(creators.columns), rejected
 
 
-def shared_post_ids(posts: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+def shared_post_ids(posts: pl.DataFrame | pl.LazyFrame, parts: int = 1) -> pl.DataFrame:
     """Per notes file: its notes whose post_id also appears under another creator, with one
     example (post_id, creators). A note has one author, so this is usually a mis-mapped creator
     column; kolvet keeps each under its creator (ids like 1, 2, 3 numbered per creator are
-    expected to repeat, and skipped) and says so."""
+    expected to repeat, and skipped) and says so. `parts`: check the notes in that many slices
+    by post_id (--streaming), so memory stays bounded however many notes there are."""
     empty = pl.DataFrame(schema={SOURCE: pl.String, "n": pl.UInt32, POST_ID: pl.String, "creators": pl.String})
     # The usual case, without a group-by over every note: 64-bit hashes (a collision only sends
     # us down the exact path).
     if isinstance(posts, pl.DataFrame) and posts.select(pl.col(POST_ID).hash().n_unique()).item() == posts.height:
         return empty
     ids = pl.col(POST_ID)
-    numbered = ids.str.contains(r"^\d{1,6}$")
-    pairs = posts.lazy().filter(~numbered).select(SOURCE, CREATOR_ID, POST_ID)
-    shared = (pairs.group_by(POST_ID).agg(pl.col(CREATOR_ID).unique().sort().alias("_creators"))
-              .filter(pl.col("_creators").list.len() > 1))
-    return (pairs.join(shared, on=POST_ID).sort(SOURCE, POST_ID, CREATOR_ID)
-            .group_by(SOURCE, maintain_order=True)
-            .agg(pl.len().alias("n"), pl.col(POST_ID).first(), pl.col("_creators").first().list.join(", ").alias("creators"))
-            .collect(engine="streaming").cast(empty.schema))
+    notes = posts.lazy().filter(~ids.str.contains(r"^\d{1,6}$")).select(SOURCE, CREATOR_ID, POST_ID)
+    found = []
+    for k in range(parts):
+        part = notes.filter(ids.hash(seed=11) % parts == k) if parts > 1 else notes
+        if parts > 1:
+            u, n = part.select(ids.hash().n_unique(), pl.len()).collect(engine="streaming").row(0)
+            if u == n:
+                continue
+        shared = (part.group_by(POST_ID).agg(pl.col(CREATOR_ID).unique().sort().alias("_creators"))
+                  .filter(pl.col("_creators").list.len() > 1))
+        found.append(part.join(shared, on=POST_ID).select(SOURCE, POST_ID, pl.col("_creators").list.join(", ").alias("creators"))
+                     .collect(engine="streaming"))
+    if not found:
+        return empty
+    return (pl.concat(found).sort(SOURCE, POST_ID, "creators").group_by(SOURCE, maintain_order=True)
+            .agg(pl.len().alias("n"), pl.col(POST_ID).first(), pl.col("creators").first()).cast(empty.schema))
 
 
 def set_aside(posts: pl.DataFrame, reason: str) -> pl.DataFrame:

@@ -145,3 +145,11 @@ def test_sort_by_cpe_without_quotes_says_it_ranks_by_score(tmp_path, sample_csv)
     by_score = tmp_path / "s.csv"
     assert runner.invoke(app, ["vet", str(sample_csv), "-o", str(by_score), "-q"]).exit_code == 0
     assert out.read_bytes() == by_score.read_bytes()
+
+
+def test_preset_can_correct_a_mistyped_preset_in_the_config(tmp_path, sample_csv):
+    typo = tmp_path / "typo.toml"
+    typo.write_text('preset = "sav-first"\n', encoding="utf-8")
+    assert runner.invoke(app, ["vet", str(sample_csv), "-c", str(typo), "-q", "-o", str(tmp_path / "a.csv")]).exit_code == 1
+    assert runner.invoke(app, ["vet", str(sample_csv), "-c", str(typo), "--preset", "ces", "-q",
+                               "-o", str(tmp_path / "b.csv")]).exit_code == 0

@@ -160,8 +160,9 @@ def test_creator_whose_every_note_is_set_aside_is_listed_with_the_reasons(tmp_pa
         .otherwise(pl.col("saves").cast(pl.String)).alias("saves"))
     path = tmp_path / "notes.csv"
     posts.write_csv(path)
-    for streaming in (False, True):
-        result = pipeline.vet([path], Config(), streaming=streaming)
+    streamed = pipeline.vet_streaming([path], Config(), rows_per_part=300)
+    assert not streamed.meta["streaming"].startswith("1 ")  # creators spread over several parts
+    for result in (pipeline.vet([path], Config()), streamed):
         assert result.creators.height == 40
         row = result.creator(lost)
         assert row["verdict"] == "insufficient_data" and row["score"] is None and row["n_posts"] == 0
@@ -610,8 +611,9 @@ def test_a_post_id_under_two_creators_is_kept_for_each_and_said(tmp_path):
     borrowed = posts.filter(pl.col("creator_id") == first).head(2).with_columns(pl.lit(second).alias("creator_id"))
     path = tmp_path / "notes.csv"
     pl.concat([posts, borrowed]).write_csv(path)
-    for streaming in (False, True):
-        result = pipeline.vet([path], Config(), streaming=streaming)
+    streamed = pipeline.vet_streaming([path], Config(), rows_per_part=300)
+    assert not streamed.meta["streaming"].startswith("1 ")  # several parts, so several slices of post ids
+    for result in (pipeline.vet([path], Config()), streamed):
         assert result.rejected.height == 0  # nothing dropped: each creator keeps its rows
         (warning,) = result.warnings
         assert warning.startswith(f"note ids: {path}: 4 notes share a post_id with another creator's note (e.g. ")
