@@ -100,18 +100,13 @@ def output_paths(out: Path) -> dict[str, Path]:
     }
 
 
-def planned_outputs(out: str | Path, posts_out: str | Path | None = None) -> dict[str, Path]:
-    """Every file a vet run writes, by what it holds."""
-    io.check_file_name(Path(out))  # before names are made from it
+def check_outputs(out: str | Path, inputs: set[Path], posts_out: str | Path | None = None) -> dict[str, Path]:
+    """Every file a vet run writes, by what it holds, checked before the work rather than after
+    it (io.check_targets)."""
+    io.check_file_name(Path(out))  # before the other names are made from it
     paths = output_paths(Path(out))
     if posts_out is not None:
         paths["posts"] = Path(posts_out)
-    return paths
-
-
-def check_outputs(out: str | Path, inputs: set[Path], posts_out: str | Path | None = None) -> dict[str, Path]:
-    """Fail before the work, not after it: see io.check_targets."""
-    paths = planned_outputs(out, posts_out)
     io.check_targets(paths, inputs, {"ranked": io.WRITABLE, "posts": io.WRITABLE})
     return paths
 

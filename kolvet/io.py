@@ -452,7 +452,6 @@ def _header_hint(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]]
     """Where the notes' header really is, when it isn't the first row: agency exports often put
     a title above it, and workbooks a cover sheet before it."""
     path = Path(source)
-    rows: list[list[str]] = [[str(v) for v in row if v is not None] for row in frame.head(10).iter_rows()]
     if path.suffix.lower() in (".csv", ".tsv", ".txt") and path.is_file():
         # A title line has no separators, so the table parsed as one column: look at the lines.
         try:
@@ -461,6 +460,8 @@ def _header_hint(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]]
         except (OSError, KolvetError):
             lines = []
         rows = [line.split(_sniff_separator(line, path.suffix.lower())) for line in lines if line.strip()]
+    else:
+        rows = [[str(v) for v in row if v is not None] for row in frame.head(10).iter_rows()]
     for i, row in enumerate(rows):
         names = [v.strip().strip('"') for v in row if v.strip()]
         if names and not S.map_columns(names, aliases).missing(S.REQUIRED_POST_COLUMNS):

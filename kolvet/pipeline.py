@@ -212,7 +212,7 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
         rejected = pl.concat([rejected, orphans])
 
     if posts.height == 0 and require_posts:
-        raise _no_usable_notes(rejected, {t.source for t in tables if t.kind == "posts"})
+        raise _no_usable_notes(rejected, notes_files)
 
     taken = dict(posts.group_by(S.SOURCE).len().iter_rows())
     aside = dict(rejected.group_by(S.SOURCE).len().iter_rows())

@@ -672,12 +672,16 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     creators = staged.filter(pl.col(REASON).is_null()).select(
         pl.col(k).cast(t) for k, t in CREATOR_SCHEMA.items()
     )
-    rejected = staged.filter(pl.col(REASON).is_not_null()).select(
-        pl.lit(source).alias(SOURCE), pl.col(ROW), pl.col(REASON),
-        pl.col(CREATOR_ID), *[pl.lit(None, pl.String).alias(c) for c in REJECTED_COLUMNS[4:11]],
-        pl.col("_raw_followers").alias(FOLLOWERS),
-    )
+    rejected = _creator_rejects(staged.filter(pl.col(REASON).is_not_null()), pl.col(REASON), pl.col("_raw_followers"))
     return creators, rejected
+
+
+def _creator_rejects(rows: pl.DataFrame, reason: pl.Expr, followers: pl.Expr) -> pl.DataFrame:
+    """Creators-table rows as set-aside rows: their file, row, reason, id and followers."""
+    return rows.select(
+        pl.col(SOURCE), pl.col(ROW), reason.alias(REASON), pl.col(CREATOR_ID),
+        *[pl.lit(None, pl.String).alias(c) for c in REJECTED_COLUMNS[4:11]], followers.cast(pl.String).alias(FOLLOWERS),
+    )
 
 
 def parse_share(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -867,15 +871,10 @@ def merge_creator_rows(creators: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
                            on=CREATOR_ID, suffix="_kept")
     differs = pl.any_horizontal(pl.col(c).is_not_null() & (pl.col(c) != pl.col(f"_k_{c}")) for c in CREATOR_FACTS)
     aside = compared.filter((pl.col(order) != pl.col(f"{order}_kept")) & differs).sort(order)
-    rejected = aside.select(
-        pl.col(SOURCE), pl.col(ROW),
-        pl.when(pl.col(f"_k_{SNAPSHOT_AT}").is_not_null())
-        .then(pl.lit("duplicate creator_id: an older snapshot with other values (kept the newest)"))
-        .otherwise(pl.lit("duplicate creator_id: an earlier row with other values (kept the last)")).alias(REASON),
-        pl.col(CREATOR_ID), *[pl.lit(None, pl.String).alias(c) for c in REJECTED_COLUMNS[4:11]],
-        pl.col(FOLLOWERS).cast(pl.String),
-    )
-    return kept.sort(order).select(creators.columns), rejected
+    reason = (pl.when(pl.col(f"_k_{SNAPSHOT_AT}").is_not_null())
+              .then(pl.lit("duplicate creator_id: an older snapshot with other values (kept the newest)"))
+              .otherwise(pl.lit("duplicate creator_id: an earlier row with other values (kept the last)")))
+    return kept.sort(order).select(creators.columns), _creator_rejects(aside, reason, pl.col(FOLLOWERS))
 
 
 def shared_post_ids(posts: pl.DataFrame | pl.LazyFrame, parts: int = 1) -> pl.DataFrame:
