@@ -43,10 +43,11 @@ class RawTable:
         stripped creator id, so a creator's rows always land together, whichever file)."""
         key = self.mapping.source_of[S.CREATOR_ID]
         mine = pl.col(key).cast(pl.String).str.strip_chars().hash(seed=7) % parts == index
+        # Rows are numbered before the cut, so set-aside rows keep their place in the file.
         if self.scan is not None:
-            frame = self.scan.filter(mine).collect(engine="streaming")
+            frame = self.scan.with_row_index(S.ROW_INDEX, offset=1).filter(mine).collect(engine="streaming")
         else:
-            frame = self.frame.filter(mine)
+            frame = S.numbered(self.frame).filter(mine)
         return RawTable(self.source, frame, self.family, self.kind, self.mapping)
 
     def rows(self) -> int:

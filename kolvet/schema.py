@@ -492,7 +492,17 @@ REJECTED_COLUMNS = (SOURCE, ROW, REASON, CREATOR_ID, POST_ID, POSTED_AT, LIKES, 
                     SHARES, VIEWS, FOLLOWERS)
 
 
-_ROW_INDEX = "_kolvet_row"  # a raw file may well have its own "row" column
+ROW_INDEX = "_kolvet_row"  # a raw file may well have its own "row" column
+
+
+def numbered(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows with their data-row number in the source file (1 = first row after the
+    header). A part of a file (--streaming) is numbered before it is cut out, so its set-aside
+    rows name the same rows an in-memory run does."""
+    return frame if ROW_INDEX in frame.columns else frame.with_row_index(ROW_INDEX, offset=1)
+
+
+_POSITION = "_kolvet_position"  # where a row sits in the frame at hand, to read its cells back
 
 
 def _raw(frame: pl.DataFrame, mapping: ColumnMapping, canonical: str) -> tuple[pl.Expr, pl.DataType]:
@@ -596,13 +606,13 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     exprs[PRECISION] = pl.max_horizontal(precisions) if precisions else pl.lit(EXACT, pl.UInt8)
     exprs[COUNT_DROPPED] = pl.lit(False)
     exprs[SOURCE] = pl.lit(source)
-    exprs[ROW] = pl.col(_ROW_INDEX)
+    exprs[ROW] = pl.col(ROW_INDEX)
 
     reason = pl.coalesce(problems)
     staged = (
-        frame.with_columns(parsed_times).lazy().with_row_index(_ROW_INDEX, offset=1)
+        numbered(frame).with_columns(parsed_times).lazy().with_row_index(_POSITION)
         .with_columns(e.alias(k) for k, e in first.items())
-        .select(*[e.alias(f"_parsed_{k}") for k, e in exprs.items()], reason.alias(REASON))
+        .select(*[e.alias(f"_parsed_{k}") for k, e in exprs.items()], pl.col(_POSITION), reason.alias(REASON))
         .collect()
     )
     posts = staged.filter(pl.col(REASON).is_null()).select(
@@ -610,17 +620,17 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     )
     # The set-aside rows show their cells as written; only those few rows are turned to text.
     bad = staged.filter(pl.col(REASON).is_not_null()).select(pl.col(f"_parsed_{ROW}").cast(pl.Int64).alias(ROW), REASON,
-                                                             pl.col(f"_parsed_{CREATOR_ID}").alias("_id"))
+                                                             pl.col(f"_parsed_{CREATOR_ID}").alias("_id"), _POSITION)
     as_written = {c: _as_written(*_raw(frame, mapping, c)) for c in REJECTED_COLUMNS[3:] if c in mapping.source_of}
     if POST_ID not in as_written and NOTE_URL in mapping.source_of:
         as_written[POST_ID] = _raw(frame, mapping, NOTE_URL)[0].cast(pl.String)
-    cells = frame[(bad.get_column(ROW) - 1).to_list()].select(
+    cells = frame[bad.get_column(_POSITION).to_list()].select(
         *[e.alias(c) for c, e in as_written.items()]) if bad.height else pl.DataFrame()
     # The id as kept notes spell it (a float column's 1000.0, not 1000), so set-aside rows name
     # the same creator the ranking does.
     written = {c: pl.col(c) for c in as_written}
     written[CREATOR_ID] = pl.coalesce("_id", CREATOR_ID) if CREATOR_ID in as_written else pl.col("_id")
-    rejected = pl.concat([bad, cells], how="horizontal").select(
+    rejected = pl.concat([bad.drop(_POSITION), cells], how="horizontal").select(
         pl.lit(source).alias(SOURCE), pl.col(ROW), pl.col(REASON),
         *[(written[c] if c in written else pl.lit(None, pl.String)).alias(c) for c in REJECTED_COLUMNS[3:]],
     ) if bad.height else empty_rejected()
@@ -652,7 +662,7 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         active_problem,
         pl.col("_kolvet_series_problem"),
     )
-    staged = frame.with_row_index(_ROW_INDEX, offset=1).select(
+    staged = numbered(frame).select(
         cid.alias(CREATOR_ID),
         blank_to_null(_raw(frame, mapping, NICKNAME)[0]).alias(NICKNAME),
         followers.value.alias(FOLLOWERS),
@@ -665,7 +675,7 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         parse_time(raw_snap, snap_dtype).alias(SNAPSHOT_AT),
         pl.lit(source).alias(SOURCE),
         reason.alias(REASON),
-        pl.col(_ROW_INDEX).cast(pl.Int64).alias(ROW),
+        pl.col(ROW_INDEX).cast(pl.Int64).alias(ROW),
         (_as_written(*_raw(frame, mapping, FOLLOWERS)) if FOLLOWERS in mapping.source_of
          else pl.lit(None, pl.String)).alias("_raw_followers"),
     )
@@ -762,9 +772,9 @@ def parse_comments(frame: pl.DataFrame, source: str) -> tuple[pl.DataFrame, pl.D
     mapping = map_comment_columns(frame.columns)
     post = blank_to_null(_raw(frame, mapping, POST_ID)[0])
     text = _raw(frame, mapping, COMMENT_TEXT)[0].cast(pl.String).str.strip_chars()
-    staged = frame.with_row_index(_ROW_INDEX, offset=1).select(
+    staged = numbered(frame).select(
         post.alias(POST_ID), text.alias(COMMENT_TEXT), blank_to_null(_raw(frame, mapping, COMMENTER)[0]).alias(COMMENTER),
-        pl.lit(source).alias(SOURCE), pl.col(_ROW_INDEX).cast(pl.Int64).alias(ROW),
+        pl.lit(source).alias(SOURCE), pl.col(ROW_INDEX).cast(pl.Int64).alias(ROW),
         pl.coalesce(pl.when(post.is_null()).then(pl.lit(f"missing {POST_ID}")),
                     pl.when(text.fill_null("") == "").then(pl.lit(f"{COMMENT_TEXT}: empty (a picture-only comment?)"))).alias(REASON),
     )

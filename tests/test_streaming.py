@@ -35,6 +35,29 @@ def test_streaming_sets_aside_bad_rows_and_reports_every_file(tmp_path):
     assert result.creators.height == posts.get_column("creator_id").n_unique()
 
 
+def test_streaming_names_set_aside_rows_by_their_place_in_the_file(tmp_path):
+    """Parts are cut by creator, so a part's 4th row can be the file's 700th: the row numbers
+    (and the cells shown) must be the file's, as in memory."""
+    posts, _ = synth.generate(synth.World(creators=60, seed=18))
+    bad = [3, 700, 1200, 1500]
+    text = posts.with_columns(pl.when(pl.int_range(pl.len()).is_in(bad)).then(pl.lit("lots"))
+                              .otherwise(pl.col("likes").cast(pl.String)).alias("likes"))
+    roster = pl.DataFrame({"creator_id": posts.get_column("creator_id").unique().sort().to_list() + ["c-extra"],
+                           "followers": ["1000"] * 60 + ["many"]})
+    text.write_csv(tmp_path / "a.csv")
+    text.write_parquet(tmp_path / "a.parquet")
+    roster.write_csv(tmp_path / "roster.csv")
+    for source in ("a.csv", "a.parquet"):
+        whole = pipeline.vet([tmp_path / source], creators_file=str(tmp_path / "roster.csv")).rejected.sort("source_file", "row")
+        parts = pipeline.vet_streaming([tmp_path / source], creators_file=str(tmp_path / "roster.csv"),
+                                       rows_per_part=300).rejected.sort("source_file", "row")
+        assert parts.equals(whole)
+        notes = parts.filter(pl.col("reason") == "likes: not a count")
+        assert notes.get_column("row").to_list() == [i + 1 for i in bad]
+        assert notes.get_column("creator_id").to_list() == posts[bad].get_column("creator_id").to_list()
+        assert parts.filter(pl.col("source_file").str.ends_with("roster.csv")).get_column("row").to_list() == [61]
+
+
 def test_streaming_flag_through_the_cli(tmp_path, sample_csv):
     out = tmp_path / "o.csv"
     res = CliRunner().invoke(app, ["vet", str(sample_csv), "--streaming", "-o", str(out), "--posts-out", str(tmp_path / "n.csv")])
