@@ -5,15 +5,17 @@ half-written file that looks complete."""
 from __future__ import annotations
 
 import codecs
+import csv
 import glob
 import io as _io
 import json
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -37,6 +39,7 @@ class RawTable:
     kind: str  # "posts", "creators" or "comments"
     mapping: S.ColumnMapping
     scan: pl.LazyFrame | None = None  # --streaming: the rows, read part by part; frame holds the header
+    found: dict = field(default_factory=dict, compare=False)  # what parts learnt about the whole file
 
     def part(self, index: int, parts: int) -> RawTable:
         """The rows whose creator falls in partition `index` of `parts` (by a hash of the
@@ -45,10 +48,29 @@ class RawTable:
         mine = pl.col(key).cast(pl.String).str.strip_chars().hash(seed=7) % parts == index
         # Rows are numbered before the cut, so set-aside rows keep their place in the file.
         if self.scan is not None:
-            frame = self.scan.with_row_index(S.ROW_INDEX, offset=1).filter(mine).collect(engine="streaming")
+            try:
+                frame = self.scan.with_row_index(S.ROW_INDEX, offset=1).filter(mine).collect(engine="streaming")
+            except pl.exceptions.ComputeError as exc:
+                frame = self._part_of_broken_csv(mine, exc)
         else:
             frame = S.numbered(self.frame).filter(mine)
         return RawTable(self.source, frame, self.family, self.kind, self.mapping)
+
+    def _part_of_broken_csv(self, mine: pl.Expr, exc: Exception) -> pl.DataFrame:
+        """A part of a scanned CSV that Polars refused: rows longer than the header are read
+        cut to it and marked to be set aside, as read_csv does; anything else is an error."""
+        path = Path(self.source)
+        if RAGGED not in str(exc):
+            raise KolvetError(f"{path}: can't read as CSV ({_unclosed_quote(path) or _first_line(exc)})") from None
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            sep = _sniff_separator(fh.readline(), path.suffix.lower())
+        if "ragged" not in self.found:  # the file is read once for them, whatever the parts
+            self.found["ragged"] = ragged_rows(path, sep)
+        problems = self.found["ragged"]
+        frame = (pl.scan_csv(path, separator=sep, infer_schema=False, truncate_ragged_lines=True, glob=False)
+                 .with_row_index(S.ROW_INDEX, offset=1).filter(mine).collect(engine="streaming"))
+        return frame.join(problems.with_columns(pl.col(S.ROW_INDEX).cast(frame.schema[S.ROW_INDEX])),
+                          on=S.ROW_INDEX, how="left", maintain_order="left")
 
     def rows(self) -> int:
         return self.scan.select(pl.len()).collect(engine="streaming").item() if self.scan is not None else self.frame.height
@@ -207,6 +229,84 @@ def _looks_binary(line: str) -> bool:
     return odd > max(2, len(sample) // 10)
 
 
+RAGGED = "more fields than defined"  # Polars' words for a row longer than the header
+_SEPARATOR_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "bar"}
+
+
+def _records(source: Path | _io.BytesIO, strict: bool = False) -> Iterator[tuple[int, list[str]]]:
+    """(first line, fields) of each CSV record, header included, as Python's csv module reads
+    them: slower than Polars, so only to say where a file Polars refused went wrong."""
+    if isinstance(source, _io.BytesIO):
+        source.seek(0)
+        fh = _io.TextIOWrapper(source, encoding="utf-8", newline="")
+    else:
+        fh = open(source, encoding="utf-8-sig", errors="replace", newline="")
+    limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)  # a long note text is not an error
+    try:
+        yield from _lines(fh, strict)
+    finally:
+        csv.field_size_limit(limit)
+        if isinstance(source, _io.BytesIO):
+            fh.detach()
+        else:
+            fh.close()
+
+
+def _lines(fh, strict: bool) -> Iterator[tuple[int, list[str]]]:
+    first = fh.readline()
+    sep = _sniff_separator(first, "")
+    yield 1, next(csv.reader([first], delimiter=sep), [])
+    reader = csv.reader(fh, delimiter=sep, strict=strict)
+    start = 2  # reader.line_num counts the lines read after the header
+    try:
+        for fields in reader:
+            yield start, fields
+            start = reader.line_num + 2
+    except csv.Error as exc:
+        raise _BrokenRecord(start) from exc
+
+
+class _BrokenRecord(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def ragged_rows(source: Path | _io.BytesIO, sep: str) -> pl.DataFrame:
+    """Data rows with more fields than the header (row 1 = first after the header), and why
+    they can't be used: a value's cells would be read under the wrong columns."""
+    rows: list[int] = []
+    problems: list[str] = []
+    records = _records(source)
+    _, header = next(records, (1, []))
+    name = _SEPARATOR_NAMES.get(sep, repr(sep))
+    for i, (_, fields) in enumerate(records, start=1):
+        if len(fields) > len(header):
+            rows.append(i)
+            problems.append(f"{len(fields)} fields where the header has {len(header)} (a {name} in an unquoted value?)")
+    return pl.DataFrame({S.ROW_INDEX: pl.Series(rows, dtype=pl.UInt32), S.ROW_PROBLEM: pl.Series(problems, dtype=pl.String)})
+
+
+def _with_row_problems(frame: pl.DataFrame, problems: pl.DataFrame) -> pl.DataFrame:
+    """Mark rows the parsers must set aside whatever their cells say (S.ROW_PROBLEM)."""
+    marks = pl.Series(S.ROW_PROBLEM, [None] * frame.height, dtype=pl.String)
+    inside = problems.filter(pl.col(S.ROW_INDEX) <= frame.height)
+    if inside.height:
+        marks = marks.scatter(inside.get_column(S.ROW_INDEX).cast(pl.Int64) - 1, inside.get_column(S.ROW_PROBLEM))
+    return frame.with_columns(marks)
+
+
+def _unclosed_quote(source: Path | _io.BytesIO) -> str | None:
+    """Where a quote that is never closed opened, if that is what broke the file."""
+    try:
+        for _ in _records(source, strict=True):
+            pass
+    except _BrokenRecord as broken:
+        return f"the quote in the row on line {broken.line} is never closed"
+    return None
+
+
 def read_csv(path: Path, encoding: str | None = None,
              aliases: dict[str, list[str]] | None = None) -> pl.DataFrame:
     enc = detect_encoding(path, encoding)
@@ -233,22 +333,36 @@ def read_csv(path: Path, encoding: str | None = None,
     sep = _sniff_separator(first, path.suffix.lower())
     header = [h.strip().strip('"') for h in first.rstrip("\r\n").split(sep)]
     # glob=False: a file named "kit[1].csv" is that file, not a pattern matching "kit1.csv".
-    common = dict(separator=sep, truncate_ragged_lines=True, try_parse_dates=False, glob=False)
     try:
+        return _read_csv(source, sep, header, aliases, ragged=False)
+    except pl.exceptions.NoDataError:
+        raise KolvetError(f"{path}: file is empty") from None
+    except Exception as exc:
+        if RAGGED in str(exc):
+            # Rows longer than the header are set aside, the rest read as usual.
+            frame = _read_csv(source, sep, header, aliases, ragged=True)
+            return _with_row_problems(frame, ragged_rows(source, sep))
+        if isinstance(source, Path):
+            _text(path, enc, encoding)  # invalid UTF-8 later in the file: say where, suggest --encoding
+        why = _unclosed_quote(source) or _first_line(exc)
+        raise KolvetError(f"{path}: can't read as CSV ({why})") from None
+
+
+def _read_csv(source: Path | _io.BytesIO, sep: str, header: list[str], aliases: dict[str, list[str]] | None,
+              ragged: bool) -> pl.DataFrame:
+    common = dict(separator=sep, truncate_ragged_lines=ragged, try_parse_dates=False, glob=False)
+    try:
+        if isinstance(source, _io.BytesIO):
+            source.seek(0)
         return pl.read_csv(source, infer_schema_length=10_000,
                            schema_overrides=_string_overrides(header, aliases), **common)
     except pl.exceptions.NoDataError:
-        raise KolvetError(f"{path}: file is empty") from None
+        raise
     except Exception:
         # A count column that looks numeric early but holds "1.2万" later: read all as text.
         if isinstance(source, _io.BytesIO):
             source.seek(0)
-        try:
-            return pl.read_csv(source, infer_schema=False, **common)
-        except Exception as exc:
-            if isinstance(source, Path):
-                _text(path, enc, encoding)  # invalid UTF-8 later in the file: say where, suggest --encoding
-            raise KolvetError(f"{path}: can't read as CSV ({_first_line(exc)})") from None
+        return pl.read_csv(source, infer_schema=False, **common)
 
 
 def _cell(value: object) -> str | None:
@@ -373,8 +487,8 @@ def scan_table(path: Path, encoding: str | None = None) -> pl.LazyFrame | None:
     if suffix in (".csv", ".tsv", ".txt") and detect_encoding(path, encoding) in ("utf-8", "utf-8-sig"):
         with open(path, encoding="utf-8-sig", errors="replace") as fh:
             first = fh.readline()
-        return pl.scan_csv(path, separator=_sniff_separator(first, suffix), infer_schema=False,
-                           truncate_ragged_lines=True, glob=False)
+        # Strict: a row longer than the header fails the part, which then marks it (RawTable.part).
+        return pl.scan_csv(path, separator=_sniff_separator(first, suffix), infer_schema=False, glob=False)
     return None
 
 
@@ -393,6 +507,7 @@ def _shown(name: str) -> str:
 
 def _describe_missing(missing: list[str], columns: list[str]) -> str:
     looked = "; ".join(f"{m} (e.g. {', '.join(S.ALIASES[m][:4])})" for m in missing)
+    columns = [c for c in columns if c != S.ROW_PROBLEM]
     found = ", ".join(_shown(c) for c in columns[:30]) + (" ..." if len(columns) > 30 else "")
     return f"no column for {looked}; columns found: {found or '(none)'}"
 

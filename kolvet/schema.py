@@ -502,6 +502,15 @@ def numbered(frame: pl.DataFrame) -> pl.DataFrame:
     return frame if ROW_INDEX in frame.columns else frame.with_row_index(ROW_INDEX, offset=1)
 
 
+# A reason the reader found to set a row aside before any cell is parsed (a CSV row with more
+# fields than its header); parsers put it first among a row's problems.
+ROW_PROBLEM = "_kolvet_row_problem"
+
+
+def row_problem(frame: pl.DataFrame) -> pl.Expr:
+    return pl.col(ROW_PROBLEM) if ROW_PROBLEM in frame.columns else pl.lit(None, pl.String)
+
+
 _POSITION = "_kolvet_position"  # where a row sits in the frame at hand, to read its cells back
 
 
@@ -557,7 +566,8 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     first["_post"] = post_id
 
     exprs: dict[str, pl.Expr] = {CREATOR_ID: pl.col("_creator"), POST_ID: pl.col("_post")}
-    problems: list[pl.Expr] = [pl.when(exprs[c].is_null()).then(pl.lit(f"missing {c}")) for c in (CREATOR_ID, POST_ID)]
+    problems: list[pl.Expr] = [row_problem(frame)]
+    problems += [pl.when(exprs[c].is_null()).then(pl.lit(f"missing {c}")) for c in (CREATOR_ID, POST_ID)]
     precisions: list[pl.Expr] = []
 
     posted = pl.col("_time")
@@ -655,6 +665,7 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
                                                    else [None] * frame.height)
     frame = frame.with_columns(series.alias("_kolvet_series"), series_problem.alias("_kolvet_series_problem"))
     reason = pl.coalesce(
+        row_problem(frame),
         pl.when(cid.is_null()).then(pl.lit(f"missing {CREATOR_ID}")),
         followers.problem,
         lifetime.problem,
@@ -775,7 +786,7 @@ def parse_comments(frame: pl.DataFrame, source: str) -> tuple[pl.DataFrame, pl.D
     staged = numbered(frame).select(
         post.alias(POST_ID), text.alias(COMMENT_TEXT), blank_to_null(_raw(frame, mapping, COMMENTER)[0]).alias(COMMENTER),
         pl.lit(source).alias(SOURCE), pl.col(ROW_INDEX).cast(pl.Int64).alias(ROW),
-        pl.coalesce(pl.when(post.is_null()).then(pl.lit(f"missing {POST_ID}")),
+        pl.coalesce(row_problem(frame), pl.when(post.is_null()).then(pl.lit(f"missing {POST_ID}")),
                     pl.when(text.fill_null("") == "").then(pl.lit(f"{COMMENT_TEXT}: empty (a picture-only comment?)"))).alias(REASON),
     )
     comments = staged.filter(pl.col(REASON).is_null()).select(pl.col(k).cast(t) for k, t in COMMENT_SCHEMA.items())

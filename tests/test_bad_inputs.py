@@ -61,6 +61,16 @@ def _open_quote(tmp: Path) -> Path:
     return path
 
 
+def _unquoted_comma(tmp: Path) -> Path:
+    """A hand-edited export: one nickname with a comma, not quoted, in the middle of the file,
+    so that row has one field more than the header."""
+    path = write_rows(tmp / "unquoted.csv", cohort())
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(40, "r1,r1-0,2025-05-01 12:00:00,5000,100,40,9,1,,小红,书")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def _rows_semicolon_header_comma(tmp: Path) -> Path:
     path = tmp / "mixed_delimiters.csv"
     lines = [",".join(HEADER)] + [";".join(r) for r in cohort(3)]
@@ -135,7 +145,13 @@ CASES = [
     Case("garbage without NUL", _bytes("garbage2.csv", GARBAGE_NO_NUL), "error", ("garbage2.csv",)),
     Case("unknown encoding", _bytes("latin1.csv", LATIN1), "error", ("latin1.csv", "encoding")),
     Case("truncated csv", _truncated, "ok", ("missing saves",)),
-    Case("truncated inside a quote", _open_quote, "error", ("open_quote.csv", "can't read as CSV")),
+    Case("truncated inside a quote", _open_quote, "error", ("open_quote.csv", "can't read as CSV", "on line 98 is never closed")),
+    Case("truncated inside a quote, streamed", _open_quote, "error", ("open_quote.csv", "on line 98 is never closed"),
+         args=["--streaming"]),
+    Case("a row with a comma in an unquoted value", _unquoted_comma, "ok",
+         ("11 fields where the header has 10 (a comma in an unquoted value?)",)),
+    Case("a row with a comma in an unquoted value, streamed", _unquoted_comma, "ok",
+         ("11 fields where the header has 10 (a comma in an unquoted value?)",), args=["--streaming"]),
     Case("semicolons", _rows("semicolon.csv", [], sep=";"), "ok"),
     Case("tabs in a .csv", _rows("tabs.csv", [], sep="\t"), "ok"),
     Case("header commas, rows semicolons", _rows_semicolon_header_comma, "error",

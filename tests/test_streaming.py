@@ -58,6 +58,21 @@ def test_streaming_names_set_aside_rows_by_their_place_in_the_file(tmp_path):
         assert parts.filter(pl.col("source_file").str.ends_with("roster.csv")).get_column("row").to_list() == [61]
 
 
+def test_streaming_sets_aside_rows_longer_than_the_header_as_in_memory(tmp_path):
+    posts, _ = synth.generate(synth.World(creators=60, seed=18))
+    path = tmp_path / "a.csv"
+    posts.write_csv(path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i in (5, 800, 1700):  # data rows 5, 800 and 1700, in different parts
+        lines[i] += ",extra"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    whole = pipeline.vet([path]).rejected.sort("row")
+    parts = pipeline.vet_streaming([path], rows_per_part=300).rejected.sort("row")
+    assert parts.equals(whole)
+    assert whole.get_column("row").to_list() == [5, 800, 1700]
+    assert set(whole.get_column("reason")) == {"14 fields where the header has 13 (a comma in an unquoted value?)"}
+
+
 def test_streaming_flag_through_the_cli(tmp_path, sample_csv):
     out = tmp_path / "o.csv"
     res = CliRunner().invoke(app, ["vet", str(sample_csv), "--streaming", "-o", str(out), "--posts-out", str(tmp_path / "n.csv")])
