@@ -275,14 +275,16 @@ class _BrokenRecord(Exception):
 
 def ragged_rows(source: Path | _io.BytesIO, sep: str) -> pl.DataFrame:
     """Data rows with more fields than the header (row 1 = first after the header), and why
-    they can't be used: a value's cells would be read under the wrong columns."""
+    they can't be used: a value's cells would be read under the wrong columns. Extra fields
+    that are all empty (a trailing separator on every row, as some exports write) lose
+    nothing, so those rows are read as they are."""
     rows: list[int] = []
     problems: list[str] = []
     records = _records(source)
     _, header = next(records, (1, []))
     name = _SEPARATOR_NAMES.get(sep, repr(sep))
     for i, (_, fields) in enumerate(records, start=1):
-        if len(fields) > len(header):
+        if len(fields) > len(header) and any(f.strip() for f in fields[len(header):]):
             rows.append(i)
             problems.append(f"{len(fields)} fields where the header has {len(header)} (a {name} in an unquoted value?)")
     return pl.DataFrame({S.ROW_INDEX: pl.Series(rows, dtype=pl.UInt32), S.ROW_PROBLEM: pl.Series(problems, dtype=pl.String)})

@@ -71,6 +71,13 @@ def _unquoted_comma(tmp: Path) -> Path:
     return path
 
 
+def _trailing_commas(tmp: Path) -> Path:
+    path = write_rows(tmp / "trailing.csv", cohort())
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[:1] + [line + "," for line in lines[1:]]) + "\n", encoding="utf-8")
+    return path
+
+
 def _rows_semicolon_header_comma(tmp: Path) -> Path:
     path = tmp / "mixed_delimiters.csv"
     lines = [",".join(HEADER)] + [";".join(r) for r in cohort(3)]
@@ -148,6 +155,8 @@ CASES = [
     Case("truncated inside a quote", _open_quote, "error", ("open_quote.csv", "can't read as CSV", "on line 98 is never closed")),
     Case("truncated inside a quote, streamed", _open_quote, "error", ("open_quote.csv", "on line 98 is never closed"),
          args=["--streaming"]),
+    Case("a trailing comma on every row but the header", _trailing_commas, "ok"),
+    Case("a trailing comma on every row but the header, streamed", _trailing_commas, "ok", args=["--streaming"]),
     Case("a row with a comma in an unquoted value", _unquoted_comma, "ok",
          ("11 fields where the header has 10 (a comma in an unquoted value?)",)),
     Case("a row with a comma in an unquoted value, streamed", _unquoted_comma, "ok",
