@@ -204,8 +204,8 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
         rejected = pl.concat([rejected, older])
     notes_files = {t.source for t in tables if t.kind == "posts"}
     on_notes = pl.col(S.SOURCE).is_in(sorted(notes_files))
-    listed_aside = rejected.filter(~on_notes).select(S.blank_to_null(pl.col(S.CREATOR_ID)).alias(S.CREATOR_ID)).drop_nulls()
-    without_notes = S.creators_without_notes(posts, rejected.filter(on_notes), [creators, roster, listed_aside])
+    without_notes = S.creators_without_notes(posts, rejected.filter(on_notes), [creators, roster],
+                                             aside=rejected.filter(~on_notes))
     comments = None
     if comment_parts:  # comments on notes that aren't here: say so
         comments, orphans = S.attach_comments(pl.concat(comment_parts), posts)

@@ -819,10 +819,11 @@ NO_NOTES = "no_notes"  # why a creator named in the inputs has no usable note
 
 
 def creators_without_notes(posts: pl.DataFrame, rejected: pl.DataFrame,
-                           creators: Iterable[pl.DataFrame | None]) -> pl.DataFrame:
-    """Creators named in the inputs (on set-aside notes, in profiles or in the roster) who have
-    no usable note, with the reason: they can't be judged, but every input creator appears in
-    the output exactly once, so they are listed as insufficient_data rather than dropped."""
+                           creators: Iterable[pl.DataFrame | None], aside: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Creators named in the inputs (on set-aside notes, in profiles or in the roster, or on
+    set-aside rows of those: `aside`, with their reason) who have no usable note, with the
+    reason: they can't be judged, but every input creator appears in the output exactly once,
+    so they are listed as insufficient_data rather than dropped."""
     have = posts.select(CREATOR_ID).unique()
     # Set-aside rows show cells as written: the id as the parser would read it.
     named = rejected.select(blank_to_null(pl.col(CREATOR_ID)).alias(CREATOR_ID), REASON).drop_nulls(CREATOR_ID)
@@ -832,11 +833,18 @@ def creators_without_notes(posts: pl.DataFrame, rejected: pl.DataFrame,
         pl.col("len").sum().alias("_n"), pl.format("{} {}", REASON, "len").head(3).str.join(", ").alias("_why"),
     ).select(CREATOR_ID, pl.format("no usable notes: all {} set aside ({})", "_n", "_why").alias(NO_NOTES))
     listed = [t.select(CREATOR_ID) for t in creators if t is not None]
-    only_listed = (pl.concat(listed).unique().join(have, on=CREATOR_ID, how="anti")
-                   .join(from_notes, on=CREATOR_ID, how="anti")
-                   .with_columns(pl.lit("no notes of this creator in the inputs").alias(NO_NOTES))
-                   if listed else pl.DataFrame(schema={CREATOR_ID: pl.String, NO_NOTES: pl.String}))
-    return pl.concat([from_notes, only_listed]).sort(CREATOR_ID)
+    kept = pl.concat(listed).unique() if listed else pl.DataFrame(schema={CREATOR_ID: pl.String})
+    aside = (aside.select(blank_to_null(pl.col(CREATOR_ID)).alias(CREATOR_ID), REASON).drop_nulls(CREATOR_ID)
+             .group_by(CREATOR_ID, maintain_order=True).first()
+             if aside is not None else pl.DataFrame(schema={CREATOR_ID: pl.String, REASON: pl.String}))
+    # Named only on a set-aside creators row: say so, or the row's reason is lost from view.
+    only_aside = aside.join(kept, on=CREATOR_ID, how="anti").select(
+        CREATOR_ID, pl.format("no notes of this creator in the inputs, and its creators row was set aside ({})",
+                              REASON).alias(NO_NOTES))
+    only_listed = kept.with_columns(pl.lit("no notes of this creator in the inputs").alias(NO_NOTES))
+    found = (pl.concat([only_listed, only_aside]).join(have, on=CREATOR_ID, how="anti")
+             .join(from_notes, on=CREATOR_ID, how="anti"))
+    return pl.concat([from_notes, found]).sort(CREATOR_ID)
 
 
 def empty_rejected() -> pl.DataFrame:
