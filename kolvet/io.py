@@ -8,10 +8,10 @@ import codecs
 import csv
 import glob
 import io as _io
+import itertools
 import json
 import os
 import re
-import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -60,17 +60,19 @@ class RawTable:
         """A part of a scanned CSV that Polars refused: rows longer than the header are read
         cut to it and marked to be set aside, as read_csv does; anything else is an error."""
         path = Path(self.source)
+        sep = _csv_separator(path)
         if RAGGED not in str(exc):
-            raise KolvetError(f"{path}: can't read as CSV ({_unclosed_quote(path) or _first_line(exc)})") from None
-        with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            sep = _sniff_separator(fh.readline(), path.suffix.lower())
-        if "ragged" not in self.found:  # the file is read once for them, whatever the parts
-            self.found["ragged"] = ragged_rows(path, sep)
-        problems = self.found["ragged"]
-        frame = (pl.scan_csv(path, separator=sep, infer_schema=False, truncate_ragged_lines=True, glob=False)
-                 .with_row_index(S.ROW_INDEX, offset=1).filter(mine).collect(engine="streaming"))
-        return frame.join(problems.with_columns(pl.col(S.ROW_INDEX).cast(frame.schema[S.ROW_INDEX])),
-                          on=S.ROW_INDEX, how="left", maintain_order="left")
+            _check_utf8(path)
+            raise KolvetError(f"{path}: can't read as CSV ({_quote_problem(path, sep) or _first_line(exc)})") from None
+        cut = pl.scan_csv(path, separator=sep, infer_schema=False, truncate_ragged_lines=True, glob=False)
+        try:
+            if "ragged" not in self.found:  # the file is read once for them, whatever the parts
+                self.found["ragged"] = ragged_rows(path, sep, len(self.frame.columns),
+                                                   cut.select(pl.len()).collect(engine="streaming").item())
+            frame = cut.with_row_index(S.ROW_INDEX, offset=1).filter(mine).collect(engine="streaming")
+        except pl.exceptions.PolarsError as again:
+            raise KolvetError(f"{path}: can't read as CSV ({_quote_problem(path, sep) or _first_line(again)})") from None
+        return _marked(frame, self.found["ragged"])
 
     def rows(self) -> int:
         return self.scan.select(pl.len()).collect(engine="streaming").item() if self.scan is not None else self.frame.height
@@ -231,9 +233,10 @@ def _looks_binary(line: str) -> bool:
 
 RAGGED = "more fields than defined"  # Polars' words for a row longer than the header
 _SEPARATOR_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "bar"}
+_OVERFLOW = 8  # fields past the header that the fallback check looks at
 
 
-def _records(source: Path | _io.BytesIO, strict: bool = False) -> Iterator[tuple[int, list[str]]]:
+def _records(source: Path | _io.BytesIO, sep: str, strict: bool = False) -> Iterator[tuple[int, list[str]]]:
     """(first line, fields) of each CSV record, header included, as Python's csv module reads
     them: slower than Polars, so only to say where a file Polars refused went wrong."""
     if isinstance(source, _io.BytesIO):
@@ -242,9 +245,15 @@ def _records(source: Path | _io.BytesIO, strict: bool = False) -> Iterator[tuple
     else:
         fh = open(source, encoding="utf-8-sig", errors="replace", newline="")
     limit = csv.field_size_limit()
-    csv.field_size_limit(sys.maxsize)  # a long note text is not an error
+    csv.field_size_limit(2**31 - 1)  # a long note text is not an error (a C long may be 32 bits)
+    reader = csv.reader(fh, delimiter=sep, strict=strict)
+    start = 1  # reader.line_num counts the lines read so far
     try:
-        yield from _lines(fh, strict)
+        for fields in reader:
+            yield start, fields
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise _BrokenRecord(start, str(exc)) from exc
     finally:
         csv.field_size_limit(limit)
         if isinstance(source, _io.BytesIO):
@@ -253,60 +262,108 @@ def _records(source: Path | _io.BytesIO, strict: bool = False) -> Iterator[tuple
             fh.close()
 
 
-def _lines(fh, strict: bool) -> Iterator[tuple[int, list[str]]]:
-    first = fh.readline()
-    sep = _sniff_separator(first, "")
-    yield 1, next(csv.reader([first], delimiter=sep), [])
-    reader = csv.reader(fh, delimiter=sep, strict=strict)
-    start = 2  # reader.line_num counts the lines read after the header
-    try:
-        for fields in reader:
-            yield start, fields
-            start = reader.line_num + 2
-    except csv.Error as exc:
-        raise _BrokenRecord(start) from exc
-
-
 class _BrokenRecord(Exception):
-    def __init__(self, line: int) -> None:
-        super().__init__(line)
-        self.line = line
+    def __init__(self, line: int, why: str) -> None:
+        super().__init__(line, why)
+        self.line, self.why = line, why
 
 
-def ragged_rows(source: Path | _io.BytesIO, sep: str) -> pl.DataFrame:
-    """Data rows with more fields than the header (row 1 = first after the header), and why
-    they can't be used: a value's cells would be read under the wrong columns. Extra fields
-    that are all empty (a trailing separator on every row, as some exports write) lose
-    nothing, so those rows are read as they are."""
-    rows: list[int] = []
-    problems: list[str] = []
-    records = _records(source)
-    _, header = next(records, (1, []))
-    name = _SEPARATOR_NAMES.get(sep, repr(sep))
-    for i, (_, fields) in enumerate(records, start=1):
-        if len(fields) > len(header) and any(f.strip() for f in fields[len(header):]):
-            rows.append(i)
-            problems.append(f"{len(fields)} fields where the header has {len(header)} (a {name} in an unquoted value?)")
-    return pl.DataFrame({S.ROW_INDEX: pl.Series(rows, dtype=pl.UInt32), S.ROW_PROBLEM: pl.Series(problems, dtype=pl.String)})
-
-
-def _with_row_problems(frame: pl.DataFrame, problems: pl.DataFrame) -> pl.DataFrame:
-    """Mark rows the parsers must set aside whatever their cells say (S.ROW_PROBLEM)."""
-    marks = pl.Series(S.ROW_PROBLEM, [None] * frame.height, dtype=pl.String)
-    inside = problems.filter(pl.col(S.ROW_INDEX) <= frame.height)
-    if inside.height:
-        marks = marks.scatter(inside.get_column(S.ROW_INDEX).cast(pl.Int64) - 1, inside.get_column(S.ROW_PROBLEM))
-    return frame.with_columns(marks)
-
-
-def _unclosed_quote(source: Path | _io.BytesIO) -> str | None:
-    """Where a quote that is never closed opened, if that is what broke the file."""
+def _quote_problem(source: Path | _io.BytesIO, sep: str) -> str | None:
+    """Which row's quotes broke the file, if that is what did."""
     try:
-        for _ in _records(source, strict=True):
+        for _ in _records(source, sep, strict=True):
             pass
     except _BrokenRecord as broken:
-        return f"the quote in the row on line {broken.line} is never closed"
+        if "unexpected end of data" in broken.why:
+            return f"the quote in the row on line {broken.line} is never closed"
+        return f"the quotes in the row on line {broken.line} don't pair up ({broken.why}; write \"\" for a quote inside a value)"
     return None
+
+
+def _widths(source: Path | _io.BytesIO, sep: str, width: int, limit: int | None = None) -> tuple[list[int], list[bool]] | None:
+    """Per data row (the first `limit`): its number of fields, and whether any field past
+    `width` holds text; None where Python's csv module can't read the rows."""
+    counts: list[int] = []
+    texts: list[bool] = []
+    try:
+        records = _records(source, sep)
+        next(records, None)  # the header
+        for _, fields in itertools.islice(records, limit):
+            counts.append(len(fields))
+            texts.append(len(fields) > width and any(f.strip() for f in fields[width:]))
+    except _BrokenRecord:
+        return None
+    return counts, texts
+
+
+def _trailing_style(counts: list[int], texts: list[bool], width: int) -> bool:
+    """Most rows end in one empty field more than the header: a trailing separator."""
+    return sum(c == width + 1 and not t for c, t in zip(counts, texts, strict=True)) > len(counts) / 2
+
+
+def _overflowing(source: Path | _io.BytesIO, sep: str, width: int) -> pl.Series:
+    """Per data row, as Polars splits rows: whether a field past `width` holds text."""
+    if isinstance(source, _io.BytesIO):
+        source.seek(0)
+    names = [f"c{i}" for i in range(width + _OVERFLOW)]
+    cells = pl.read_csv(source, has_header=False, schema=dict.fromkeys(names, pl.String()), separator=sep,
+                        truncate_ragged_lines=True, missing_columns="insert", glob=False)
+    extra = cells.select(names[width:]).slice(1)  # the header is row 0 here
+    return extra.select(pl.any_horizontal(pl.all().str.strip_chars().fill_null("") != "")).to_series()
+
+
+def ragged_rows(source: Path | _io.BytesIO, sep: str, width: int, height: int) -> pl.DataFrame:
+    """Data rows longer than the header (row 1 = first after the header), with why they can't
+    be used: their cells would be read under the wrong columns, so even the creator id is in
+    doubt. A trailing separator on (most) every row is a style, not an error: rows with just
+    that one empty field more are read as they are."""
+    name = _SEPARATOR_NAMES.get(sep, repr(sep))
+    sample = _widths(source, sep, width, limit=1000)
+    trailing = sample is not None and _trailing_style(*sample, width)
+    # With a trailing separator on the rows, Polars' own split is enough (and fast): only a
+    # field with text past the header's is a problem. Otherwise count every row's fields, so a
+    # row with one empty field too many (its cells one column off) is caught too.
+    found = None if trailing else _widths(source, sep, width)
+    if found is not None and len(found[0]) == height:
+        counts, texts = found
+        long = [(i, c) for i, (c, t) in enumerate(zip(counts, texts, strict=True), start=1) if c > width]
+    else:  # trailing separators, or rows split otherwise than Polars splits them: trust Polars
+        flags = _overflowing(source, sep, width)
+        long = [(i + 1, None) for i in flags.arg_true().to_list()]
+    most = len(long) > height / 2
+    why = []
+    for _, c in long:
+        fields = f"{c} fields where the header names {width}" if c is not None else f"more fields than the {width} the header names"
+        why.append(f"{fields}: " + (
+            "most rows do, is a column name missing from the header?" if most else f"a {name} in an unquoted value?"))
+    return pl.DataFrame({S.ROW_INDEX: pl.Series([i for i, _ in long], dtype=pl.UInt32),
+                         S.ROW_PROBLEM: pl.Series(why, dtype=pl.String)})
+
+
+def _marked(frame: pl.DataFrame, problems: pl.DataFrame) -> pl.DataFrame:
+    """Mark rows the parsers must set aside whatever their cells say (S.ROW_PROBLEM); rows
+    are numbered (S.ROW_INDEX) if they aren't yet."""
+    frame = S.numbered(frame)
+    index = problems.with_columns(pl.col(S.ROW_INDEX).cast(frame.schema[S.ROW_INDEX]))
+    return frame.join(index, on=S.ROW_INDEX, how="left", maintain_order="left")
+
+
+def _csv_separator(path: Path) -> str:
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        return _sniff_separator(fh.readline(), path.suffix.lower())
+
+
+def _check_utf8(path: Path, chunk: int = 1 << 24) -> None:
+    """Invalid UTF-8 anywhere in a file too big to hold: say where, as read_csv does."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    done = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                raise _not_valid(path, "utf-8", done + exc.start, None) from None
+            done += len(block)
 
 
 def read_csv(path: Path, encoding: str | None = None,
@@ -334,24 +391,29 @@ def read_csv(path: Path, encoding: str | None = None,
         raise KolvetError(f"{path}: doesn't look like a text table (binary or unknown encoding; try --encoding)")
     sep = _sniff_separator(first, path.suffix.lower())
     header = [h.strip().strip('"') for h in first.rstrip("\r\n").split(sep)]
-    # glob=False: a file named "kit[1].csv" is that file, not a pattern matching "kit1.csv".
     try:
-        return _read_csv(source, sep, header, aliases, ragged=False)
+        try:
+            return _read_csv(source, sep, header, aliases, ragged=False)
+        except pl.exceptions.NoDataError:
+            raise
+        except Exception as exc:
+            if RAGGED not in str(exc):
+                raise
+        # Rows longer than the header are read cut to it and marked to be set aside.
+        frame = _read_csv(source, sep, header, aliases, ragged=True)
+        return _marked(frame, ragged_rows(source, sep, frame.width, frame.height))
     except pl.exceptions.NoDataError:
         raise KolvetError(f"{path}: file is empty") from None
     except Exception as exc:
-        if RAGGED in str(exc):
-            # Rows longer than the header are set aside, the rest read as usual.
-            frame = _read_csv(source, sep, header, aliases, ragged=True)
-            return _with_row_problems(frame, ragged_rows(source, sep))
         if isinstance(source, Path):
             _text(path, enc, encoding)  # invalid UTF-8 later in the file: say where, suggest --encoding
-        why = _unclosed_quote(source) or _first_line(exc)
+        why = _quote_problem(source, sep) or _first_line(exc)
         raise KolvetError(f"{path}: can't read as CSV ({why})") from None
 
 
 def _read_csv(source: Path | _io.BytesIO, sep: str, header: list[str], aliases: dict[str, list[str]] | None,
               ragged: bool) -> pl.DataFrame:
+    # glob=False: a file named "kit[1].csv" is that file, not a pattern matching "kit1.csv".
     common = dict(separator=sep, truncate_ragged_lines=ragged, try_parse_dates=False, glob=False)
     try:
         if isinstance(source, _io.BytesIO):
@@ -509,7 +571,7 @@ def _shown(name: str) -> str:
 
 def _describe_missing(missing: list[str], columns: list[str]) -> str:
     looked = "; ".join(f"{m} (e.g. {', '.join(S.ALIASES[m][:4])})" for m in missing)
-    columns = [c for c in columns if c != S.ROW_PROBLEM]
+    columns = [c for c in columns if c not in (S.ROW_PROBLEM, S.ROW_INDEX)]
     found = ", ".join(_shown(c) for c in columns[:30]) + (" ..." if len(columns) > 30 else "")
     return f"no column for {looked}; columns found: {found or '(none)'}"
 

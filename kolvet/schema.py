@@ -512,6 +512,7 @@ def row_problem(frame: pl.DataFrame) -> pl.Expr:
 
 
 _POSITION = "_kolvet_position"  # where a row sits in the frame at hand, to read its cells back
+_MISREAD = "_kolvet_misread"  # the row's cells are under the wrong columns (ROW_PROBLEM)
 
 
 def _raw(frame: pl.DataFrame, mapping: ColumnMapping, canonical: str) -> tuple[pl.Expr, pl.DataType]:
@@ -622,7 +623,8 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     staged = (
         numbered(frame).with_columns(parsed_times).lazy().with_row_index(_POSITION)
         .with_columns(e.alias(k) for k, e in first.items())
-        .select(*[e.alias(f"_parsed_{k}") for k, e in exprs.items()], pl.col(_POSITION), reason.alias(REASON))
+        .select(*[e.alias(f"_parsed_{k}") for k, e in exprs.items()], pl.col(_POSITION), reason.alias(REASON),
+                row_problem(frame).is_not_null().alias(_MISREAD))
         .collect()
     )
     posts = staged.filter(pl.col(REASON).is_null()).select(
@@ -630,7 +632,8 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     )
     # The set-aside rows show their cells as written; only those few rows are turned to text.
     bad = staged.filter(pl.col(REASON).is_not_null()).select(pl.col(f"_parsed_{ROW}").cast(pl.Int64).alias(ROW), REASON,
-                                                             pl.col(f"_parsed_{CREATOR_ID}").alias("_id"), _POSITION)
+                                                             pl.col(f"_parsed_{CREATOR_ID}").alias("_id"), _POSITION,
+                                                             _MISREAD)
     as_written = {c: _as_written(*_raw(frame, mapping, c)) for c in REJECTED_COLUMNS[3:] if c in mapping.source_of}
     if POST_ID not in as_written and NOTE_URL in mapping.source_of:
         as_written[POST_ID] = _raw(frame, mapping, NOTE_URL)[0].cast(pl.String)
@@ -640,9 +643,11 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     # the same creator the ranking does.
     written = {c: pl.col(c) for c in as_written}
     written[CREATOR_ID] = pl.coalesce("_id", CREATOR_ID) if CREATOR_ID in as_written else pl.col("_id")
+    # A row read under the wrong columns shows no cells: they, and its creator, are in doubt.
     rejected = pl.concat([bad.drop(_POSITION), cells], how="horizontal").select(
         pl.lit(source).alias(SOURCE), pl.col(ROW), pl.col(REASON),
-        *[(written[c] if c in written else pl.lit(None, pl.String)).alias(c) for c in REJECTED_COLUMNS[3:]],
+        *[pl.when(~pl.col(_MISREAD)).then(written[c] if c in written else pl.lit(None, pl.String)).alias(c)
+          for c in REJECTED_COLUMNS[3:]],
     ) if bad.height else empty_rejected()
     return posts, rejected
 
@@ -674,7 +679,7 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         pl.col("_kolvet_series_problem"),
     )
     staged = numbered(frame).select(
-        cid.alias(CREATOR_ID),
+        pl.when(row_problem(frame).is_null()).then(cid).alias(CREATOR_ID),
         blank_to_null(_raw(frame, mapping, NICKNAME)[0]).alias(NICKNAME),
         followers.value.alias(FOLLOWERS),
         pl.when(blank_to_null(raw_cat).is_null()).then(None).otherwise(normalise_category(raw_cat, benchmarks)).alias(CATEGORY),
@@ -687,8 +692,8 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         pl.lit(source).alias(SOURCE),
         reason.alias(REASON),
         pl.col(ROW_INDEX).cast(pl.Int64).alias(ROW),
-        (_as_written(*_raw(frame, mapping, FOLLOWERS)) if FOLLOWERS in mapping.source_of
-         else pl.lit(None, pl.String)).alias("_raw_followers"),
+        pl.when(row_problem(frame).is_null()).then(_as_written(*_raw(frame, mapping, FOLLOWERS)) if FOLLOWERS in mapping.source_of
+                                                   else pl.lit(None, pl.String)).alias("_raw_followers"),
     )
     creators = staged.filter(pl.col(REASON).is_null()).select(
         pl.col(k).cast(t) for k, t in CREATOR_SCHEMA.items()
@@ -784,7 +789,7 @@ def parse_comments(frame: pl.DataFrame, source: str) -> tuple[pl.DataFrame, pl.D
     post = blank_to_null(_raw(frame, mapping, POST_ID)[0])
     text = _raw(frame, mapping, COMMENT_TEXT)[0].cast(pl.String).str.strip_chars()
     staged = numbered(frame).select(
-        post.alias(POST_ID), text.alias(COMMENT_TEXT), blank_to_null(_raw(frame, mapping, COMMENTER)[0]).alias(COMMENTER),
+        pl.when(row_problem(frame).is_null()).then(post).alias(POST_ID), text.alias(COMMENT_TEXT), blank_to_null(_raw(frame, mapping, COMMENTER)[0]).alias(COMMENTER),
         pl.lit(source).alias(SOURCE), pl.col(ROW_INDEX).cast(pl.Int64).alias(ROW),
         pl.coalesce(row_problem(frame), pl.when(post.is_null()).then(pl.lit(f"missing {POST_ID}")),
                     pl.when(text.fill_null("") == "").then(pl.lit(f"{COMMENT_TEXT}: empty (a picture-only comment?)"))).alias(REASON),

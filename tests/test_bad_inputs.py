@@ -67,7 +67,13 @@ def _unquoted_comma(tmp: Path) -> Path:
     path = write_rows(tmp / "unquoted.csv", cohort())
     lines = path.read_text(encoding="utf-8").splitlines()
     lines.insert(40, "r1,r1-0,2025-05-01 12:00:00,5000,100,40,9,1,,小红,书")
+    lines += [",".join(r) for r in rows_for("r1")[1:]]  # r1's other notes are fine
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _header_missing_a_name(tmp: Path) -> Path:
+    path = write_rows(tmp / "unnamed.csv", [[*r, "备注"] for r in cohort()])
     return path
 
 
@@ -155,12 +161,14 @@ CASES = [
     Case("truncated inside a quote", _open_quote, "error", ("open_quote.csv", "can't read as CSV", "on line 98 is never closed")),
     Case("truncated inside a quote, streamed", _open_quote, "error", ("open_quote.csv", "on line 98 is never closed"),
          args=["--streaming"]),
+    Case("every row one field longer than the header", _header_missing_a_name, "error",
+         ("unnamed.csv", "11 fields where the header names 10: most rows do, is a column name missing from the header?")),
     Case("a trailing comma on every row but the header", _trailing_commas, "ok"),
     Case("a trailing comma on every row but the header, streamed", _trailing_commas, "ok", args=["--streaming"]),
     Case("a row with a comma in an unquoted value", _unquoted_comma, "ok",
-         ("11 fields where the header has 10 (a comma in an unquoted value?)",)),
+         ("11 fields where the header names 10: a comma in an unquoted value?",)),
     Case("a row with a comma in an unquoted value, streamed", _unquoted_comma, "ok",
-         ("11 fields where the header has 10 (a comma in an unquoted value?)",), args=["--streaming"]),
+         ("11 fields where the header names 10: a comma in an unquoted value?",), args=["--streaming"]),
     Case("semicolons", _rows("semicolon.csv", [], sep=";"), "ok"),
     Case("tabs in a .csv", _rows("tabs.csv", [], sep="\t"), "ok"),
     Case("header commas, rows semicolons", _rows_semicolon_header_comma, "error",
@@ -272,6 +280,26 @@ def test_bad_input_gives_a_result_or_one_line(tmp_path, case):
     assert sorted_ranks == list(range(1, ranked.height + 1))
     accounted = set(ids) | (set(rejected.get_column("creator_id").drop_nulls()) if rejected is not None else set())
     assert _creators_in(source) <= accounted
+
+
+def test_a_misread_row_names_no_creator(tmp_path):
+    """Nickname first, a comma in it, the last column empty: the row's cells are all one column
+    off, so its creator id would be half a nickname. It is set aside with no cells shown, and
+    no creator is made up from it."""
+    header = ["nickname", *[h for h in HEADER if h != "nickname"]]
+    rows = [[r[-1], *r[:-1]] for r in cohort()]
+    path = write_rows(tmp_path / "nick_first.csv", rows, header)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(30, "小红,书,r1,r1-0,2025-05-01 12:00:00,5000,100,40,9,1,")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    for flags in ([], ["--streaming"]):
+        res = runner.invoke(app, ["vet", str(path), "-o", str(out), "-q", *flags])
+        assert res.exit_code == 0, res.output
+        rejected = pl.read_csv(out.with_name("o.rejected.csv"), infer_schema=False)
+        assert rejected.select("row", "reason", "creator_id", "posted_at").rows() == [
+            ("30", "11 fields where the header names 10: a comma in an unquoted value?", None, None)]
+        assert set(pl.read_csv(out).get_column("creator_id")) == {f"c{k:02d}" for k in range(12)}
 
 
 def test_emoji_rtl_and_long_nicknames_survive_to_csv_and_xlsx(tmp_path):
