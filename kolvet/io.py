@@ -8,7 +8,6 @@ import codecs
 import csv
 import glob
 import io as _io
-import itertools
 import json
 import os
 import re
@@ -280,15 +279,15 @@ def _quote_problem(source: Path | _io.BytesIO, sep: str) -> str | None:
     return None
 
 
-def _widths(source: Path | _io.BytesIO, sep: str, width: int, limit: int | None = None) -> tuple[list[int], list[bool]] | None:
-    """Per data row (the first `limit`): its number of fields, and whether any field past
-    `width` holds text; None where Python's csv module can't read the rows."""
+def _widths(source: Path | _io.BytesIO, sep: str, width: int) -> tuple[list[int], list[bool]] | None:
+    """Per data row: its number of fields, and whether any field past `width` holds text;
+    None where Python's csv module can't read the rows."""
     counts: list[int] = []
     texts: list[bool] = []
     try:
         records = _records(source, sep)
         next(records, None)  # the header
-        for _, fields in itertools.islice(records, limit):
+        for _, fields in records:
             counts.append(len(fields))
             texts.append(len(fields) > width and any(f.strip() for f in fields[width:]))
     except _BrokenRecord:
@@ -297,7 +296,8 @@ def _widths(source: Path | _io.BytesIO, sep: str, width: int, limit: int | None 
 
 
 def _trailing_style(counts: list[int], texts: list[bool], width: int) -> bool:
-    """Most rows end in one empty field more than the header: a trailing separator."""
+    """Most rows end in one empty field more than the header: a trailing separator, a style
+    that loses nothing. Only that one empty field is allowed; a row longer still is misread."""
     return sum(c == width + 1 and not t for c, t in zip(counts, texts, strict=True)) > len(counts) / 2
 
 
@@ -315,19 +315,16 @@ def _overflowing(source: Path | _io.BytesIO, sep: str, width: int) -> pl.Series:
 def ragged_rows(source: Path | _io.BytesIO, sep: str, width: int, height: int) -> pl.DataFrame:
     """Data rows longer than the header (row 1 = first after the header), with why they can't
     be used: their cells would be read under the wrong columns, so even the creator id is in
-    doubt. A trailing separator on (most) every row is a style, not an error: rows with just
-    that one empty field more are read as they are."""
+    doubt. A trailing separator on most rows is a style, not an error: rows with just that
+    one empty field more are read as they are."""
     name = _SEPARATOR_NAMES.get(sep, repr(sep))
-    sample = _widths(source, sep, width, limit=1000)
-    trailing = sample is not None and _trailing_style(*sample, width)
-    # With a trailing separator on the rows, Polars' own split is enough (and fast): only a
-    # field with text past the header's is a problem. Otherwise count every row's fields, so a
-    # row with one empty field too many (its cells one column off) is caught too.
-    found = None if trailing else _widths(source, sep, width)
+    found = _widths(source, sep, width)
     if found is not None and len(found[0]) == height:
         counts, texts = found
-        long = [(i, c) for i, (c, t) in enumerate(zip(counts, texts, strict=True), start=1) if c > width]
-    else:  # trailing separators, or rows split otherwise than Polars splits them: trust Polars
+        trailing = _trailing_style(counts, texts, width)
+        long = [(i, c) for i, (c, t) in enumerate(zip(counts, texts, strict=True), start=1)
+                if c > width and not (trailing and c == width + 1 and not t)]
+    else:  # rows split otherwise than Polars splits them (a bare CR): trust Polars, and text
         flags = _overflowing(source, sep, width)
         long = [(i + 1, None) for i in flags.arg_true().to_list()]
     most = len(long) > height / 2
@@ -364,6 +361,10 @@ def _check_utf8(path: Path, chunk: int = 1 << 24) -> None:
             except UnicodeDecodeError as exc:
                 raise _not_valid(path, "utf-8", done + exc.start, None) from None
             done += len(block)
+        try:
+            decoder.decode(b"", final=True)  # a sequence cut off at the end
+        except UnicodeDecodeError as exc:
+            raise _not_valid(path, "utf-8", done - len(exc.object) + exc.start, None) from None
 
 
 def read_csv(path: Path, encoding: str | None = None,

@@ -84,6 +84,17 @@ def _trailing_commas(tmp: Path) -> Path:
     return path
 
 
+def _trailing_commas_and_a_long_row(tmp: Path) -> Path:
+    """Trailing commas, and followers written 1,005 unquoted beside an empty nickname: two
+    empty fields too many, so the trailing comma can't explain them and the cells are off."""
+    path = _trailing_commas(tmp)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(30, "r1,r1-0,2025-05-01 12:00:00,1,005,100,40,9,1,,,")
+    lines += [",".join(r) + "," for r in rows_for("r1")[1:]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def _rows_semicolon_header_comma(tmp: Path) -> Path:
     path = tmp / "mixed_delimiters.csv"
     lines = [",".join(HEADER)] + [";".join(r) for r in cohort(3)]
@@ -165,6 +176,8 @@ CASES = [
          ("unnamed.csv", "11 fields where the header names 10: most rows do, is a column name missing from the header?")),
     Case("a trailing comma on every row but the header", _trailing_commas, "ok"),
     Case("a trailing comma on every row but the header, streamed", _trailing_commas, "ok", args=["--streaming"]),
+    Case("trailing commas and a row two fields too long", _trailing_commas_and_a_long_row, "ok",
+         ("12 fields where the header names 10: a comma in an unquoted value?",)),
     Case("a row with a comma in an unquoted value", _unquoted_comma, "ok",
          ("11 fields where the header names 10: a comma in an unquoted value?",)),
     Case("a row with a comma in an unquoted value, streamed", _unquoted_comma, "ok",
