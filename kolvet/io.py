@@ -62,7 +62,7 @@ class RawTable:
         sep = _csv_separator(path)
         if RAGGED not in str(exc):
             _check_utf8(path)
-            raise KolvetError(f"{path}: can't read as CSV ({_quote_problem(path, sep) or _first_line(exc)})") from None
+            raise _cant_read(path, path, sep, exc) from None
         cut = pl.scan_csv(path, separator=sep, infer_schema=False, truncate_ragged_lines=True, glob=False)
         try:
             if "ragged" not in self.found:  # the file is read once for them, whatever the parts
@@ -70,7 +70,7 @@ class RawTable:
                                                    cut.select(pl.len()).collect(engine="streaming").item())
             frame = cut.with_row_index(S.ROW_INDEX, offset=1).filter(mine).collect(engine="streaming")
         except pl.exceptions.PolarsError as again:
-            raise KolvetError(f"{path}: can't read as CSV ({_quote_problem(path, sep) or _first_line(again)})") from None
+            raise _cant_read(path, path, sep, again) from None
         return _marked(frame, self.found["ragged"])
 
     def rows(self) -> int:
@@ -279,6 +279,11 @@ def _quote_problem(source: Path | _io.BytesIO, sep: str) -> str | None:
     return None
 
 
+def _cant_read(path: Path, source: Path | _io.BytesIO, sep: str, exc: BaseException) -> KolvetError:
+    """A CSV Polars refused: which row's quotes broke it, if that is what did, else Polars' words."""
+    return KolvetError(f"{path}: can't read as CSV ({_quote_problem(source, sep) or _first_line(exc)})")
+
+
 def _widths(source: Path | _io.BytesIO, sep: str, width: int) -> tuple[list[int], list[bool]] | None:
     """Per data row: its number of fields, and whether any field past `width` holds text;
     None where Python's csv module can't read the rows."""
@@ -408,8 +413,7 @@ def read_csv(path: Path, encoding: str | None = None,
     except Exception as exc:
         if isinstance(source, Path):
             _text(path, enc, encoding)  # invalid UTF-8 later in the file: say where, suggest --encoding
-        why = _quote_problem(source, sep) or _first_line(exc)
-        raise KolvetError(f"{path}: can't read as CSV ({why})") from None
+        raise _cant_read(path, source, sep, exc) from None
 
 
 def _read_csv(source: Path | _io.BytesIO, sep: str, header: list[str], aliases: dict[str, list[str]] | None,
@@ -550,10 +554,8 @@ def scan_table(path: Path, encoding: str | None = None) -> pl.LazyFrame | None:
     if suffix in (".parquet", ".pq"):
         return pl.scan_parquet(path, glob=False)
     if suffix in (".csv", ".tsv", ".txt") and detect_encoding(path, encoding) in ("utf-8", "utf-8-sig"):
-        with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            first = fh.readline()
         # Strict: a row longer than the header fails the part, which then marks it (RawTable.part).
-        return pl.scan_csv(path, separator=_sniff_separator(first, suffix), infer_schema=False, glob=False)
+        return pl.scan_csv(path, separator=_csv_separator(path), infer_schema=False, glob=False)
     return None
 
 

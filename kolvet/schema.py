@@ -235,16 +235,29 @@ def map_columns(columns: Iterable[str], extra: Mapping[str, Iterable[str]] | Non
     over every column, so they override the built-in ones; `kind="creators"` also accepts a
     bare "id" as the creator id."""
     check_user_aliases(extra)
-    by_norm: dict[str, str] = {}
-    for col in columns:
-        by_norm.setdefault(normalise_header(col), col)
     builtin = dict(ALIASES)
     if kind == "creators":
         builtin = {k: (*v, *CREATOR_TABLE_ALIASES.get(k, ())) for k, v in builtin.items()}
+    return _match_headers(columns, ((extra or {}), builtin), ALIASES)
+
+
+def map_comment_columns(columns: Iterable[str]) -> ColumnMapping:
+    """Headers of a comment file: the note, the text and who wrote it (COMMENT_ALIASES)."""
+    return _match_headers(columns, (COMMENT_ALIASES,), COMMENT_ALIASES)
+
+
+def _match_headers(columns: Iterable[str], tables: Iterable[Mapping[str, Iterable[str]]],
+                   canonicals: Iterable[str]) -> ColumnMapping:
+    """Each canonical column -> the first raw header matching one of its aliases, table by
+    table (earlier tables win); a raw header serves one canonical column only."""
+    by_norm: dict[str, str] = {}
+    for col in columns:
+        by_norm.setdefault(normalise_header(col), col)
+    canonicals = list(canonicals)
     taken: set[str] = set()
     source_of: dict[str, str] = {}
-    for table in ((extra or {}), builtin):
-        for canonical in ALIASES:
+    for table in tables:
+        for canonical in canonicals:
             if canonical in source_of:
                 continue
             for alias in table.get(canonical, ()):
@@ -253,19 +266,6 @@ def map_columns(columns: Iterable[str], extra: Mapping[str, Iterable[str]] | Non
                     source_of[canonical] = raw
                     taken.add(raw)
                     break
-    return ColumnMapping(source_of)
-
-
-def map_comment_columns(columns: Iterable[str]) -> ColumnMapping:
-    """Headers of a comment file: the note, the text and who wrote it (COMMENT_ALIASES)."""
-    by_norm: dict[str, str] = {}
-    for col in columns:
-        by_norm.setdefault(normalise_header(col), col)
-    source_of: dict[str, str] = {}
-    for canonical, aliases in COMMENT_ALIASES.items():
-        raw = next((by_norm[normalise_header(a)] for a in aliases if normalise_header(a) in by_norm), None)
-        if raw is not None and raw not in source_of.values():
-            source_of[canonical] = raw
     return ColumnMapping(source_of)
 
 
@@ -511,6 +511,11 @@ def row_problem(frame: pl.DataFrame) -> pl.Expr:
     return pl.col(ROW_PROBLEM) if ROW_PROBLEM in frame.columns else pl.lit(None, pl.String)
 
 
+def _unless_misread(frame: pl.DataFrame, value: pl.Expr) -> pl.Expr:
+    """A cell to show on a set-aside row, or null when the row's cells are one column off."""
+    return pl.when(row_problem(frame).is_null()).then(value)
+
+
 _POSITION = "_kolvet_position"  # where a row sits in the frame at hand, to read its cells back
 _MISREAD = "_kolvet_misread"  # the row's cells are under the wrong columns (ROW_PROBLEM)
 
@@ -679,7 +684,7 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         pl.col("_kolvet_series_problem"),
     )
     staged = numbered(frame).select(
-        pl.when(row_problem(frame).is_null()).then(cid).alias(CREATOR_ID),
+        _unless_misread(frame, cid).alias(CREATOR_ID),
         blank_to_null(_raw(frame, mapping, NICKNAME)[0]).alias(NICKNAME),
         followers.value.alias(FOLLOWERS),
         pl.when(blank_to_null(raw_cat).is_null()).then(None).otherwise(normalise_category(raw_cat, benchmarks)).alias(CATEGORY),
@@ -692,8 +697,8 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         pl.lit(source).alias(SOURCE),
         reason.alias(REASON),
         pl.col(ROW_INDEX).cast(pl.Int64).alias(ROW),
-        pl.when(row_problem(frame).is_null()).then(_as_written(*_raw(frame, mapping, FOLLOWERS)) if FOLLOWERS in mapping.source_of
-                                                   else pl.lit(None, pl.String)).alias("_raw_followers"),
+        _unless_misread(frame, _as_written(*_raw(frame, mapping, FOLLOWERS)) if FOLLOWERS in mapping.source_of
+                        else pl.lit(None, pl.String)).alias("_raw_followers"),
     )
     creators = staged.filter(pl.col(REASON).is_null()).select(
         pl.col(k).cast(t) for k, t in CREATOR_SCHEMA.items()
@@ -789,7 +794,8 @@ def parse_comments(frame: pl.DataFrame, source: str) -> tuple[pl.DataFrame, pl.D
     post = blank_to_null(_raw(frame, mapping, POST_ID)[0])
     text = _raw(frame, mapping, COMMENT_TEXT)[0].cast(pl.String).str.strip_chars()
     staged = numbered(frame).select(
-        pl.when(row_problem(frame).is_null()).then(post).alias(POST_ID), text.alias(COMMENT_TEXT), blank_to_null(_raw(frame, mapping, COMMENTER)[0]).alias(COMMENTER),
+        _unless_misread(frame, post).alias(POST_ID), text.alias(COMMENT_TEXT),
+        blank_to_null(_raw(frame, mapping, COMMENTER)[0]).alias(COMMENTER),
         pl.lit(source).alias(SOURCE), pl.col(ROW_INDEX).cast(pl.Int64).alias(ROW),
         pl.coalesce(row_problem(frame), pl.when(post.is_null()).then(pl.lit(f"missing {POST_ID}")),
                     pl.when(text.fill_null("") == "").then(pl.lit(f"{COMMENT_TEXT}: empty (a picture-only comment?)"))).alias(REASON),
