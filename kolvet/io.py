@@ -138,7 +138,7 @@ def _peek_header(path: Path) -> list[str] | None:
     try:
         if suffix in (".csv", ".tsv", ".txt"):
             with open(path, "rb") as fh:
-                first = fh.readline(1 << 16).decode("utf-8", errors="replace").lstrip("\ufeff")
+                first = fh.readline(1 << 16).split(b"\r", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff")
             sep = _sniff_separator(first, suffix)
             return [h.strip().strip('"') for h in first.rstrip("\r\n").split(sep)]
         if suffix in (".parquet", ".pq"):
@@ -273,10 +273,14 @@ def _quote_problem(source: Path | _io.BytesIO, sep: str) -> str | None:
         for _ in _records(source, sep, strict=True):
             pass
     except _BrokenRecord as broken:
-        if "unexpected end of data" in broken.why:
-            return f"the quote in the row on line {broken.line} is never closed"
-        return f"the quotes in the row on line {broken.line} don't pair up ({broken.why}; write \"\" for a quote inside a value)"
+        return _quote_words(broken)
     return None
+
+
+def _quote_words(broken: _BrokenRecord) -> str:
+    if "unexpected end of data" in broken.why:
+        return f"the quote in the row on line {broken.line} is never closed"
+    return f"the quotes in the row on line {broken.line} don't pair up ({broken.why}; write \"\" for a quote inside a value)"
 
 
 def _cant_read(path: Path, source: Path | _io.BytesIO, sep: str, exc: BaseException) -> KolvetError:
@@ -317,13 +321,14 @@ def _overflowing(source: Path | _io.BytesIO, sep: str, width: int) -> pl.Series:
     return extra.select(pl.any_horizontal(pl.all().str.strip_chars().fill_null("") != "")).to_series()
 
 
-def ragged_rows(source: Path | _io.BytesIO, sep: str, width: int, height: int) -> pl.DataFrame:
+def ragged_rows(source: Path | _io.BytesIO, sep: str, width: int, height: int,
+                found: tuple[list[int], list[bool]] | None = None) -> pl.DataFrame:
     """Data rows longer than the header (row 1 = first after the header), with why they can't
     be used: their cells would be read under the wrong columns, so even the creator id is in
     doubt. A trailing separator on most rows is a style, not an error: rows with just that
     one empty field more are read as they are."""
     name = _SEPARATOR_NAMES.get(sep, repr(sep))
-    found = _widths(source, sep, width)
+    found = found if found is not None else _widths(source, sep, width)
     if found is not None and len(found[0]) == height:
         counts, texts = found
         trailing = _trailing_style(counts, texts, width)
@@ -372,10 +377,18 @@ def _check_utf8(path: Path, chunk: int = 1 << 24) -> None:
             raise _not_valid(path, "utf-8", done - len(exc.object) + exc.start, None) from None
 
 
+def _cr_only(path: Path) -> bool:
+    """Lines end in a bare CR, as Excel for Mac's "CSV (Macintosh)" writes; Polars splits
+    rows at LF only, so such a file is handed to it with LF endings."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    return b"\r" in head and b"\n" not in head
+
+
 def read_csv(path: Path, encoding: str | None = None,
              aliases: dict[str, list[str]] | None = None) -> pl.DataFrame:
     enc = detect_encoding(path, encoding)
-    if enc in ("utf-8", "utf-8-sig"):
+    if enc in ("utf-8", "utf-8-sig") and not _cr_only(path):
         source: Path | _io.BytesIO = path
         with open(path, "rb") as fh:
             raw_first = fh.readline()
@@ -385,6 +398,8 @@ def read_csv(path: Path, encoding: str | None = None,
             raise _not_valid(path, enc, exc.start, encoding) from None
     else:  # Polars reads UTF-8 only: decode once, hand it the UTF-8 bytes.
         text = _text(path, enc, encoding)
+        if "\n" not in text[: 1 << 16]:
+            text = text.replace("\r", "\n")
         first = text.split("\n", 1)[0]
         source = _io.BytesIO(text.encode("utf-8"))
     first = first.lstrip("\ufeff")
@@ -410,10 +425,36 @@ def read_csv(path: Path, encoding: str | None = None,
         return _marked(frame, ragged_rows(source, sep, frame.width, frame.height))
     except pl.exceptions.NoDataError:
         raise KolvetError(f"{path}: file is empty") from None
-    except Exception as exc:
+    except Exception:
         if isinstance(source, Path):
             _text(path, enc, encoding)  # invalid UTF-8 later in the file: say where, suggest --encoding
-        raise _cant_read(path, source, sep, exc) from None
+        try:
+            # Quotes that don't open a value (ni"ck) trip Polars, while Python's csv module
+            # keeps them as text, as Excel and pandas do: read it that way, losing nothing.
+            return _read_csv_by_python(source, sep)
+        except _BrokenRecord as broken:
+            raise KolvetError(f"{path}: can't read as CSV ({_quote_words(broken)})") from None
+
+
+def _read_csv_by_python(source: Path | _io.BytesIO, sep: str) -> pl.DataFrame:
+    """A CSV read as Python's csv module splits it (strictly: quotes that don't pair up
+    raise _BrokenRecord), all as text, in the shape Polars gives: empty cells null, short
+    rows padded, long rows cut to the header and marked."""
+    records = _records(source, sep, strict=True)
+    _, header = next(records)
+    width = len(header)
+    rows = [fields for _, fields in records]
+    counts = [len(fields) for fields in rows]
+    texts = [c > width and any(f.strip() for f in fields[width:]) for c, fields in zip(counts, rows, strict=True)]
+    if any(c != width for c in counts):
+        rows = [f if len(f) == width else f[:width] + [""] * (width - len(f)) for f in rows]
+    names, seen = [], {}
+    for h in header:  # as Polars names them, so the checks of the header read them alike
+        names.append(f"{h}_duplicated_{seen[h]}" if h in seen else h)
+        seen[h] = seen.get(h, -1) + 1
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String()), orient="row")
+    frame = frame.with_columns(pl.all().replace("", None))
+    return _marked(frame, ragged_rows(source, sep, width, frame.height, found=(counts, texts)))
 
 
 def _read_csv(source: Path | _io.BytesIO, sep: str, header: list[str], aliases: dict[str, list[str]] | None,
@@ -553,10 +594,30 @@ def scan_table(path: Path, encoding: str | None = None) -> pl.LazyFrame | None:
         raise KolvetError(f"{path}: file is empty")
     if suffix in (".parquet", ".pq"):
         return pl.scan_parquet(path, glob=False)
-    if suffix in (".csv", ".tsv", ".txt") and detect_encoding(path, encoding) in ("utf-8", "utf-8-sig"):
+    if (suffix in (".csv", ".tsv", ".txt") and detect_encoding(path, encoding) in ("utf-8", "utf-8-sig")
+            and not _cr_only(path)):
         # Strict: a row longer than the header fails the part, which then marks it (RawTable.part).
-        return pl.scan_csv(path, separator=_csv_separator(path), infer_schema=False, glob=False)
+        scan = pl.scan_csv(path, separator=_csv_separator(path), infer_schema=False, glob=False)
+        return scan if _scans_cleanly(path, scan) else None
     return None
+
+
+def _scans_cleanly(path: Path, scan: pl.LazyFrame) -> bool:
+    """Whether every part of a scanned CSV will read (rows longer than the header are marked
+    there). One pass now, so a file that won't read is read whole instead, as without
+    --streaming: there its problem is named, or worked round, before any part is cut."""
+    try:
+        scan.select(pl.all().null_count()).collect(engine="streaming")
+        return True
+    except pl.exceptions.ComputeError as exc:
+        if RAGGED not in str(exc):
+            return False
+    cut = pl.scan_csv(path, separator=_csv_separator(path), infer_schema=False, truncate_ragged_lines=True, glob=False)
+    try:
+        cut.select(pl.all().null_count()).collect(engine="streaming")
+        return True
+    except pl.exceptions.ComputeError:
+        return False
 
 
 def _first_line(exc: BaseException) -> str:

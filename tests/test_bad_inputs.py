@@ -72,6 +72,26 @@ def _unquoted_comma(tmp: Path) -> Path:
     return path
 
 
+def _stray_quotes(tmp: Path) -> Path:
+    """Quotes inside unquoted nicknames, as scraped: Polars refuses the file, Python's csv
+    module (like Excel and pandas) reads them as text. One row is also a field too long."""
+    path = write_rows(tmp / "stray_quote.csv", cohort())
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[5] = lines[5].rsplit(",", 1)[0] + ',小"红'
+    lines[9] = lines[9].rsplit(",", 1)[0] + ',书"店"'
+    lines.insert(20, 'r1,r1-0,2025-05-01 12:00:00,5000,100,40,9,1,,小"红,书')
+    lines += [",".join(r) for r in rows_for("r1")[1:]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _cr_only(tmp: Path) -> Path:
+    """Excel for Mac's "CSV (Macintosh)": every line ends in a bare CR."""
+    data = write_rows(tmp / "x.csv", cohort()).read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r")
+    (tmp / "mac.csv").write_bytes(data)
+    return tmp / "mac.csv"
+
+
 def _header_missing_a_name(tmp: Path) -> Path:
     path = write_rows(tmp / "unnamed.csv", [[*r, "备注"] for r in cohort()])
     return path
@@ -182,6 +202,12 @@ CASES = [
          ("11 fields where the header names 10: a comma in an unquoted value?",)),
     Case("a row with a comma in an unquoted value, streamed", _unquoted_comma, "ok",
          ("11 fields where the header names 10: a comma in an unquoted value?",), args=["--streaming"]),
+    Case("quotes inside unquoted values", _stray_quotes, "ok",
+         ("11 fields where the header names 10: a comma in an unquoted value?",)),
+    Case("quotes inside unquoted values, streamed", _stray_quotes, "ok",
+         ("11 fields where the header names 10: a comma in an unquoted value?",), args=["--streaming"]),
+    Case("lines ending in CR alone (CSV for Macintosh)", _cr_only, "ok"),
+    Case("lines ending in CR alone, streamed", _cr_only, "ok", args=["--streaming"]),
     Case("semicolons", _rows("semicolon.csv", [], sep=";"), "ok"),
     Case("tabs in a .csv", _rows("tabs.csv", [], sep="\t"), "ok"),
     Case("header commas, rows semicolons", _rows_semicolon_header_comma, "error",

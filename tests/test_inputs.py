@@ -663,3 +663,24 @@ def test_a_notes_file_given_as_the_roster_is_a_clear_error(tmp_path):
                               str(FORMATS / "mediacrawler_notes.csv"), "-o", str(tmp_path / "o.csv")])
     assert res.exit_code == 1
     assert "mediacrawler_notes.csv: holds notes (note ids and counts), not creators" in res.output
+
+
+def test_quotes_inside_unquoted_values_are_kept_as_text(tmp_path):
+    """Polars refuses a file with ni"ck in an unquoted cell; Python's csv module, like Excel
+    and pandas, reads the quote as text. kolvet reads it so rather than refuse the file, in
+    the shape Polars gives (empty cells null)."""
+    path = tmp_path / "notes.csv"
+    path.write_text('creator_id,post_id,nickname,likes\nc1,n1,ni"ck,5\nc1,n2,,6\nc2,n3,"a, ""b""",7\n',
+                    encoding="utf-8")
+    with pytest.raises(pl.exceptions.ComputeError):
+        pl.read_csv(path, infer_schema=False)
+    frame = io.read_csv(path)
+    assert frame.get_column("nickname").to_list() == ['ni"ck', None, 'a, "b"']
+    assert frame.get_column("likes").to_list() == ["5", "6", "7"]
+
+
+def test_lines_ending_in_cr_alone_read_as_lines(tmp_path):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"creator_id,post_id,likes\rc1,n1,5\rc1,n2,6\r")
+    assert io.read_csv(path).rows() == [("c1", "n1", 5), ("c1", "n2", 6)]
+    assert io._peek_header(path) == ["creator_id", "post_id", "likes"]

@@ -106,3 +106,18 @@ def test_streaming_names_the_file_and_a_row_when_nothing_is_usable(tmp_path):
         said.append(res.output.strip())
     assert said[0] == said[1]
     assert f"{bad}: no usable notes" in said[1] and "row 1: posted_at: not a date" in said[1]
+
+
+def test_streaming_skips_an_unreadable_csv_in_a_folder_as_in_memory(tmp_path):
+    """Each streamed CSV is parsed once up front; one that won't read is read whole, as
+    without --streaming, so a folder's broken file is skipped with its reason, not fatal."""
+    posts, _ = synth.generate(synth.World(creators=40, seed=19))
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    posts.write_csv(folder / "a.csv")
+    (folder / "b.csv").write_text(posts.head(20).write_csv() + 'c9,n9,"2025-05-01 12:', encoding="utf-8")
+    whole = pipeline.vet([folder])
+    parts = pipeline.vet_streaming([folder], rows_per_part=300)
+    assert export.ranked_table(parts).equals(export.ranked_table(whole))
+    assert [(s.source, s.reason) for s in parts.skipped] == [(s.source, s.reason) for s in whole.skipped]
+    assert parts.skipped[0].reason == "can't read as CSV (the quote in the row on line 22 is never closed)"
