@@ -2,6 +2,7 @@
 
     python benchmarks/fraud_eval.py            # full table (several seeds x variants x views)
     python benchmarks/fraud_eval.py --quick    # one seed per variant
+    python benchmarks/fraud_eval.py --seeds 14 15 16   # held-out worlds
 
 For each world: kolvet's ROC-AUC, flag precision and recall, fake creators in the top 50 of
 the ranking, the false-flag rate on honest hard cases, and the ranking's Spearman correlation
@@ -111,8 +112,10 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="one seed per variant")
     ap.add_argument("--creators", type=int, default=2000)
     ap.add_argument("--config", help="a kolvet.toml to evaluate instead of the defaults")
+    ap.add_argument("--seeds", type=int, nargs="+", help="the worlds' seeds (default 11 12 13; "
+                    "others are worlds no one looked at while building the detector)")
     args = ap.parse_args()
-    seeds = [11] if args.quick else [11, 12, 13]
+    seeds = args.seeds or ([11] if args.quick else [11, 12, 13])
     config = load_config(args.config)
     variants = ("base", "noisy", "subtle", "steady")
     rows = []
