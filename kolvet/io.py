@@ -321,14 +321,13 @@ def _overflowing(source: Path | _io.BytesIO, sep: str, width: int) -> pl.Series:
     return extra.select(pl.any_horizontal(pl.all().str.strip_chars().fill_null("") != "")).to_series()
 
 
-def ragged_rows(source: Path | _io.BytesIO, sep: str, width: int, height: int,
-                found: tuple[list[int], list[bool]] | None = None) -> pl.DataFrame:
+def ragged_rows(source: Path | _io.BytesIO, sep: str, width: int, height: int) -> pl.DataFrame:
     """Data rows longer than the header (row 1 = first after the header), with why they can't
     be used: their cells would be read under the wrong columns, so even the creator id is in
     doubt. A trailing separator on most rows is a style, not an error: rows with just that
     one empty field more are read as they are."""
     name = _SEPARATOR_NAMES.get(sep, repr(sep))
-    found = found if found is not None else _widths(source, sep, width)
+    found = _widths(source, sep, width)
     if found is not None and len(found[0]) == height:
         counts, texts = found
         trailing = _trailing_style(counts, texts, width)
@@ -377,18 +376,24 @@ def _check_utf8(path: Path, chunk: int = 1 << 24) -> None:
             raise _not_valid(path, "utf-8", done - len(exc.object) + exc.start, None) from None
 
 
-def _cr_only(path: Path) -> bool:
-    """Lines end in a bare CR, as Excel for Mac's "CSV (Macintosh)" writes; Polars splits
-    rows at LF only, so such a file is handed to it with LF endings."""
+def _cr_only(head: bytes | str) -> bool:
+    """The header line ends in a bare CR, as in Excel for Mac's "CSV (Macintosh)"; Polars
+    splits rows at LF only, so such a file is handed to it with LF endings. Judged by the first
+    line break alone: a later cell may hold an LF of its own."""
+    cr, lf = ("\r", "\n") if isinstance(head, str) else (b"\r", b"\n")
+    at = head.find(cr)
+    return at >= 0 and head[at + 1:at + 2] != lf and not 0 <= head.find(lf) < at
+
+
+def _head(path: Path) -> bytes:
     with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
-    return b"\r" in head and b"\n" not in head
+        return fh.read(1 << 16)
 
 
 def read_csv(path: Path, encoding: str | None = None,
              aliases: dict[str, list[str]] | None = None) -> pl.DataFrame:
     enc = detect_encoding(path, encoding)
-    if enc in ("utf-8", "utf-8-sig") and not _cr_only(path):
+    if enc in ("utf-8", "utf-8-sig") and not _cr_only(_head(path)):
         source: Path | _io.BytesIO = path
         with open(path, "rb") as fh:
             raw_first = fh.readline()
@@ -398,8 +403,8 @@ def read_csv(path: Path, encoding: str | None = None,
             raise _not_valid(path, enc, exc.start, encoding) from None
     else:  # Polars reads UTF-8 only: decode once, hand it the UTF-8 bytes.
         text = _text(path, enc, encoding)
-        if "\n" not in text[: 1 << 16]:
-            text = text.replace("\r", "\n")
+        if _cr_only(text[: 1 << 16]):
+            text = re.sub("\r\n?", "\n", text)
         first = text.split("\n", 1)[0]
         source = _io.BytesIO(text.encode("utf-8"))
     first = first.lstrip("\ufeff")
@@ -413,48 +418,54 @@ def read_csv(path: Path, encoding: str | None = None,
     sep = _sniff_separator(first, path.suffix.lower())
     header = [h.strip().strip('"') for h in first.rstrip("\r\n").split(sep)]
     try:
-        try:
-            return _read_csv(source, sep, header, aliases, ragged=False)
-        except pl.exceptions.NoDataError:
-            raise
-        except Exception as exc:
-            if RAGGED not in str(exc):
-                raise
-        # Rows longer than the header are read cut to it and marked to be set aside.
-        frame = _read_csv(source, sep, header, aliases, ragged=True)
-        return _marked(frame, ragged_rows(source, sep, frame.width, frame.height))
+        return _polars_csv(source, sep, header, aliases)
     except pl.exceptions.NoDataError:
         raise KolvetError(f"{path}: file is empty") from None
-    except Exception:
+    except Exception as exc:
         if isinstance(source, Path):
             _text(path, enc, encoding)  # invalid UTF-8 later in the file: say where, suggest --encoding
         try:
             # Quotes that don't open a value (ni"ck) trip Polars, while Python's csv module
             # keeps them as text, as Excel and pandas do: read it that way, losing nothing.
-            return _read_csv_by_python(source, sep)
+            requoted = _requoted(source, sep)
         except _BrokenRecord as broken:
             raise KolvetError(f"{path}: can't read as CSV ({_quote_words(broken)})") from None
+        try:
+            return _polars_csv(requoted, sep, header, aliases)
+        except Exception:
+            raise KolvetError(f"{path}: can't read as CSV ({_first_line(exc)})") from None
 
 
-def _read_csv_by_python(source: Path | _io.BytesIO, sep: str) -> pl.DataFrame:
-    """A CSV read as Python's csv module splits it (strictly: quotes that don't pair up
-    raise _BrokenRecord), all as text, in the shape Polars gives: empty cells null, short
-    rows padded, long rows cut to the header and marked."""
-    records = _records(source, sep, strict=True)
-    _, header = next(records)
-    width = len(header)
-    rows = [fields for _, fields in records]
-    counts = [len(fields) for fields in rows]
-    texts = [c > width and any(f.strip() for f in fields[width:]) for c, fields in zip(counts, rows, strict=True)]
-    if any(c != width for c in counts):
-        rows = [f if len(f) == width else f[:width] + [""] * (width - len(f)) for f in rows]
-    names, seen = [], {}
-    for h in header:  # as Polars names them, so the checks of the header read them alike
-        names.append(f"{h}_duplicated_{seen[h]}" if h in seen else h)
-        seen[h] = seen.get(h, -1) + 1
-    frame = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String()), orient="row")
-    frame = frame.with_columns(pl.all().replace("", None))
-    return _marked(frame, ragged_rows(source, sep, width, frame.height, found=(counts, texts)))
+def _polars_csv(source: Path | _io.BytesIO, sep: str, header: list[str],
+                aliases: dict[str, list[str]] | None) -> pl.DataFrame:
+    """Polars' read; rows longer than the header are read cut to it and marked to be set aside."""
+    try:
+        return _read_csv(source, sep, header, aliases, ragged=False)
+    except pl.exceptions.NoDataError:
+        raise
+    except Exception as exc:
+        if RAGGED not in str(exc):
+            raise
+    frame = _read_csv(source, sep, header, aliases, ragged=True)
+    return _marked(frame, ragged_rows(source, sep, frame.width, frame.height))
+
+
+_BARE_CR = "\ufdd0"  # a noncharacter: stands in for a bare CR while Python's csv module reads
+
+
+def _requoted(source: Path | _io.BytesIO, sep: str) -> _io.BytesIO:
+    """The CSV rewritten as Python's csv module reads it, for Polars to read: a value with a
+    quote inside (ni"ck) comes out quoted, rows end in LF. A bare CR stays inside its value, as
+    Polars has it (it splits rows at LF only). Raises _BrokenRecord where quotes don't pair up.
+    Held in memory, a few times the file's size: only for files Polars refused."""
+    raw = source.getvalue() if isinstance(source, _io.BytesIO) else source.read_bytes()
+    text = re.sub("\r(?!\n)", _BARE_CR, raw.decode("utf-8-sig", errors="replace"))
+    del raw
+    out = _io.StringIO()
+    writer = csv.writer(out, delimiter=sep, lineterminator="\n")
+    for _, fields in _records(_io.BytesIO(text.encode("utf-8")), sep, strict=True):
+        writer.writerow(fields)
+    return _io.BytesIO(out.getvalue().replace(_BARE_CR, "\r").encode("utf-8"))
 
 
 def _read_csv(source: Path | _io.BytesIO, sep: str, header: list[str], aliases: dict[str, list[str]] | None,
@@ -595,7 +606,7 @@ def scan_table(path: Path, encoding: str | None = None) -> pl.LazyFrame | None:
     if suffix in (".parquet", ".pq"):
         return pl.scan_parquet(path, glob=False)
     if (suffix in (".csv", ".tsv", ".txt") and detect_encoding(path, encoding) in ("utf-8", "utf-8-sig")
-            and not _cr_only(path)):
+            and not _cr_only(_head(path))):
         # Strict: a row longer than the header fails the part, which then marks it (RawTable.part).
         scan = pl.scan_csv(path, separator=_csv_separator(path), infer_schema=False, glob=False)
         return scan if _scans_cleanly(path, scan) else None
@@ -604,20 +615,18 @@ def scan_table(path: Path, encoding: str | None = None) -> pl.LazyFrame | None:
 
 def _scans_cleanly(path: Path, scan: pl.LazyFrame) -> bool:
     """Whether every part of a scanned CSV will read (rows longer than the header are marked
-    there). One pass now, so a file that won't read is read whole instead, as without
-    --streaming: there its problem is named, or worked round, before any part is cut."""
-    try:
-        scan.select(pl.all().null_count()).collect(engine="streaming")
-        return True
-    except pl.exceptions.ComputeError as exc:
-        if RAGGED not in str(exc):
-            return False
+    there), and it has rows. One pass now, so a file that won't read, or holds only a header,
+    is read whole instead, as without --streaming: its problem is named, or worked round,
+    before any part is cut."""
     cut = pl.scan_csv(path, separator=_csv_separator(path), infer_schema=False, truncate_ragged_lines=True, glob=False)
-    try:
-        cut.select(pl.all().null_count()).collect(engine="streaming")
-        return True
-    except pl.exceptions.ComputeError:
-        return False
+    for attempt in (scan, cut):
+        try:
+            counts = attempt.select(pl.len().alias("\0rows"), pl.all().null_count()).collect(engine="streaming")
+            return counts.item(0, 0) > 0
+        except pl.exceptions.PolarsError as exc:
+            if attempt is cut or RAGGED not in str(exc):
+                return False
+    return False
 
 
 def _first_line(exc: BaseException) -> str:

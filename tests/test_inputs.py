@@ -667,8 +667,8 @@ def test_a_notes_file_given_as_the_roster_is_a_clear_error(tmp_path):
 
 def test_quotes_inside_unquoted_values_are_kept_as_text(tmp_path):
     """Polars refuses a file with ni"ck in an unquoted cell; Python's csv module, like Excel
-    and pandas, reads the quote as text. kolvet reads it so rather than refuse the file, in
-    the shape Polars gives (empty cells null)."""
+    and pandas, reads the quote as text. kolvet reads it so rather than refuse the file, and
+    hands Polars the rewritten rows, so the frame is what a clean file gives."""
     path = tmp_path / "notes.csv"
     path.write_text('creator_id,post_id,nickname,likes\nc1,n1,ni"ck,5\nc1,n2,,6\nc2,n3,"a, ""b""",7\n',
                     encoding="utf-8")
@@ -676,7 +676,7 @@ def test_quotes_inside_unquoted_values_are_kept_as_text(tmp_path):
         pl.read_csv(path, infer_schema=False)
     frame = io.read_csv(path)
     assert frame.get_column("nickname").to_list() == ['ni"ck', None, 'a, "b"']
-    assert frame.get_column("likes").to_list() == ["5", "6", "7"]
+    assert frame.get_column("likes").to_list() == [5, 6, 7]
 
 
 def test_lines_ending_in_cr_alone_read_as_lines(tmp_path):
@@ -684,3 +684,30 @@ def test_lines_ending_in_cr_alone_read_as_lines(tmp_path):
     path.write_bytes(b"creator_id,post_id,likes\rc1,n1,5\rc1,n2,6\r")
     assert io.read_csv(path).rows() == [("c1", "n1", 5), ("c1", "n2", 6)]
     assert io._peek_header(path) == ["creator_id", "post_id", "likes"]
+
+
+def test_a_bare_cr_in_a_value_stays_in_it_when_a_stray_quote_sends_the_file_to_python(tmp_path):
+    """Polars splits rows at LF only; Python's csv module also at a bare CR. The rewrite must
+    split as Polars does, or half a title becomes a row of its own (and a creator)."""
+    path = tmp_path / "notes.csv"
+    path.write_bytes(b"creator_id,post_id,likes,title\nc1,n1,10,a\rb\nc1,n2,11,x\"y\n")
+    frame = io.read_csv(path)
+    assert frame.select("creator_id", "title").rows() == [("c1", "a\rb"), ("c1", 'x"y')]
+
+
+def test_a_header_polars_cant_name_is_one_line_in_both_modes(tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_text("creator_id,post_id,posted_at,likes,saves,comments,nick,nick,nick_duplicated_0\n"
+                    "c1,n1,2025-05-01,10,5,1,a,b,c\n", encoding="utf-8")
+    for flags in ([], ["--streaming"]):
+        res = CliRunner().invoke(app, ["vet", str(path), "-o", str(tmp_path / "o.csv"), *flags])
+        assert res.exit_code == 1
+        assert res.output.startswith(f"kolvet: error: {path}: can't read as CSV (de-duplication") and res.output.count("\n") == 1
+
+
+def test_cr_endings_are_judged_by_the_header_line(tmp_path):
+    """A CR-only file with an LF inside a quoted cell is still CR-only; a CRLF file is not."""
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b'creator_id,post_id,likes,title\rc1,n1,5,"two\nlines"\rc1,n2,6,x\r')
+    assert io.read_csv(path).select("post_id", "title").rows() == [("n1", "two\nlines"), ("n2", "x")]
+    assert not io._cr_only(b"a,b\r\n1,2\r\n") and not io._cr_only(b'a,b\n1,"x\ry"\n') and io._cr_only(b"a,b\r1,2")

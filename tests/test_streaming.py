@@ -121,3 +121,14 @@ def test_streaming_skips_an_unreadable_csv_in_a_folder_as_in_memory(tmp_path):
     assert export.ranked_table(parts).equals(export.ranked_table(whole))
     assert [(s.source, s.reason) for s in parts.skipped] == [(s.source, s.reason) for s in whole.skipped]
     assert parts.skipped[0].reason == "can't read as CSV (the quote in the row on line 22 is never closed)"
+
+
+def test_a_header_only_file_in_a_folder_is_skipped_alike_in_both_modes(tmp_path):
+    posts, _ = synth.generate(synth.World(creators=40, seed=19))
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    posts.write_csv(folder / "a.csv")
+    (folder / "b.csv").write_text(",".join(posts.columns) + "\n", encoding="utf-8")
+    whole, parts = pipeline.vet([folder]), pipeline.vet_streaming([folder], rows_per_part=300)
+    assert [(s.source, s.reason) for s in parts.skipped] == [(s.source, s.reason) for s in whole.skipped] \
+        == [(str(folder / "b.csv"), "no rows")]
