@@ -46,23 +46,25 @@ class RawTable:
         key = self.mapping.source_of[S.CREATOR_ID]
         mine = pl.col(key).cast(pl.String).str.strip_chars().hash(seed=7) % parts == index
         # Rows are numbered before the cut, so set-aside rows keep their place in the file.
-        if self.scan is not None:
+        if self.scan is None:
+            frame = S.numbered(self.frame).filter(mine)
+        elif "ragged" in self.found:  # an earlier part found rows longer than the header
+            frame = self._part_of_ragged_csv(mine)
+        else:
             try:
                 frame = self.scan.with_row_index(S.ROW_INDEX, offset=1).filter(mine).collect(engine="streaming")
             except pl.exceptions.ComputeError as exc:
-                frame = self._part_of_broken_csv(mine, exc)
-        else:
-            frame = S.numbered(self.frame).filter(mine)
+                if RAGGED not in str(exc):  # scan_table parsed the whole file: it changed since?
+                    path = Path(self.source)
+                    raise _cant_read(path, path, _csv_separator(path), exc) from None
+                frame = self._part_of_ragged_csv(mine)
         return RawTable(self.source, frame, self.family, self.kind, self.mapping)
 
-    def _part_of_broken_csv(self, mine: pl.Expr, exc: Exception) -> pl.DataFrame:
-        """A part of a scanned CSV that Polars refused: rows longer than the header are read
-        cut to it and marked to be set aside, as read_csv does; anything else is an error."""
+    def _part_of_ragged_csv(self, mine: pl.Expr) -> pl.DataFrame:
+        """A part of a scanned CSV with rows longer than the header: they are read cut to it
+        and marked to be set aside, as read_csv does."""
         path = Path(self.source)
         sep = _csv_separator(path)
-        if RAGGED not in str(exc):
-            _check_utf8(path)
-            raise _cant_read(path, path, sep, exc) from None
         cut = pl.scan_csv(path, separator=sep, infer_schema=False, truncate_ragged_lines=True, glob=False)
         try:
             if "ragged" not in self.found:  # the file is read once for them, whatever the parts
@@ -359,23 +361,6 @@ def _csv_separator(path: Path) -> str:
         return _sniff_separator(fh.readline(), path.suffix.lower())
 
 
-def _check_utf8(path: Path, chunk: int = 1 << 24) -> None:
-    """Invalid UTF-8 anywhere in a file too big to hold: say where, as read_csv does."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    done = 0
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as exc:
-                raise _not_valid(path, "utf-8", done + exc.start, None) from None
-            done += len(block)
-        try:
-            decoder.decode(b"", final=True)  # a sequence cut off at the end
-        except UnicodeDecodeError as exc:
-            raise _not_valid(path, "utf-8", done - len(exc.object) + exc.start, None) from None
-
-
 def _cr_only(head: bytes | str) -> bool:
     """The header line ends in a bare CR, as in Excel for Mac's "CSV (Macintosh)"; Polars
     splits rows at LF only, so such a file is handed to it with LF endings. Judged by the first
@@ -608,17 +593,18 @@ def scan_table(path: Path, encoding: str | None = None) -> pl.LazyFrame | None:
     if (suffix in (".csv", ".tsv", ".txt") and detect_encoding(path, encoding) in ("utf-8", "utf-8-sig")
             and not _cr_only(_head(path))):
         # Strict: a row longer than the header fails the part, which then marks it (RawTable.part).
-        scan = pl.scan_csv(path, separator=_csv_separator(path), infer_schema=False, glob=False)
-        return scan if _scans_cleanly(path, scan) else None
+        sep = _csv_separator(path)
+        scan = pl.scan_csv(path, separator=sep, infer_schema=False, glob=False)
+        return scan if _scans_cleanly(path, sep, scan) else None
     return None
 
 
-def _scans_cleanly(path: Path, scan: pl.LazyFrame) -> bool:
+def _scans_cleanly(path: Path, sep: str, scan: pl.LazyFrame) -> bool:
     """Whether every part of a scanned CSV will read (rows longer than the header are marked
     there), and it has rows. One pass now, so a file that won't read, or holds only a header,
     is read whole instead, as without --streaming: its problem is named, or worked round,
     before any part is cut."""
-    cut = pl.scan_csv(path, separator=_csv_separator(path), infer_schema=False, truncate_ragged_lines=True, glob=False)
+    cut = pl.scan_csv(path, separator=sep, infer_schema=False, truncate_ragged_lines=True, glob=False)
     for attempt in (scan, cut):
         try:
             counts = attempt.select(pl.len().alias("\0rows"), pl.all().null_count()).collect(engine="streaming")

@@ -14,10 +14,11 @@ exporter in data-formats.md writes them.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import polars as pl
 
@@ -735,8 +736,6 @@ def parse_follower_series(cells: list) -> tuple[pl.Series, pl.Series]:
     """(series, problem) from Pugongying's follower trend, `[{"dateKey": "2025-06-01",
     "num": 1234}, ...]`, given as JSON text (CSV, XLSX) or as a list already (JSON, Parquet).
     Dates may be "2025-06-01", "20250601" or epoch milliseconds; counts may be count strings."""
-    import json
-
     out: list[list[dict] | None] = []
     problems: list[str | None] = []
     for cell in cells:
@@ -757,8 +756,6 @@ def parse_follower_series(cells: list) -> tuple[pl.Series, pl.Series]:
 
 
 def _series_date(value: object) -> date:
-    from datetime import timedelta
-
     if isinstance(value, int | float) and not isinstance(value, bool):
         if value > 10**11:  # epoch milliseconds, in China time
             return (datetime(1970, 1, 1) + timedelta(milliseconds=value, hours=8)).date()

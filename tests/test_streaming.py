@@ -132,3 +132,20 @@ def test_a_header_only_file_in_a_folder_is_skipped_alike_in_both_modes(tmp_path)
     whole, parts = pipeline.vet([folder]), pipeline.vet_streaming([folder], rows_per_part=300)
     assert [(s.source, s.reason) for s in parts.skipped] == [(s.source, s.reason) for s in whole.skipped] \
         == [(str(folder / "b.csv"), "no rows")]
+
+
+def test_invalid_utf8_late_in_a_csv_is_named_alike_in_both_modes(tmp_path):
+    """Past the 4 MiB the encoding is judged from: the up-front pass sends the file to be read
+    whole, which names the byte, as without --streaming."""
+    posts, _ = synth.generate(synth.World(creators=800, seed=19, posts_per_creator=60))
+    path = tmp_path / "notes.csv"
+    posts.write_csv(path)
+    data = path.read_bytes()
+    assert len(data) > (4 << 20) + 1000
+    path.write_bytes(data[:-500] + b"\xff" + data[-499:])
+    said = []
+    for flags in ([], ["--streaming"]):
+        res = CliRunner().invoke(app, ["vet", str(path), "-o", str(tmp_path / "o.csv"), *flags])
+        assert res.exit_code == 1
+        said.append(res.output.strip())
+    assert said[0] == said[1] == f"kolvet: error: {path}: not valid utf-8 at byte {len(data) - 500}; pass --encoding (e.g. gbk)"
