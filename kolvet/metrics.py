@@ -48,6 +48,16 @@ LOG_COMMENT_LIKE_NOISE = "log_comment_like_noise"
 LIKES_SAVES_CRAWLED = "likes_saves_crawled"  # over every crawled note: a floor for the lifetime total
 CORR_LIKES_SAVES = "corr_likes_saves"
 CORR_LIKES_COMMENTS = "corr_likes_comments"
+# How saves and comments grow with likes across a creator's notes: the slope of log counts on log
+# likes (1 = in proportion). Bundles are sold as fixed counts ("500 comments + 2,000 collects"),
+# which stay the same whatever a note's reach, so bought ones barely grow. The residual variance
+# around the slope and the variance of log likes (beyond counting noise) say how precisely the
+# slope is known.
+SAVES_SCALE = "saves_scale_with_likes"
+COMMENTS_SCALE = "comments_scale_with_likes"
+SAVES_SCALE_RESID = "saves_scale_resid_var"
+COMMENTS_SCALE_RESID = "comments_scale_resid_var"
+LOG_LIKES_VAR = "log_likes_var"
 SPIKE = "max_median_ratio"
 JUMP_SHARE = "ratio_jump_share"
 BOOSTED_SHARE = "boosted_share"  # share of notes that look boosted (see boosted_note)
@@ -83,6 +93,7 @@ NOTE_Z_CL = "_note_z_comment_like"  # the same for comments/likes
 SPIKE_MULTIPLE = 2.0  # a note "spikes" when it earns at least this multiple of the creator's median
 SMOOTH = 0.5  # added to counts before logs so that zero counts stay finite
 MIN_COUNT_FOR_CORR = 5  # median saves/comments per note needed before their correlation with likes means anything
+MIN_LIKES_RELIABILITY = 0.5  # share of the variance of log likes that must be more than counting noise to fit a slope on it
 
 
 def tier_expr(followers: pl.Expr, tiers: dict[str, int]) -> pl.Expr:
@@ -269,6 +280,27 @@ def _burst() -> list[pl.Expr]:
     ]
 
 
+def _scale(log_likes: pl.Expr, count: str, slope: str, resid: str) -> list[pl.Expr]:
+    """Slope of log(count) on log(likes) across notes, and the variance left around it; null
+    with a handful of counts per note (counting noise) or likes that vary mostly by chance.
+
+    Few likes per note make log likes noisy, and a noisy x flattens a fitted slope (regression
+    dilution): so the slope is fitted on the variance of log likes beyond what Poisson counts
+    alone give it (1/likes per note, as in LOG_SAVE_LIKE_NOISE). Otherwise a small tutorial
+    creator, with plenty of saves but few likes, would look as if its saves didn't grow."""
+    y = (pl.col(count) + 1).log()
+    signal = _likes_signal_var(log_likes)
+    usable = (pl.col(count).median() >= MIN_COUNT_FOR_CORR) & (signal >= MIN_LIKES_RELIABILITY * log_likes.var())
+    b = pl.cov(log_likes, y) / signal
+    return [pl.when(usable).then(b).alias(slope),
+            pl.when(usable).then((y.var() - b * pl.cov(log_likes, y)).clip(lower_bound=0.0)).alias(resid)]
+
+
+def _likes_signal_var(log_likes: pl.Expr) -> pl.Expr:
+    """Variance of log likes across notes beyond Poisson counting noise."""
+    return log_likes.var() - (1 / (pl.col(S.LIKES) + 1)).mean()
+
+
 def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config) -> pl.LazyFrame:
     """Per-creator rates, ratios, spreads and the raw material for fraud features, from notes
     annotated by annotate_posts (which decides, by the as-of date, which notes are judged)."""
@@ -343,6 +375,9 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
         .then(pl.corr(log_likes, (pl.col(S.SAVES) + 1).log())).alias(CORR_LIKES_SAVES),
         pl.when(pl.col(S.COMMENTS).median() >= MIN_COUNT_FOR_CORR)
         .then(pl.corr(log_likes, (pl.col(S.COMMENTS) + 1).log())).alias(CORR_LIKES_COMMENTS),
+        *_scale(log_likes, S.SAVES, SAVES_SCALE, SAVES_SCALE_RESID),
+        *_scale(log_likes, S.COMMENTS, COMMENTS_SCALE, COMMENTS_SCALE_RESID),
+        _likes_signal_var(log_likes).alias(LOG_LIKES_VAR),
         (pl.col(INTERACTIONS).max() / pl.col(INTERACTIONS).median().clip(lower_bound=1.0)).alias(SPIKE),
         (pl.col(NOTE_RATIO_DEV) > config.fraud.note_z).mean().alias(JUMP_SHARE),
         boosted_note(config).mean().alias(BOOSTED_SHARE),

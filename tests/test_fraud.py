@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import polars as pl
@@ -173,3 +174,48 @@ def test_watch_list_is_explained_and_costs_less_than_a_flag(labelled):
     clear = out.filter(~pl.col("fraud_watch") & ~pl.col("fraud_flag"))
     assert (clear.get_column("authenticity_penalty") == 0).all()
     assert (clear.get_column("fraud_reasons").fill_null("") == "").all()
+
+
+def _notes(cid: str, likes: np.ndarray, saves: np.ndarray, comments: np.ndarray) -> pl.DataFrame:
+    from datetime import datetime, timedelta
+
+    n = len(likes)
+    return pl.DataFrame({
+        "creator_id": [cid] * n, "post_id": [f"{cid}-{i}" for i in range(n)],
+        "posted_at": [datetime(2025, 6, 1) - timedelta(hours=6 * i) for i in range(n)],
+        "followers": [5000] * n, "likes": likes, "saves": saves, "comments": comments, "shares": saves // 8,
+        "category": ["beauty"] * n,
+    })
+
+
+def test_how_saves_grow_with_likes_is_measured_past_counting_noise():
+    # Saves in proportion to a note's reach, with few likes per note: Poisson noise in the likes
+    # would flatten a plain fitted slope (to about 0.8 here); kolvet's stays near 1. A fixed
+    # bundle of 200 saves on every note barely grows at all.
+    rng = np.random.default_rng(5)
+    mu = np.exp(rng.normal(np.log(8), 0.8, 400))
+    likes = rng.poisson(mu)
+    honest = _notes("honest", likes, rng.poisson(2.5 * mu), rng.poisson(0.2 * mu))
+    bundled = _notes("bundled", likes, rng.poisson(2.5 * mu) + 200, rng.poisson(0.2 * mu))
+    creators = vet_loaded(loaded_from_frame(pl.concat([honest, bundled]))).creators
+    slope = dict(creators.select("creator_id", "saves_scale_with_likes").iter_rows())
+    x, y = np.log(likes + 1), np.log(honest.get_column("saves").to_numpy() + 1)
+    assert np.cov(x, y)[0, 1] / np.var(x, ddof=1) < 0.85  # the plain slope, flattened
+    assert abs(slope["honest"] - 1) < 0.15
+    assert slope["bundled"] < 0.2
+    assert creators.filter(pl.col("creator_id") == "honest").get_column("comments_scale_with_likes").item() is None  # 1-2 comments a note: noise
+
+
+def test_a_fixed_bundle_of_comments_on_every_note_is_flagged_as_a_comment_farm():
+    # 400 comments added to every note of one honest creator, whatever the note's reach: its
+    # comments still rise and fall with likes (the organic part does), but barely grow with them.
+    posts, _ = synth.generate(synth.World(creators=300, seed=12))
+    target = posts.group_by("creator_id").agg(pl.len().alias("n"), pl.col("likes").median().alias("m")) \
+        .filter((pl.col("n") >= 15) & (pl.col("m") > 300)).sort("creator_id").get_column("creator_id")[0]
+    farmed = posts.with_columns(
+        pl.when(pl.col("creator_id") == target).then(pl.col("comments") + 400).otherwise(pl.col("comments")).alias("comments"))
+    row = vet_loaded(loaded_from_frame(farmed)).creators.filter(pl.col("creator_id") == target).row(0, named=True)
+    assert row["fraud_flag"], row
+    assert row["fraud_pattern"] == "comment farm"
+    assert re.search(r"comments barely grow with a note's likes \(10x the likes bring \d+\.\dx the comments, .+ median \d+\.\dx\)",
+                     row["fraud_reasons"]), row["fraud_reasons"]
