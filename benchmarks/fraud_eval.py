@@ -2,7 +2,7 @@
 
     python benchmarks/fraud_eval.py            # full table (several seeds x variants x views)
     python benchmarks/fraud_eval.py --quick    # one seed per variant
-    python benchmarks/fraud_eval.py --seeds 14 15 16   # held-out worlds
+    python benchmarks/fraud_eval.py --seeds 17 18 19   # worlds no one looked at while building (14-16 were looked at once)
 
 For each world: kolvet's ROC-AUC, flag precision and recall, fake creators in the top 50 of
 the ranking, the false-flag rate on honest hard cases, and the ranking's Spearman correlation
