@@ -337,6 +337,14 @@ MIN_EXCESS_VAR = 0.005
 SCALES = {"saves_scale": "saves_scale_resid", "comments_scale": "comments_scale_resid"}
 
 
+def _peer_stats(peers: PeerTable | None, name: str, cat: str, tier: str) -> tuple[float, float, str]:
+    """(median, sd, who the peers are) of a feature; the built-in benchmark without peers."""
+    if peers is None:
+        med, sd = REFERENCE[name]
+        return med, sd, "built-in benchmark"
+    return peers.lookup(name, cat, tier)
+
+
 def peer_z(raw: dict[str, np.ndarray], cats: np.ndarray, tiers: np.ndarray,
            peers: PeerTable | None, n_notes: np.ndarray | None = None,
            noise: dict[str, np.ndarray] | None = None,
@@ -356,10 +364,7 @@ def peer_z(raw: dict[str, np.ndarray], cats: np.ndarray, tiers: np.ndarray,
         rows = pairs == key
         cat, tier = str(key).split("\x1f", 1)
         for name, values in raw.items():
-            if peers is not None:
-                med, sd, label = peers.lookup(name, cat, tier)
-            else:
-                (med, sd), label = REFERENCE[name], "built-in benchmark"
+            med, sd, label = _peer_stats(peers, name, cat, tier)
             sd = max(sd, SD_FLOOR.get(name, 0.1), REFERENCE[name][1] * 0.25)
             v = values[rows]
             if name in SELF_JUDGED:
@@ -374,14 +379,14 @@ def peer_z(raw: dict[str, np.ndarray], cats: np.ndarray, tiers: np.ndarray,
             if name in CORRELATIONS:
                 sd = np.maximum(sd, (1 - min(med, 0.99) ** 2) / np.sqrt(np.maximum(notes[rows] - 1, 1)))
             if name in SCALES:
-                resid = peers.lookup(SCALES[name], cat, tier)[0] if peers is not None else REFERENCE[SCALES[name]][0]
+                resid = _peer_stats(peers, SCALES[name], cat, tier)[0]
                 sxx = np.maximum(notes[rows] - 1, 1) * lv[rows]
                 with np.errstate(divide="ignore", invalid="ignore"):
                     se = np.sqrt(max(resid, 0.0) / sxx)
                 sd = np.maximum(sd, np.where(np.isfinite(se), se, np.inf))
             tau2 = np.nan
             if name in SPREADS and noise is not None:
-                tau2 = peers.lookup(SPREADS[name], cat, tier)[0] if peers is not None else REFERENCE[SPREADS[name]][0]
+                tau2 = _peer_stats(peers, SPREADS[name], cat, tier)[0]
             # Peers varying less than counting noise would make them vary means the counts aren't
             # Poisson-like (rounded, say): then the plain peer median is the fairer yardstick.
             if tau2 > 0:
