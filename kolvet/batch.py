@@ -59,6 +59,7 @@ from kolvet import fraud as F
 from kolvet import schema as S
 from kolvet import score as SC
 from kolvet import shortlist as SL
+from kolvet import snapshots as SN
 from kolvet.config import Config
 from kolvet.errors import KolvetError
 from kolvet.pipeline import Loaded, VetResult, load, vet_loaded
@@ -153,7 +154,7 @@ def read_creators(creators_file: str, config: Config, encoding: str | None,
                                   encoding or config.input.encoding, sheet or config.input.sheet)
     bench = {k: b.aliases for k, b in config.benchmarks.items()}
     creators, rejected = S.parse_creators(table.frame, table.mapping, table.source, bench)
-    creators, conflicting = S.merge_creator_rows(creators)  # as pipeline.load does
+    creators, conflicting = S.merge_creator_rows(SN.series_from_snapshots(creators))  # as pipeline.load does
     return creators, pl.concat([rejected, conflicting])
 
 

@@ -128,4 +128,10 @@ def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None) -> list[str]
             lines.append(f"  notes that look boosted ({boosted.height}):")
             for r in boosted.head(5).iter_rows(named=True):
                 lines.append(f"    {r[S.POSTED_AT]:%Y-%m-%d} {r[S.POST_ID]}: {r[F.BOOST_REASON]}")
+    if notes is not None and notes.height and S.NOTE_VANISHED in notes.columns:
+        gone = notes.filter(pl.col(S.NOTE_VANISHED))
+        if gone.height:
+            lines.append(f"  notes missing from a later crawl that re-read the notes around them, deleted ({gone.height}):")
+            for r in gone.head(5).iter_rows(named=True):
+                lines.append(f"    {r[S.POSTED_AT]:%Y-%m-%d} {r[S.POST_ID]}: {r[M.INTERACTIONS]:,} interactions")
     return lines

@@ -34,7 +34,8 @@ Features (all compared with peers unless noted; "low"/"high" = only that side is
   boosted_notes        share of notes with ratios off the creator's own *and* engagement >= 2x
                        its median (high)
   burstiness           posting-time burstiness, (sd - mean) / (sd + mean) of gaps (high)
-  counts_down          share of notes whose counts fell between snapshots (high)
+  counts_down          share of notes whose counts fell between snapshots, or that a later crawl
+                       should have re-read and didn't (deleted; kolvet.snapshots) (high)
   likes_saves_per_follower  log(lifetime likes and saves (获赞与收藏) / followers), from crawled
                        profiles or a roster (low: followers are earned by engagement, so bought
                        ones have none behind them; an account famous off XHS looks the same,
@@ -44,8 +45,8 @@ Features (all compared with peers unless noted; "low"/"high" = only that side is
                        packages reuse a few templates; 20+ comments on 3+ notes, else absent)
   active_fans          share of followers XHS counts as active, from a roster (low: bought
                        followers are mostly inactive; absent when the roster doesn't give it)
-  follower_jump        log(1 + largest follower growth within 3 days) of a roster's daily
-                       follower series (high: bought followers arrive in a few deliveries;
+  follower_jump        log(1 + largest follower growth within 3 days) of a daily follower series,
+                       a roster's or one built from profiles crawled on several days (high: bought followers arrive in a few deliveries;
                        an honest viral note brings a jump too, hence the second sign below)
   unexplained_jump     log(followers gained in that jump / interactions on the notes posted
                        around it): a jump with no content to explain it (high)
@@ -221,7 +222,7 @@ def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config) ->
             "ratio_jumps": col(M.JUMP_SHARE),
             "boosted_notes": col(M.BOOSTED_SHARE),
             "burstiness": col(M.BURSTINESS),
-            "counts_down": col(M.DROPPED_SHARE),
+            "counts_down": col(M.DROPPED_SHARE) + col(M.VANISHED_SHARE),
             "active_fans": col(S.ACTIVE_FANS),
             "follower_jump": np.log1p(col(M.FOLLOWER_JUMP)),
             "unexplained_jump": np.log((col(M.FOLLOWER_JUMP_GAIN) + 1)
@@ -285,7 +286,7 @@ class PeerTable:
             if stats and stats[2] >= MIN_PEERS and np.isfinite(stats[1]):
                 return stats[0], stats[1], label
         med, sd = REFERENCE[name]
-        return med, sd, "built-in benchmark"
+        return med, sd, "built-in benchmarks"
 
 
 # Features that are counts of rare notes: judged by how unlikely that many would be at the
@@ -341,7 +342,7 @@ def _peer_stats(peers: PeerTable | None, name: str, cat: str, tier: str) -> tupl
     """(median, sd, who the peers are) of a feature; the built-in benchmark without peers."""
     if peers is None:
         med, sd = REFERENCE[name]
-        return med, sd, "built-in benchmark"
+        return med, sd, "built-in benchmarks"
     return peers.lookup(name, cat, tier)
 
 
@@ -585,7 +586,7 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, line: floa
         # creator's own: bought engagement delivered in one go. (A trending week lifts notes
         # too, but keeps their mix.)
         "boosted burst": _both(z["burst"], burst_ratio_dev, cap),
-        "counts purged": _pos(z["counts_down"]),
+        "purged or deleted": _pos(z["counts_down"]),
     }, readers_unseen
 
 
@@ -603,7 +604,7 @@ PATTERN_SIGNS = {
                                    "follower_jump", "unexplained_jump"}),
     "boosted notes": frozenset({"boosted_notes"}),
     "boosted burst": frozenset({"burst"}),
-    "counts purged": frozenset({"counts_down"}),
+    "purged or deleted": frozenset({"counts_down"}),
 }
 
 
@@ -640,6 +641,14 @@ class CommentFacts(NamedTuple):
     top_notes: np.ndarray
 
 
+class SnapshotFacts(NamedTuple):
+    """What a counts_down reason quotes, per creator (see metrics.DROPPED_SHARE, VANISHED_*)."""
+
+    fell: np.ndarray  # share of notes whose counts fell between snapshots
+    vanished: np.ndarray  # share of notes that vanished from a later crawl
+    earned: np.ndarray  # the vanished notes' median engagement / the creator's median
+
+
 class BurstFacts(NamedTuple):
     """What a burst reason quotes, per creator (see metrics.BURST_*)."""
 
@@ -651,7 +660,7 @@ class BurstFacts(NamedTuple):
 
 
 def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: dict[str, np.ndarray],
-             peers: str, thr: float, jump_dates: list, burst: BurstFacts, comments: CommentFacts,
+             peers: str, thr: float, jump_dates: list, burst: BurstFacts, comments: CommentFacts, changed: SnapshotFacts,
              lead: frozenset[str] = frozenset(), lead_thr: float = np.inf) -> list[Reason]:
     """Plain-words reasons, with the creator's number and its peers', for every feature that is
     far enough (thr, in robust deviations) on its suspicious side. The signs of the pattern the
@@ -710,7 +719,16 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
             f"{burst.spiked[i]:.0f} of {burst.notes[i]:.0f} notes posted within {M.JUMP_DAYS} days up to {burst.end[i]:%Y-%m-%d} "
             f"each earned 2x+ the creator's median engagement, with ratios {burst.ratio_dev[i]:.1f} deviations from its own "
             f"(its other notes do so {burst.other_rate[i]:.0%} of the time)")
-    add("counts_down", z["counts_down"][i], f"{raw['counts_down'][i]:.0%} of notes lost likes, saves or comments between snapshots (purged engagement)")
+    if z["counts_down"][i] >= bar("counts_down"):
+        said = []
+        if changed.fell[i] > 0:
+            said.append(f"{changed.fell[i]:.0%} of notes lost likes, saves or comments between snapshots (purged engagement)")
+        if changed.vanished[i] > 0:
+            earned = (f", having earned {_fmt_ratio(changed.earned[i])} the creator's median engagement"
+                      if np.isfinite(changed.earned[i]) else "")
+            said.append(f"{changed.vanished[i]:.0%} of notes were missing from a later crawl that re-read the notes "
+                        f"around them (deleted{earned})")
+        add("counts_down", z["counts_down"][i], ", and ".join(said))
     return sorted(out, key=lambda r: (not r.lead, -r.z))
 
 
@@ -783,12 +801,15 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
                       for c in (M.BURST_SPIKED, M.BURST_NOTES, M.SPIKED_NOTES))
     burst = BurstFacts(k, n_w, np.nan_to_num(burst_dev), scored.get_column(M.BURST_END).to_list(),
                        (spiked - k) / np.maximum(n_posts - n_w, 1))
+    changed = SnapshotFacts(*(scored.get_column(c).cast(pl.Float64).fill_null(0).to_numpy()
+                              for c in (M.DROPPED_SHARE, M.VANISHED_SHARE)),
+                            scored.get_column(M.VANISHED_EARNED).cast(pl.Float64).fill_null(np.nan).to_numpy())
     comments = CommentFacts(scored.get_column(C.COMMENTS_READ).cast(pl.Float64).fill_null(0).to_numpy(),
                             scored.get_column(C.TOP_REPEATED).to_list(),
                             scored.get_column(C.TOP_REPEATED_NOTES).cast(pl.Float64).fill_null(0).to_numpy())
     lead_thr = {name: weakest_confirming_sign(fc.pattern_z, name) for name in PATTERN_SIGNS}
     # A confirmed pattern's own signs are named from the weakest level that confirms it.
-    reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z, jump_dates, burst, comments, PATTERN_SIGNS[leading[i]],
+    reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z, jump_dates, burst, comments, changed, PATTERN_SIGNS[leading[i]],
                         lead_thr[leading[i]] if strength[i] >= fc.pattern_z else fc.reason_z)
                if judged[i] and combined[i] >= fc.watch_score else [] for i in range(n)]
     has_reason = np.array([bool(r) for r in reasons], dtype=bool)

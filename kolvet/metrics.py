@@ -63,7 +63,9 @@ JUMP_SHARE = "ratio_jump_share"
 BOOSTED_SHARE = "boosted_share"  # share of notes that look boosted (see boosted_note)
 BURSTINESS = "posting_burstiness"
 CENSORED_SHARE = "censored_share"
-DROPPED_SHARE = "counts_down_share"
+DROPPED_SHARE = "counts_down_share"  # notes whose counts fell between snapshots (and are still there)
+VANISHED_SHARE = "vanished_share"  # notes a later crawl should have re-read, and didn't (kolvet.snapshots)
+VANISHED_EARNED = "vanished_earned"  # those notes' median engagement / the creator's median: deleted flops are < 1
 VIEWS_PER_FOLLOWER = "views_per_follower"  # median views of a note / followers (views known only)
 LAST_POST = "last_post_at"
 # The busiest burst: the JUMP_DAYS window with the most notes earning >= 2x the creator's median.
@@ -383,7 +385,9 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
         boosted_note(config).mean().alias(BOOSTED_SHARE),
         ((gaps.std() - gaps.mean()) / (gaps.std() + gaps.mean()).clip(lower_bound=1e-9)).alias(BURSTINESS),
         (pl.col(S.PRECISION) == S.LOWER_BOUND).mean().alias(CENSORED_SHARE),
-        pl.col(S.COUNT_DROPPED).mean().alias(DROPPED_SHARE),
+        (pl.col(S.COUNT_DROPPED) & ~pl.col(S.NOTE_VANISHED)).mean().alias(DROPPED_SHARE),
+        pl.col(S.NOTE_VANISHED).mean().alias(VANISHED_SHARE),
+        pl.col(NOTE_SPIKE).filter(pl.col(S.NOTE_VANISHED)).median().alias(VANISHED_EARNED),
         *_burst(),
         (pl.len() / ((pl.col(S.POSTED_AT).max() - pl.col(S.POSTED_AT).min()).dt.total_days().cast(pl.Float64)
                      .clip(lower_bound=7.0) / 7.0)).alias(POSTS_PER_WEEK),

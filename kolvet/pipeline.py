@@ -26,6 +26,7 @@ from kolvet import metrics as M
 from kolvet import schema as S
 from kolvet import score as SC
 from kolvet import shortlist as SL
+from kolvet import snapshots as SN
 from kolvet.config import Config
 from kolvet.errors import KolvetError
 
@@ -67,6 +68,7 @@ class Loaded:
             pl.lit(None, dtype).alias(c) for c, dtype in S.POST_SCHEMA.items() if c not in posts.columns
         ).select(pl.col(c).cast(t) for c, t in S.POST_SCHEMA.items())
         frame = frame.with_columns(pl.col(S.PRECISION).fill_null(S.EXACT), pl.col(S.COUNT_DROPPED).fill_null(False),
+                                   pl.col(S.NOTE_VANISHED).fill_null(False),
                                    pl.col(S.SOURCE).fill_null(source))
         attached = S.attach_comments(comments, frame)[0] if comments is not None else None
         return cls(frame, profiles, S.empty_rejected(), [], [], roster, attached, D.tally(frame))
@@ -193,14 +195,15 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
     if posts.select(future.any()).item():
         rejected = pl.concat([rejected, S.set_aside(posts.filter(future), "posted_at: in the future")])
         posts = posts.filter(~future)
-    posts, older = S.merge_snapshots(posts)
+    # Repeated crawls: notes a later crawl should have re-read, and followers day by day.
+    posts, older = S.merge_snapshots(SN.mark_vanished(posts))
     rejected = pl.concat([rejected, older])
     creators = pl.concat(creator_parts) if creator_parts else None
     if creators is not None:
-        creators, older = S.merge_creator_rows(creators)
+        creators, older = S.merge_creator_rows(SN.series_from_snapshots(creators))
         rejected = pl.concat([rejected, older])
     if roster is not None:
-        roster, older = S.merge_creator_rows(roster)
+        roster, older = S.merge_creator_rows(SN.series_from_snapshots(roster))
         rejected = pl.concat([rejected, older])
     notes_files = {t.source for t in tables if t.kind == "posts"}
     on_notes = pl.col(S.SOURCE).is_in(sorted(notes_files))

@@ -54,6 +54,7 @@ ROW = "row"
 REASON = "reason"
 PRECISION = "count_precision"  # worst precision over the post's counts (see below)
 COUNT_DROPPED = "counts_went_down"  # a newer snapshot showed a lower count than an older one
+NOTE_VANISHED = "vanished_later"  # a later crawl re-read the notes around it, but not it (kolvet.snapshots)
 
 # Count precision codes, ordered so that max() over a post's counts gives the weakest.
 EXACT, ROUNDED, LOWER_BOUND = 0, 1, 2
@@ -82,6 +83,7 @@ POST_SCHEMA: dict[str, pl.DataType] = {
     SNAPSHOT_AT: pl.Datetime("us"),
     PRECISION: pl.UInt8(),
     COUNT_DROPPED: pl.Boolean(),
+    NOTE_VANISHED: pl.Boolean(),
     SOURCE: pl.String(),
     ROW: pl.Int64(),  # data row in its source file (1 = first row after the header)
 }
@@ -622,6 +624,7 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     exprs[SNAPSHOT_AT] = pl.col("_snapshot")
     exprs[PRECISION] = pl.max_horizontal(precisions) if precisions else pl.lit(EXACT, pl.UInt8)
     exprs[COUNT_DROPPED] = pl.lit(False)
+    exprs[NOTE_VANISHED] = pl.lit(False)
     exprs[SOURCE] = pl.lit(source)
     exprs[ROW] = pl.col(ROW_INDEX)
 

@@ -75,7 +75,7 @@ PATTERN_LEADS = {
                         r"^followers grew|^the jump brought",
     "boosted notes": r"look boosted",
     "boosted burst": r"notes posted within",
-    "counts purged": r"lost likes, saves or comments",
+    "purged or deleted": r"lost likes, saves or comments|missing from a later crawl",
 }
 
 

@@ -87,7 +87,8 @@ class DetailScreen(BrowserScreen):
                 _count(r.get(S.LIKES)), _count(r.get(S.SAVES)), _count(r.get(S.COMMENTS)),
                 _count(r.get(S.SHARES)), _count(r.get(S.VIEWS)), _count(r.get(M.INTERACTIONS)),
                 "yes" if r.get(M.IN_WINDOW) else "no",
-                f"{FLAG_MARK} {r.get(F.BOOST_REASON) or 'boosted'}" if hot else "",
+                f"{FLAG_MARK} {r.get(F.BOOST_REASON) or 'boosted'}" if hot
+                else ("missing from a later crawl (deleted)" if r.get(S.NOTE_VANISHED) else ""),
             ]
             table.add_row(*(Text(str(c), style=style, justify="right" if 3 <= i <= 8 else "left")
                             for i, c in enumerate(cells)))
