@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import numpy as np
 import polars as pl
 
 from kolvet import schema as S
@@ -66,8 +65,9 @@ def mark_vanished(posts: pl.DataFrame) -> pl.DataFrame:
     of a note that a later crawl of its creator should have re-read and didn't.
 
     A crawl is a creator's run of snapshots without a CRAWL_GAP pause. A note last seen in one
-    crawl has vanished when a later crawl re-read notes posted before it (MIN_OLDER_SEEN or more)
-    and after it, with at most MAX_MISSING_RUN notes missing in a row around it. So a later crawl
+    crawl has vanished when a later crawl re-read (read again, after an earlier crawl) notes
+    posted before it (MIN_OLDER_SEEN or more) and after it, with at most MAX_MISSING_RUN notes
+    not re-read in a row around it. So a later crawl
     that stopped short, went on where an earlier one stopped, or only read the newest notes (and
     the pinned ones) marks nothing; nor do files whose snapshot times are missing."""
     known = pl.col(S.SNAPSHOT_AT).is_not_null() & pl.col(S.POSTED_AT).is_not_null()
@@ -80,36 +80,38 @@ def mark_vanished(posts: pl.DataFrame) -> pl.DataFrame:
     looks = (
         looks.join(several, on=S.CREATOR_ID).sort(S.CREATOR_ID, S.SNAPSHOT_AT, S.POST_ID)
         .with_columns((pl.col(S.SNAPSHOT_AT).diff().over(S.CREATOR_ID) > CRAWL_GAP).fill_null(False)
-                      .cum_sum().over(S.CREATOR_ID).alias("_crawl"))
+                      .cum_sum().over(S.CREATOR_ID).cast(pl.Int64).alias("_crawl"))
     )
-    gone: list[tuple[str, str]] = []
-    for (creator,), seen in looks.group_by(S.CREATOR_ID, maintain_order=True):
-        gone += [(creator, note) for note in _vanished(seen)]
-    if not gone:
+    # Each note's place in its creator's timeline (0 = oldest), and the first and last crawls that read it.
+    notes = (
+        looks.group_by(S.CREATOR_ID, S.POST_ID).agg(pl.col(S.POSTED_AT).last(), pl.col("_crawl").min().alias("_first"),
+                                                    pl.col("_crawl").max().alias("_last"))
+        .sort(S.CREATOR_ID, S.POSTED_AT, S.POST_ID)
+        .with_columns(pl.int_range(pl.len()).over(S.CREATOR_ID).alias("_pos"),
+                      pl.col("_last").max().over(S.CREATOR_ID).alias("_crawls"))
+    )
+    # A note not read by a creator's last crawl is checked against each later crawl of it.
+    missed = (notes.filter(pl.col("_last") < pl.col("_crawls"))
+              .with_columns(pl.int_ranges(pl.col("_last") + 1, pl.col("_crawls") + 1).alias("_crawl"))
+              .explode("_crawl").select(S.CREATOR_ID, S.POST_ID, "_crawl", "_pos").sort("_pos"))
+    if missed.height == 0:
         return posts
-    marks = pl.DataFrame(gone, schema={S.CREATOR_ID: pl.String, S.POST_ID: pl.String}, orient="row").with_columns(
-        pl.lit(True).alias("_gone"))
+    # What each crawl re-read: notes an earlier crawl had read too. (Snapshot times that are
+    # really posting or edit times, as some tools write, make "crawls" that re-read nothing.)
+    read = (
+        looks.join(notes.select(S.CREATOR_ID, S.POST_ID, "_pos", "_first"), on=[S.CREATOR_ID, S.POST_ID])
+        .filter(pl.col("_first") < pl.col("_crawl"))
+        .select(S.CREATOR_ID, "_crawl", "_pos").unique().sort(S.CREATOR_ID, "_crawl", "_pos")
+        .with_columns(pl.int_range(1, pl.len() + 1).over(S.CREATOR_ID, "_crawl").alias("_older_read"))
+        .sort("_pos")
+    )
+    by = [S.CREATOR_ID, "_crawl"]
+    older = missed.join_asof(read.rename({"_pos": "_below"}), left_on="_pos", right_on="_below", by=by,
+                             strategy="backward", check_sortedness=False)
+    around = older.join_asof(read.select(*by, pl.col("_pos").alias("_above")), left_on="_pos", right_on="_above",
+                             by=by, strategy="forward", check_sortedness=False)
+    gone = around.filter((pl.col("_older_read") >= MIN_OLDER_SEEN) & pl.col("_above").is_not_null()
+                         & (pl.col("_above") - pl.col("_below") - 1 <= MAX_MISSING_RUN))
+    marks = gone.select(S.CREATOR_ID, S.POST_ID).unique().with_columns(pl.lit(True).alias("_gone"))
     return (posts.join(marks, on=[S.CREATOR_ID, S.POST_ID], how="left", maintain_order="left")
             .with_columns((pl.col(S.NOTE_VANISHED) | pl.col("_gone").fill_null(False)).alias(S.NOTE_VANISHED)).drop("_gone"))
-
-
-def _vanished(seen: pl.DataFrame) -> list[str]:
-    """One creator's snapshots (post_id, posted_at, _crawl) -> the notes that vanished."""
-    notes = (seen.group_by(S.POST_ID).agg(pl.col(S.POSTED_AT).last(), pl.col("_crawl").max().alias("_last"))
-             .sort(S.POSTED_AT, S.POST_ID))  # oldest first
-    position = dict(zip(notes.get_column(S.POST_ID).to_list(), range(notes.height), strict=True))
-    last = notes.get_column("_last").to_numpy()
-    crawls = seen.get_column("_crawl").to_numpy()
-    where = np.array([position[p] for p in seen.get_column(S.POST_ID).to_list()])
-    out = np.zeros(notes.height, dtype=bool)
-    for k in range(1, int(crawls.max()) + 1):
-        read = np.unique(where[crawls == k])  # positions re-read in crawl k, oldest first
-        missed = np.flatnonzero(last < k)  # notes last seen before crawl k
-        if read.size == 0 or missed.size == 0:
-            continue
-        j = np.searchsorted(read, missed)  # read notes older than each missed one
-        older = read[np.maximum(j - 1, 0)]
-        newer = read[np.minimum(j, read.size - 1)]
-        run = newer - older - 1  # notes missing in a row around it, itself included
-        out[missed] |= (j >= MIN_OLDER_SEEN) & (j < read.size) & (run <= MAX_MISSING_RUN)
-    return notes.get_column(S.POST_ID).filter(pl.Series(out)).to_list()

@@ -112,6 +112,15 @@ def test_purged_counts_between_snapshots_reach_the_notes(crawl_run):
     assert flagged == went_down
 
 
+def test_a_crawl_that_only_went_on_where_it_stopped_marks_no_note_deleted(crawl_run):
+    """The crawl's creators were read once each (some over two days, going on where the first
+    day stopped), and its `extension` file carries posting and edit times as snapshot times:
+    no later crawl re-read the notes around any note, so none is marked vanished."""
+    _, out = crawl_run
+    notes = pl.read_csv(out.with_name("notes.csv"), infer_schema=False)
+    assert notes.get_column("vanished_later").unique().to_list() == ["false"]
+
+
 def test_counts_read_off_xhs_pass_the_last_digit_check(crawl_run):
     res, out = crawl_run
     meta = json.loads(out.with_name("out.meta.json").read_text(encoding="utf-8"))

@@ -56,6 +56,16 @@ def test_crawls_that_stop_short_or_go_on_mark_nothing():
                       for k, r in enumerate(first)]) == set()
 
 
+def test_snapshot_times_that_are_posting_times_mark_nothing():
+    """Some tools write a note's posting or edit time where a crawl time belongs: every note is
+    then its own "crawl", and none re-reads another note, so none can vouch for a deletion."""
+    notes = _crawl("a", list(range(12)), datetime(2025, 4, 1))
+    batch = {"a-0", "a-1", "a-2", "a-3", "a-4", "a-5", "a-7"}  # edited together, a month later
+    written = [{**r, S.SNAPSHOT_AT: datetime(2025, 4, 1) + timedelta(seconds=int(r[S.POST_ID][2:])) if r[S.POST_ID] in batch
+                else r[S.POSTED_AT] + timedelta(seconds=1)} for r in notes]
+    assert _vanished(written) == set()
+
+
 def test_no_snapshot_times_no_vanished_notes():
     first = _crawl("a", list(range(12)), datetime(2025, 4, 1))
     later = _crawl("a", [i for i in range(12) if i != 6], datetime(2025, 4, 8))
