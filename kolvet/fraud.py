@@ -291,7 +291,10 @@ class PeerTable:
 
 # Features that are counts of rare notes: judged by how unlikely that many would be at the
 # peers' rate (a binomial tail), not by a spread that is zero for most peers.
-COUNT_FEATURES = frozenset({"boosted_notes", "ratio_jumps"})
+# Shares of notes where each note is an event that peers' notes show at some rate: judged as
+# counts (how likely k of n notes are, at the peers' rate), since 2 of 13 notes is 15% yet can
+# be chance, while 15% of 60 notes can't.
+COUNT_FEATURES = frozenset({"boosted_notes", "ratio_jumps", "counts_down"})
 MIN_NOTE_RATE = 0.005  # never assume peers' notes are cleaner than 1 in 200
 
 
@@ -644,8 +647,9 @@ class CommentFacts(NamedTuple):
 class SnapshotFacts(NamedTuple):
     """What a counts_down reason quotes, per creator (see metrics.DROPPED_SHARE, VANISHED_*)."""
 
-    fell: np.ndarray  # share of notes whose counts fell between snapshots
-    vanished: np.ndarray  # share of notes that vanished from a later crawl
+    notes: np.ndarray  # judged notes
+    fell: np.ndarray  # share of them whose counts fell between snapshots
+    vanished: np.ndarray  # share of them that vanished from a later crawl
     earned: np.ndarray  # the vanished notes' median engagement / the creator's median
 
 
@@ -721,14 +725,15 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
             f"(its other notes do so {burst.other_rate[i]:.0%} of the time)")
     if z["counts_down"][i] >= bar("counts_down"):
         said = []
+        n_i = changed.notes[i]
         if changed.fell[i] > 0:
-            said.append(f"{changed.fell[i]:.0%} of notes lost likes, saves or comments between snapshots (purged engagement)")
+            said.append(f"{changed.fell[i] * n_i:.0f} of {n_i:.0f} notes lost likes, saves or comments between snapshots (purged engagement)")
         if changed.vanished[i] > 0:
             earned = (f", having earned {_fmt_ratio(changed.earned[i])} the creator's median engagement"
                       if np.isfinite(changed.earned[i]) else "")
-            said.append(f"{changed.vanished[i]:.0%} of notes were missing from a later crawl that re-read the notes "
+            said.append(f"{changed.vanished[i] * n_i:.0f} of {n_i:.0f} notes were missing from a later crawl that re-read the notes "
                         f"around them (deleted{earned})")
-        add("counts_down", z["counts_down"][i], ", and ".join(said))
+        add("counts_down", z["counts_down"][i], ", and ".join(said) + f", where {peers} show {max(med['counts_down'][i], MIN_NOTE_RATE):.1%}")
     return sorted(out, key=lambda r: (not r.lead, -r.z))
 
 
@@ -801,7 +806,7 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
                       for c in (M.BURST_SPIKED, M.BURST_NOTES, M.SPIKED_NOTES))
     burst = BurstFacts(k, n_w, np.nan_to_num(burst_dev), scored.get_column(M.BURST_END).to_list(),
                        (spiked - k) / np.maximum(n_posts - n_w, 1))
-    changed = SnapshotFacts(*(scored.get_column(c).cast(pl.Float64).fill_null(0).to_numpy()
+    changed = SnapshotFacts(n_posts.astype(float), *(scored.get_column(c).cast(pl.Float64).fill_null(0).to_numpy()
                               for c in (M.DROPPED_SHARE, M.VANISHED_SHARE)),
                             scored.get_column(M.VANISHED_EARNED).cast(pl.Float64).fill_null(np.nan).to_numpy())
     comments = CommentFacts(scored.get_column(C.COMMENTS_READ).cast(pl.Float64).fill_null(0).to_numpy(),

@@ -146,7 +146,7 @@ def test_notes_deleted_between_crawls_are_reasons_and_marked(tmp_path):
     ranked = pl.read_csv(out, schema_overrides={S.CREATOR_ID: pl.String})
     assert ranked.height == 12
     reasons = ranked.filter(pl.col(S.CREATOR_ID) == "c00").get_column("fraud_reasons").item()
-    assert "25% of notes were missing from a later crawl that re-read the notes around them (deleted, having earned 0.1" in reasons
+    assert "3 of 12 notes were missing from a later crawl that re-read the notes around them (deleted, having earned 0.1" in reasons
     assert ranked.filter(pl.col(S.CREATOR_ID) != "c00").get_column("fraud_reasons").fill_null("").str.contains("missing").sum() == 0
     shown = runner.invoke(app, ["explain", "c00", str(tmp_path / "notes.csv")])
     assert shown.exit_code == 0, shown.output
