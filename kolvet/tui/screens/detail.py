@@ -78,7 +78,7 @@ class DetailScreen(BrowserScreen):
     def _notes_table(notes) -> DataTable:
         table: DataTable = DataTable(id="notes", cursor_type="row", zebra_stripes=True)
         table.add_columns("posted", "type", "title", "likes", "saves", "comments", "shares", "views",
-                          "interactions", "judged", "boosted")
+                          "interactions", "judged", "note flag")
         for r in notes.reverse().iter_rows(named=True):
             hot = bool(r.get(F.BOOSTED))
             style = "bold red" if hot else ""
