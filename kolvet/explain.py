@@ -122,16 +122,14 @@ def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None) -> list[str]
     else:
         lines.append(f"Fake engagement: not flagged, fraud score {fs:.2f} (flags need >= 0.50 and a reason a peer check confirms)")
     lines.append(f"  method: {row.get(F.FRAUD_MODE)}")
-    if notes is not None and notes.height and F.BOOSTED in notes.columns:
-        boosted = notes.filter(pl.col(F.BOOSTED))
-        if boosted.height:
-            lines.append(f"  notes that look boosted ({boosted.height}):")
-            for r in boosted.head(5).iter_rows(named=True):
-                lines.append(f"    {r[S.POSTED_AT]:%Y-%m-%d} {r[S.POST_ID]}: {r[F.BOOST_REASON]}")
-    if notes is not None and notes.height and S.NOTE_VANISHED in notes.columns:
-        gone = notes.filter(pl.col(S.NOTE_VANISHED))
-        if gone.height:
-            lines.append(f"  notes missing from a later crawl that re-read the notes around them, deleted ({gone.height}):")
-            for r in gone.head(5).iter_rows(named=True):
-                lines.append(f"    {r[S.POSTED_AT]:%Y-%m-%d} {r[S.POST_ID]}: {r[M.INTERACTIONS]:,} interactions")
+    marked = (
+        (F.BOOSTED, "notes that look boosted", lambda r: r[F.BOOST_REASON]),
+        (S.NOTE_VANISHED, "notes missing from a later crawl that re-read the notes around them, deleted",
+         lambda r: f"{r[M.INTERACTIONS]:,} interactions"),
+    )
+    for column, heading, detail in marked:
+        picked = notes.filter(pl.col(column)) if notes is not None and column in notes.columns else None
+        if picked is not None and picked.height:
+            lines.append(f"  {heading} ({picked.height}):")
+            lines += [f"    {r[S.POSTED_AT]:%Y-%m-%d} {r[S.POST_ID]}: {detail(r)}" for r in picked.head(5).iter_rows(named=True)]
     return lines
