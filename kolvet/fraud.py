@@ -46,8 +46,9 @@ Features (all compared with peers unless noted; "low"/"high" = only that side is
   active_fans          share of followers XHS counts as active, from a roster (low: bought
                        followers are mostly inactive; absent when the roster doesn't give it)
   follower_jump        log(1 + largest follower growth within 3 days) of a daily follower series,
-                       a roster's or one built from profiles crawled on several days (high: bought followers arrive in a few deliveries;
-                       an honest viral note brings a jump too, hence the second sign below)
+                       a roster's or one built from profiles crawled on several days (high:
+                       bought followers arrive in a few deliveries; an honest viral note
+                       brings a jump too, hence the second sign below)
   unexplained_jump     log(followers gained in that jump / interactions on the notes posted
                        around it): a jump with no content to explain it (high)
   burst                the busiest few days of notes that each earned 2x+ the creator's median,
@@ -290,10 +291,8 @@ class PeerTable:
 
 
 # Features that are counts of rare notes: judged by how unlikely that many would be at the
-# peers' rate (a binomial tail), not by a spread that is zero for most peers.
-# Shares of notes where each note is an event that peers' notes show at some rate: judged as
-# counts (how likely k of n notes are, at the peers' rate), since 2 of 13 notes is 15% yet can
-# be chance, while 15% of 60 notes can't.
+# peers' rate (a binomial tail), not by a spread that is zero for most peers; so 2 of 13 notes
+# deleted (15%) can be chance, while 15% of 60 notes can't.
 COUNT_FEATURES = frozenset({"boosted_notes", "ratio_jumps", "counts_down"})
 MIN_NOTE_RATE = 0.005  # never assume peers' notes are cleaner than 1 in 200
 
