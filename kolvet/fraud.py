@@ -150,8 +150,7 @@ REFERENCE = {
 }
 # Smallest robust sd a feature may have, so a cohort of near-identical creators doesn't turn
 # tiny differences into huge z-scores.
-SD_FLOOR = {"saves_track_likes": 0.08, "comments_track_likes": 0.1, "ratio_jumps": 0.05, "boosted_notes": 0.05,
-            "counts_down": 0.05, "burstiness": 0.15, "active_fans": 0.05,
+SD_FLOOR = {"saves_track_likes": 0.08, "comments_track_likes": 0.1, "burstiness": 0.15, "active_fans": 0.05,
             # A few percent more in 3 days is ordinary growth, not a purchase.
             "follower_jump": 0.05,
             # Followers earned per like or save differ by category and style: half again is ordinary.
@@ -286,8 +285,13 @@ class PeerTable:
             stats = self.groups.get(key, {}).get(name)
             if stats and stats[2] >= MIN_PEERS and np.isfinite(stats[1]):
                 return stats[0], stats[1], label
-        med, sd = REFERENCE[name]
-        return med, sd, "built-in benchmarks"
+        return _reference(name)
+
+
+def _reference(name: str) -> tuple[float, float, str]:
+    """(median, sd, who) of a feature from the built-in benchmarks (REFERENCE)."""
+    med, sd = REFERENCE[name]
+    return med, sd, "built-in benchmarks"
 
 
 # Features that are counts of rare notes: judged by how unlikely that many would be at the
@@ -342,10 +346,7 @@ SCALES = {"saves_scale": "saves_scale_resid", "comments_scale": "comments_scale_
 
 def _peer_stats(peers: PeerTable | None, name: str, cat: str, tier: str) -> tuple[float, float, str]:
     """(median, sd, who the peers are) of a feature; the built-in benchmark without peers."""
-    if peers is None:
-        med, sd = REFERENCE[name]
-        return med, sd, "built-in benchmarks"
-    return peers.lookup(name, cat, tier)
+    return peers.lookup(name, cat, tier) if peers is not None else _reference(name)
 
 
 def peer_z(raw: dict[str, np.ndarray], cats: np.ndarray, tiers: np.ndarray,
@@ -367,18 +368,18 @@ def peer_z(raw: dict[str, np.ndarray], cats: np.ndarray, tiers: np.ndarray,
         rows = pairs == key
         cat, tier = str(key).split("\x1f", 1)
         for name, values in raw.items():
-            med, sd, label = _peer_stats(peers, name, cat, tier)
-            sd = max(sd, SD_FLOOR.get(name, 0.1), REFERENCE[name][1] * 0.25)
             v = values[rows]
             if name in SELF_JUDGED:
                 z[name][rows] = np.nan_to_num(v, nan=0.0)
                 continue
-            if name in COUNT_FEATURES:
+            if name in COUNT_FEATURES:  # judged by the peers' rate, not a median and a spread
                 mean_rate = peers.mean_of(name, cat, tier) if peers is not None else 0.0
                 k = np.round(np.nan_to_num(v) * notes[rows])  # share of judged notes -> count
                 z[name][rows] = count_z(k, notes[rows], np.full(rows.sum(), mean_rate))
                 med_out[name][rows] = mean_rate
                 continue
+            med, sd, label = _peer_stats(peers, name, cat, tier)
+            sd = max(sd, SD_FLOOR.get(name, 0.1), REFERENCE[name][1] * 0.25)
             if name in CORRELATIONS:
                 sd = np.maximum(sd, (1 - min(med, 0.99) ** 2) / np.sqrt(np.maximum(notes[rows] - 1, 1)))
             if name in SCALES:

@@ -186,8 +186,9 @@ def lifetime_likes_saves(world: World, posts: pl.DataFrame, truth: pl.DataFrame)
     whole life, older notes included. Followers are earned by engagement, so honest accounts
     hold a typical number per follower; the real roster sheet's 104 creators with 100+
     followers give log10(likes and saves per follower) = 1.49 - 0.15 log10(followers), sd 0.35,
-    weakly tied (rank correlation 0.20) to their crawled notes' engagement per follower. Bought followers add followers and nothing else. It
-    is never below what the crawled notes themselves earned."""
+    weakly tied (rank correlation 0.20) to their crawled notes' engagement per follower. Bought
+    followers add followers and nothing else. It is never below what the crawled notes
+    themselves earned."""
     rng = np.random.default_rng([world.seed, 2])
     f_true = truth.get_column("followers_true").to_numpy().astype(float)
     per_follower = 10 ** (1.49 - 0.15 * np.log10(f_true) + rng.normal(0, 0.35, truth.height))
