@@ -152,3 +152,11 @@ def test_batch_keeps_each_rosters_comments_with_its_own_creators(tmp_path):
     without = pl.read_csv(tmp_path / "vetted" / "agency_b.ranked.csv")
     assert with_comments.get_column(C.COMMENTS_READ).drop_nulls().len() >= 35
     assert without.get_column(C.COMMENTS_READ).drop_nulls().len() == 0
+
+
+def test_a_quoted_comment_stays_one_reason_on_one_line():
+    # Reasons are joined by "; " and `kolvet explain` reads them back apart.
+    quoted = F._quote('买了; 真的"好用"\n推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐')
+    assert "; " not in quoted and '"' not in quoted and "\n" not in quoted
+    assert quoted.startswith("买了； 真的＂好用＂ 推荐") and quoted.endswith("…") and len(quoted) == 41
+    assert F._quote("好看[赞R]") == "好看[赞R]"
