@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -361,6 +361,39 @@ def _csv_separator(path: Path) -> str:
         return _sniff_separator(fh.readline(), path.suffix.lower())
 
 
+def _swallow_pattern(width: int, sep: str) -> str:
+    """A line break followed by a line with a separator for every one of `width` columns."""
+    s = re.escape(sep)
+    return rf"\n(?:[^\n{s}]*{s}){{{width - 1}}}"
+
+
+def _swallows_rows(columns: Mapping[str, pl.DataType], sep: str) -> pl.Expr:
+    """Per row: does a value hold whole lines that read as rows of their own? That is a quote
+    opened in one row and closed only rows later: any CSV reader reads the rows between as one
+    value, and their notes would vanish unreported."""
+    text = [c for c, t in columns.items() if t == pl.String]
+    if len(columns) < 2 or not text:
+        return pl.lit(False)
+    pattern = _swallow_pattern(len(columns), sep)
+    return pl.any_horizontal(pl.col(c).str.contains(pattern).fill_null(False) for c in text)
+
+
+def _swallowed(path: Path, rows: pl.LazyFrame, sep: str) -> KolvetError:
+    """Where a value swallowed rows (_swallows_rows): the line its row starts on, and where it ends."""
+    columns = rows.collect_schema()
+    text = [c for c, t in columns.items() if t == pl.String]
+    breaks = pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in text)
+    first = (rows.with_row_index("\0i").with_columns(breaks.alias("\0n"))
+             .with_columns((2 + pl.col("\0i") + pl.col("\0n").cum_sum() - pl.col("\0n")).alias("\0line"))
+             .filter(_swallows_rows(columns, sep)).head(1).collect().row(0, named=True))
+    pattern = _swallow_pattern(len(columns), sep)
+    column = next(c for c in text if first[c] is not None and re.search(pattern, first[c]))
+    start = first["\0line"]
+    end = start + first[column].count("\n")
+    return KolvetError(f"{path}: can't read as CSV (the {_shown(column)} value of the row on line {start} runs on to line "
+                       f"{end}, over lines that read as rows of their own: a quote opened there and not closed?)")
+
+
 def _cr_only(head: bytes | str) -> bool:
     """The header line ends in a bare CR, as in Excel for Mac's "CSV (Macintosh)"; Polars
     splits rows at LF only, so such a file is handed to it with LF endings. Judged by the first
@@ -402,6 +435,14 @@ def read_csv(path: Path, encoding: str | None = None,
         raise KolvetError(f"{path}: doesn't look like a text table (binary or unknown encoding; try --encoding)")
     sep = _sniff_separator(first, path.suffix.lower())
     header = [h.strip().strip('"') for h in first.rstrip("\r\n").split(sep)]
+    frame = _csv_frame(path, source, enc, encoding, sep, header, aliases)
+    if frame.select(_swallows_rows(frame.schema, sep).any()).item():
+        raise _swallowed(path, frame.lazy(), sep)
+    return frame
+
+
+def _csv_frame(path: Path, source: Path | _io.BytesIO, enc: str, encoding: str | None, sep: str, header: list[str],
+               aliases: dict[str, list[str]] | None) -> pl.DataFrame:
     try:
         return _polars_csv(source, sep, header, aliases)
     except pl.exceptions.NoDataError:
@@ -607,11 +648,15 @@ def _scans_cleanly(path: Path, sep: str, scan: pl.LazyFrame) -> bool:
     cut = pl.scan_csv(path, separator=sep, infer_schema=False, truncate_ragged_lines=True, glob=False)
     for attempt in (scan, cut):
         try:
-            counts = attempt.select(pl.len().alias("\0rows"), pl.all().null_count()).collect(engine="streaming")
-            return counts.item(0, 0) > 0
+            counts = attempt.select(pl.len().alias("\0rows"), _swallows_rows(attempt.collect_schema(), sep).any().alias("\0swallowed"),
+                                    pl.all().null_count()).collect(engine="streaming")
         except pl.exceptions.PolarsError as exc:
             if attempt is cut or RAGGED not in str(exc):
                 return False
+            continue
+        if counts.item(0, 1):
+            raise _swallowed(path, attempt, sep)
+        return counts.item(0, 0) > 0
     return False
 
 

@@ -61,6 +61,28 @@ def _open_quote(tmp: Path) -> Path:
     return path
 
 
+def _quote_closed_rows_later(tmp: Path) -> Path:
+    """A nickname whose opening quote is closed only in a row further down: every reader takes
+    the rows between as part of one value, so their notes would vanish without a word."""
+    path = write_rows(tmp / "late_quote.csv", cohort())
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[20] = lines[20].replace(",nick", ',"nick')
+    lines[24] += '"'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _multi_line_values(tmp: Path) -> Path:
+    """Quoted values over several lines, with commas, as note texts are: read whole, not
+    mistaken for swallowed rows."""
+    path = write_rows(tmp / "multi_line.csv", cohort())
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i in (5, 30, 31):
+        lines[i] = lines[i].replace(",nick", ',"nick, part one,\n\npart two, with, three commas\nnick')  + '"'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def _unquoted_comma(tmp: Path) -> Path:
     """A hand-edited export: one nickname with a comma, not quoted, in the middle of the file,
     so that row has one field more than the header."""
@@ -192,6 +214,12 @@ CASES = [
     Case("truncated inside a quote", _open_quote, "error", ("open_quote.csv", "can't read as CSV", "on line 98 is never closed")),
     Case("truncated inside a quote, streamed", _open_quote, "error", ("open_quote.csv", "on line 98 is never closed"),
          args=["--streaming"]),
+    Case("a quote closed rows later", _quote_closed_rows_later, "error",
+         ("late_quote.csv", "can't read as CSV", "value of the row on line 21 runs on to line 25")),
+    Case("a quote closed rows later, streamed", _quote_closed_rows_later, "error",
+         ("late_quote.csv", "value of the row on line 21 runs on to line 25"), args=["--streaming"]),
+    Case("quoted values over several lines", _multi_line_values, "ok"),
+    Case("quoted values over several lines, streamed", _multi_line_values, "ok", args=["--streaming"]),
     Case("every row one field longer than the header", _header_missing_a_name, "error",
          ("unnamed.csv", "11 fields where the header names 10: most rows do, is a column name missing from the header?")),
     Case("a trailing comma on every row but the header", _trailing_commas, "ok"),
