@@ -104,7 +104,23 @@ def kolvet_metrics(posts: pl.DataFrame, truth: pl.DataFrame, config: Config | No
         "honest_watch": float(judged.filter(pl.col("label") == "honest").get_column("fraud_watch").mean()),
         "few_ok": float((few.get_column("verdict") == "insufficient_data").mean()) if few.height else 1.0,
         "spearman": spearman(honest.get_column("score").to_numpy(), honest.get_column("true_value").to_numpy()),
+        "recall_but_followers": float(judged.filter((pl.col("label") == "fake") & (pl.col("pattern") != "bought_followers"))
+                                      .get_column("fraud_flag").mean()),
+        **follower_line(judged),
     }
+
+
+def follower_line(judged: pl.DataFrame) -> dict[str, float]:
+    """What any detector would pay to flag bought followers from engagement per follower alone
+    (their only sign without views, profiles or a roster): the line on it that catches 70% of
+    them, and the honest creators that line catches too."""
+    x = -np.log(judged.get_column("engagement_vs_expected_unshrunk").to_numpy())
+    bought = (judged.get_column("pattern") == "bought_followers").to_numpy()
+    honest = (judged.get_column("label") == "honest").to_numpy()
+    if not bought.any():
+        return {"line_honest": float("nan"), "line_precision": float("nan")}
+    over = x >= np.quantile(x[bought], 0.3)
+    return {"line_honest": float((over & honest).sum()), "line_precision": float((over & bought).sum() / over.sum())}
 
 
 def main() -> None:
@@ -165,6 +181,13 @@ def main() -> None:
                    and worst["max fakes top 50"] <= 1 and worst["max hard flagged"] <= 0.05)
             kind = f"{'views' if views else 'no views'}, {extra}"
             print(f"  {kind:<22} {'met' if met else 'NOT met'}: {worst}")
+    blind = table.filter(pl.col("with") == "notes only", ~pl.col("views"))
+    if blind.height:
+        print(f"  no views, notes only: bought followers' only sign is engagement per follower, which weak honest creators\n"
+              f"    share; a line on it catching 70% of them also catches {blind['k_line_honest'].min():.0f}-"
+              f"{blind['k_line_honest'].max():.0f} honest creators (precision {blind['k_line_precision'].min():.2f}-"
+              f"{blind['k_line_precision'].max():.2f}), so kolvet puts them on watch, not flags them. Recall on the other "
+              f"four patterns: {blind['k_recall_but_followers'].min():.2f}-{blind['k_recall_but_followers'].max():.2f}")
     print(f"{len(rows)} worlds of {args.creators} creators in {time.time() - t0:.0f}s")
 
 
