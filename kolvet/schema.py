@@ -911,7 +911,15 @@ def merge_creator_rows(creators: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
                            on=CREATOR_ID, suffix="_kept")
     differs = pl.any_horizontal(pl.col(c).is_not_null() & (pl.col(c) != pl.col(f"_k_{c}")) for c in CREATOR_FACTS)
     aside = compared.filter((pl.col(order) != pl.col(f"{order}_kept")) & differs).sort(order)
-    reason = (pl.when(pl.col(f"_k_{SNAPSHOT_AT}").is_not_null())
+    # Its followers that day may live on as a point of the follower series (kolvet.snapshots).
+    points = (kept.select(CREATOR_ID, FOLLOWER_SERIES).explode(FOLLOWER_SERIES).drop_nulls(FOLLOWER_SERIES)
+              .unnest(FOLLOWER_SERIES).rename({"date": "_day", "followers": FOLLOWERS}).with_columns(pl.lit(True).alias("_point")))
+    aside = aside.with_columns(pl.col(SNAPSHOT_AT).dt.date().alias("_day")).join(
+        points, on=[CREATOR_ID, "_day", FOLLOWERS], how="left", maintain_order="left")
+    reason = (pl.when(pl.col(f"_k_{SNAPSHOT_AT}").is_not_null() & pl.col("_point").is_not_null())
+              .then(pl.lit("duplicate creator_id: an older snapshot with other values (kept the newest; "
+                           "its followers are a point of the follower series)"))
+              .when(pl.col(f"_k_{SNAPSHOT_AT}").is_not_null())
               .then(pl.lit("duplicate creator_id: an older snapshot with other values (kept the newest)"))
               .otherwise(pl.lit("duplicate creator_id: an earlier row with other values (kept the last)")))
     return kept.sort(order).select(creators.columns), _creator_rejects(aside, reason, pl.col(FOLLOWERS))

@@ -378,7 +378,9 @@ def test_crawl_folder_joins_profiles_and_merges_snapshots(tmp_path):
     rejected = pl.read_csv(tmp_path / "ranked.rejected.csv", infer_schema=False)
     assert rejected.get_column(S.REASON).value_counts(sort=True).rows() == [
         ("duplicate post_id: older snapshot (kept the newest)", 4),
-        ("duplicate creator_id: an older snapshot with other values (kept the newest)", 1)]  # U1's 1.4万 profile
+        # U1's 1.4万 profile, a day before its 1.5万 one: a point of U1's follower series.
+        ("duplicate creator_id: an older snapshot with other values (kept the newest; "
+         "its followers are a point of the follower series)", 1)]
     assert rejected.get_column(S.ROW).null_count() == 0
     assert "MediaCrawler comments (comments), 1 rows, 1 taken, 0 set aside" in res.output
     assert "MediaCrawler creator profiles (creators)" in res.output
