@@ -85,8 +85,13 @@ def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None) -> list[str]
     """Value, audience, comments and the fake-engagement verdict."""
     lines: list[str] = []
     if row.get(S.QUOTE) is not None:
-        lines.append(f"  value: quote {row[S.QUOTE]:,.0f}, cost per engagement {_num(row.get(SC.CPE), '{:,.2f}')}, "
-                     f"per save {_num(row.get(SC.COST_PER_SAVE), '{:,.2f}')}")
+        def per(cost: str, median: str, what: str) -> str:
+            if row.get(cost) is None and row.get(median) is not None:  # a median note without any
+                return f"none (its median note has no {what})"
+            return _num(row.get(cost), "{:,.2f}")
+
+        lines.append(f"  value: quote {row[S.QUOTE]:,.0f}, cost per engagement {per(SC.CPE, M.MEDIAN_INTERACTIONS, 'engagement')}, "
+                     f"per save {per(SC.COST_PER_SAVE, M.MEDIAN_SAVES, 'saves')}")
     audience = []
     lifetime, followers = row.get(S.LIFETIME_LIKES_SAVES), row.get(S.FOLLOWERS)
     if lifetime is not None:

@@ -244,8 +244,33 @@ def vet_loaded(loaded: Loaded, config: Config | None = None, fraud_model: F.Frau
     config = config or Config()
     as_of = as_of or loaded.posts.get_column(S.POSTED_AT).max()
     creators, notes = _per_creator(loaded, config, as_of)
+    ids = loaded.posts.select(S.CREATOR_ID).unique()
     return _judge(creators, notes, loaded.rejected, loaded.sources, loaded.skipped, config, fraud_model, as_of, sort,
-                  loaded.digits)
+                  loaded.digits, notices=_roster_notice(roster_matches(loaded.roster, ids), ids.get_column(S.CREATOR_ID)))
+
+
+def roster_matches(roster: pl.DataFrame | None, notes_ids: pl.DataFrame) -> pl.DataFrame | None:
+    """The --creators roster's creators (and its file), each with whether any note is theirs."""
+    if roster is None:
+        return None
+    return roster.select(S.CREATOR_ID, S.SOURCE, pl.col(S.CREATOR_ID).is_in(notes_ids.get_column(S.CREATOR_ID).implode()).alias("has_notes"))
+
+
+def _roster_notice(matches: pl.DataFrame | None, notes_ids: pl.Series) -> list[str]:
+    """A roster most of whose creators have no notes is likely keyed by another id than the
+    notes (a 小红书号 against a crawler's user_id): its creators would only be listed as
+    insufficient_data, which reads like a judgement, so say so."""
+    if matches is None or matches.height == 0:
+        return []
+    n, matched = matches.height, int(matches.get_column("has_notes").sum())
+    if matched * 2 >= n:
+        return []
+    source = matches.get_column(S.SOURCE).min()
+    missing = ", ".join(matches.filter(~pl.col("has_notes")).get_column(S.CREATOR_ID).sort().head(2))
+    theirs = ", ".join(notes_ids.sort().head(2))
+    said = f"none of the {n:,} creators in {source} has" if matched == 0 else f"only {matched:,} of the {n:,} creators in {source} have"
+    return [f"roster: {said} notes in the inputs (roster ids such as {missing}; the notes' such as {theirs}). "
+            "Are both keyed by the same id (a user_id, not a 小红书号)?"]
 
 
 def _per_creator(loaded: Loaded, config: Config, as_of: datetime) -> tuple[pl.DataFrame, NotesPlan]:
@@ -267,7 +292,8 @@ def _per_creator(loaded: Loaded, config: Config, as_of: datetime) -> tuple[pl.Da
 
 def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sources: list[SourceReport],
            skipped: list[io.SkippedFile], config: Config, fraud_model: F.FraudModel | None,
-           as_of: datetime, sort: str, digits: pl.DataFrame | None = None, parts: int = 1) -> VetResult:
+           as_of: datetime, sort: str, digits: pl.DataFrame | None = None, parts: int = 1,
+           notices: list[str] | None = None) -> VetResult:
     """Per-creator metrics -> score, fraud, verdicts and rank, over the whole cohort."""
     scored = SC.quality(creators, config)
     scored, model = F.detect(scored, config, fraud_model)
@@ -288,7 +314,7 @@ def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sou
         # Everything the run was told, so two runs' metadata differ when their settings do.
         "settings": json.dumps(config.model_dump(mode="json"), sort_keys=True, ensure_ascii=False),
     }
-    notices = []
+    notices = list(notices or [])
     if fraud_model is not None:
         meta["fraud_model"] = fraud_model.describe()
         overridden = fraud_model.differs_from(config.fraud)
@@ -330,6 +356,7 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
     parts = max(1, -(-n_rows // rows_per_part))
     workdir = tempfile.TemporaryDirectory(prefix="kolvet-")
     loaded_parts: list[tuple[Path, Loaded]] = []
+    matches, notes_ids = [], []  # the roster's creators with notes or not, and a few notes' ids, per part
     newest: datetime | None = None
     for i in range(parts):
         if progress:
@@ -340,6 +367,9 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
         part.posts.write_parquet(path)
         if part.posts.height:
             newest = max(filter(None, [newest, part.posts.get_column(S.POSTED_AT).max()]))
+        ids = part.posts.select(S.CREATOR_ID).unique()
+        matches.append(roster_matches(part.roster, ids))
+        notes_ids.append(ids.get_column(S.CREATOR_ID).sort().head(2))
         # Keep only what judging needs; the notes themselves wait on disk.
         loaded_parts.append((path, Loaded(S.empty_posts(), part.creators, part.rejected, part.sources, [], part.roster,
                                           digits=part.digits, without_notes=part.without_notes)))
@@ -367,7 +397,8 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
         sources += [SourceReport(t.source, t.family, t.kind, t.frame.height, t.frame.height - counts.get(t.source, 0),
                                  counts.get(t.source, 0)) for t in comment_tables]
     result = _judge(pl.concat(creators).sort(S.CREATOR_ID), everything, rejected, sources, skipped, config,
-                    fraud_model, as_of, sort, D.add(*(part.digits for _, part in loaded_parts)), parts)
+                    fraud_model, as_of, sort, D.add(*(part.digits for _, part in loaded_parts)), parts,
+                    _roster_notice(pl.concat(matches) if roster_table is not None else None, pl.concat(notes_ids)))
     result.meta["streaming"] = f"{parts} part(s) of about {rows_per_part:,} notes"
     result.workdir = workdir
     return result

@@ -668,9 +668,7 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     raw, dtype = _raw(frame, mapping, FOLLOWERS)
     followers = parse_count(raw, dtype, FOLLOWERS)
     lifetime = parse_count(*_raw(frame, mapping, LIFETIME_LIKES_SAVES), LIFETIME_LIKES_SAVES)
-    raw, dtype = _raw(frame, mapping, QUOTE)
-    quote_text = raw.cast(pl.String).str.strip_chars().str.replace_all(r"[,¥￥元]|rmb|RMB", "")
-    quote = blank_to_null(quote_text).cast(pl.Float64, strict=False)
+    quote, quote_problem = parse_quote(_raw(frame, mapping, QUOTE)[0])
     raw_cat, _ = _raw(frame, mapping, CATEGORY)
     raw_snap, snap_dtype = _raw(frame, mapping, SNAPSHOT_AT)
     active, active_problem = parse_share(_raw(frame, mapping, ACTIVE_FANS)[0])
@@ -683,7 +681,7 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         pl.when(cid.is_null()).then(pl.lit(f"missing {CREATOR_ID}")),
         followers.problem,
         lifetime.problem,
-        pl.when(blank_to_null(quote_text).is_not_null() & quote.is_null()).then(pl.lit("quote: not a number")),
+        quote_problem,
         active_problem,
         pl.col("_kolvet_series_problem"),
     )
@@ -717,6 +715,30 @@ def _creator_rejects(rows: pl.DataFrame, reason: pl.Expr, followers: pl.Expr) ->
         pl.col(SOURCE), pl.col(ROW), reason.alias(REASON), pl.col(CREATOR_ID),
         *[pl.lit(None, pl.String).alias(c) for c in REJECTED_COLUMNS[4:11]], followers.cast(pl.String).alias(FOLLOWERS),
     )
+
+
+# Quotes a roster writes instead of a price: negotiable, ask, to be set, DM, none.
+_NO_PRICE = [*_MISSING_TOKENS, "面议", "询价", "待定", "私聊", "私信", "无", "暂无"]
+_PRICE = r"(\d+(?:\.\d+)?)([万wW千kK]?)"
+
+
+def parse_quote(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(price, problem) of a quote as rosters write it: "1,200", "¥1.2万", "5k", "800元"; a range
+    "3000-5000" or "3-5k" is its midpoint; "面议" (negotiable), "-" and 0 are no price."""
+    text = raw.cast(pl.String).str.replace_all(r"(?i)[,，¥￥元\s]|rmb|cny", "")
+    one = text.str.extract_groups(rf"^{_PRICE}$")
+    span = text.str.extract_groups(rf"^{_PRICE}[-~～—至到]{_PRICE}$")
+
+    def amount(number: pl.Expr, unit: pl.Expr) -> pl.Expr:
+        return number.cast(pl.Float64) * unit.replace_strict(_MULTIPLIER, default=1.0, return_dtype=pl.Float64)
+
+    high_unit = span.struct.field("4")
+    low_unit = pl.when(span.struct.field("2") != "").then(span.struct.field("2")).otherwise(high_unit)  # "3-5k": 3k to 5k
+    price = pl.coalesce(amount(one.struct.field("1"), one.struct.field("2")),
+                        (amount(span.struct.field("1"), low_unit) + amount(span.struct.field("3"), high_unit)) / 2)
+    no_price = text.is_null() | text.str.to_lowercase().is_in(_NO_PRICE)
+    problem = pl.when(~no_price & price.is_null()).then(pl.format("quote: not a price ({})", raw.cast(pl.String)))
+    return pl.when(no_price | (price == 0)).then(None).otherwise(price), problem
 
 
 def parse_share(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:

@@ -210,8 +210,9 @@ def quality(creators: pl.DataFrame, config: Config) -> pl.DataFrame:
     )
     return out.with_columns(
         benchmark_expr(config).alias(BENCHMARK),
-        (pl.col(S.QUOTE) / pl.col(M.MEDIAN_INTERACTIONS).clip(lower_bound=1)).alias(CPE),
-        (pl.col(S.QUOTE) / pl.col(M.MEDIAN_SAVES).clip(lower_bound=1)).alias(COST_PER_SAVE),
+        # A median note with no engagement (or no saves) has no price per one: not the whole quote.
+        pl.when(pl.col(M.MEDIAN_INTERACTIONS) >= 1).then(pl.col(S.QUOTE) / pl.col(M.MEDIAN_INTERACTIONS)).alias(CPE),
+        pl.when(pl.col(M.MEDIAN_SAVES) >= 1).then(pl.col(S.QUOTE) / pl.col(M.MEDIAN_SAVES)).alias(COST_PER_SAVE),
     )
 
 

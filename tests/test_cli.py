@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from kolvet.cli import app
@@ -153,3 +154,28 @@ def test_preset_can_correct_a_mistyped_preset_in_the_config(tmp_path, sample_csv
     assert runner.invoke(app, ["vet", str(sample_csv), "-c", str(typo), "-q", "-o", str(tmp_path / "a.csv")]).exit_code == 1
     assert runner.invoke(app, ["vet", str(sample_csv), "-c", str(typo), "--preset", "ces", "-q",
                                "-o", str(tmp_path / "b.csv")]).exit_code == 0
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_a_roster_keyed_by_other_ids_than_the_notes_is_a_warning(tmp_path, sample_csv, streaming):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("小红书号,粉丝数,图文报价\nx1,1.2万,500\nx2,3000,面议\n", encoding="utf-8")
+    res = runner.invoke(app, ["vet", str(sample_csv), "--creators", str(roster), "-o", str(tmp_path / "r.csv"),
+                              *(["--streaming"] if streaming else [])])
+    assert res.exit_code == 0, res.output
+    assert f"roster: none of the 2 creators in {roster} has notes in the inputs (roster ids such as x1, x2" in " ".join(res.output.split())
+
+
+def test_cost_per_save_is_empty_when_the_median_note_has_no_saves(tmp_path):
+    notes = tmp_path / "notes.csv"
+    rows = ["creator_id,post_id,posted_at,followers,likes,saves,comments,shares"]
+    rows += [f"c1,n{i},2025-05-{i + 1:02d} 12:00:00,5000,{40 + i},0,{i % 3},0" for i in range(12)]
+    notes.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("creator_id,quote\nc1,500\n", encoding="utf-8")
+    out = tmp_path / "r.csv"
+    assert runner.invoke(app, ["vet", str(notes), "--creators", str(roster), "-o", str(out), "-q"]).exit_code == 0
+    row = pl.read_csv(out).row(0, named=True)
+    assert row["quote"] == 500 and row["cost_per_save"] is None and row["cpe"] == pytest.approx(500 / row["median_interactions"], abs=0.01)
+    res = runner.invoke(app, ["explain", "c1", str(notes), "--creators", str(roster)])
+    assert "per save none (its median note has no saves)" in res.output

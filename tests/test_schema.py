@@ -124,3 +124,12 @@ def test_categories_map_through_benchmark_aliases():
     frame = pl.DataFrame({"c": ["美妆", "Beauty", " food ", "宠物", None]})
     out = frame.select(S.normalise_category(pl.col("c"), {"beauty": ["美妆"], "food": ["美食"]})).to_series().to_list()
     assert out == ["beauty", "beauty", "food", "宠物", "unknown"]
+
+
+def test_quotes_read_as_rosters_write_them():
+    written = ["1.2万", "3,000-5,000", "3-5k", "5k", "¥800", "800元", " 1 200 ", "面议", "N/A", "-", "0", "", None, "abc"]
+    price, problem = S.parse_quote(pl.col("q"))
+    got = pl.DataFrame({"q": written}).select(price.alias("p"), problem.alias("why"))
+    # A range is its midpoint; negotiable, missing and 0 are no price, and only "abc" is a problem.
+    assert got.get_column("p").to_list() == [12000, 4000, 4000, 5000, 800, 800, 1200, None, None, None, None, None, None, None]
+    assert got.get_column("why").to_list() == [None] * 13 + ["quote: not a price (abc)"]
