@@ -234,7 +234,10 @@ def explain(
     fraud_model: FraudModelOpt = None,
 ) -> None:
     """Explain one creator's score, peer comparison and fraud reasons in plain words."""
+    import polars as pl
+
     from kolvet import pipeline
+    from kolvet import schema as S
     from kolvet.explain import explain_lines
 
     cfg, model = _settings(config, preset, fraud_model)
@@ -243,8 +246,10 @@ def explain(
     creator_id = creator_id.strip()  # ids are trimmed when inputs are read
     row = result.creator(creator_id)
     if row is None:
-        raise KolvetError(f"creator {creator_id!r} is not in the inputs ({result.creators.height} creators read)")
-    for line in explain_lines(row, result.notes_of(creator_id), result.meta.get("weights", "")):
+        by_name = result.creators.filter(pl.col(S.NICKNAME) == creator_id).get_column(S.CREATOR_ID).head(3).to_list()
+        hint = f"; it is the nickname of {', '.join(by_name)}: explain takes the creator_id" if by_name else ""
+        raise KolvetError(f"creator {creator_id!r} is not in the inputs ({result.creators.height} creators read){hint}")
+    for line in explain_lines(row, result.notes_of(creator_id), result.meta.get("weights", ""), cfg):
         out.print(line, markup=False)
 
 

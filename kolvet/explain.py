@@ -12,6 +12,7 @@ from kolvet import metrics as M
 from kolvet import schema as S
 from kolvet import score as SC
 from kolvet import shortlist as SL
+from kolvet.config import Config
 
 
 def _pct(x: Any, digits: int = 2) -> str:
@@ -26,7 +27,8 @@ def _vs(x: Any) -> str:
     return "n/a" if x is None else f"{x:.2f}x"
 
 
-def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weights: str = "") -> list[str]:
+def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weights: str = "",
+                  config: Config | None = None) -> list[str]:
     """Each component with its number, the peer comparison, and the fraud reasons."""
     basis = row.get(M.RATE_BASIS)
     per = {"views": "per view", "followers": "per follower"}.get(basis, "(no reach known)")
@@ -54,7 +56,7 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         ]
     else:
         lines += _score_lines(row, per, weights)
-    return lines + _context_lines(row, notes)
+    return lines + _context_lines(row, notes, config or Config())
 
 
 def _score_lines(row: dict[str, Any], per: str, weights: str) -> list[str]:
@@ -81,7 +83,7 @@ def _score_lines(row: dict[str, Any], per: str, weights: str) -> list[str]:
     ]
 
 
-def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None) -> list[str]:
+def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None, config: Config) -> list[str]:
     """Value, audience, comments and the fake-engagement verdict."""
     lines: list[str] = []
     if row.get(S.QUOTE) is not None:
@@ -113,7 +115,7 @@ def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None) -> list[str]
     lines.append("")
     fs = row.get(F.FRAUD_SCORE)
     if fs is None:
-        lines.append("Fake engagement: not judged (too few notes or no reach)")
+        lines.append(f"Fake engagement: not judged: {F.why_not_judged(row, config.fraud)}")
     elif row.get(F.FRAUD_FLAG):
         lines.append(f"Fake engagement: FLAGGED, fraud score {fs:.2f} ({row.get(F.FRAUD_PATTERN)})")
         for reason in (row.get(F.FRAUD_REASONS) or "").split("; "):

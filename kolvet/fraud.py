@@ -762,6 +762,18 @@ def known_features(raw: dict[str, np.ndarray], judged: np.ndarray) -> tuple[str,
     return tuple(f for f in FEATURES if np.isfinite(raw[f][judged]).any())
 
 
+def why_not_judged(row: dict, fc: FraudConfig) -> str:
+    """Why detect() left a creator unjudged, in its own terms (the `judged` mask there)."""
+    n = row.get(M.N_POSTS) or 0
+    if n < fc.min_posts:
+        return f"only {n} notes judged (it takes {fc.min_posts})"
+    if row.get(M.RATE_BASIS) in (None, "none"):
+        return "no follower count and no views, so no rate to compare"
+    median = row.get(M.MEDIAN_INTERACTIONS) or 0
+    return (f"its notes earned about {median * n:,.0f} likes, saves, comments and shares in all ({median:,.{1 if median < 10 else 0}f} "
+            f"on the median note; it takes {fc.min_interactions}): ratios of a handful of likes mean nothing")
+
+
 def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None) -> tuple[pl.DataFrame, FraudModel | None]:
     """Add fraud_score (0-1, higher = more suspect), fraud_flag, fraud_reasons and the pattern."""
     fc = config.fraud
@@ -769,7 +781,7 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     n_posts = scored.get_column(M.N_POSTS).fill_null(0).to_numpy()
     basis = scored.get_column(M.RATE_BASIS).fill_null("none").to_numpy()
     total = (scored.get_column(M.MEDIAN_INTERACTIONS).fill_null(0).to_numpy() * n_posts)
-    judged = (n_posts >= fc.min_posts) & (basis != "none") & (total >= fc.min_interactions)
+    judged = (n_posts >= fc.min_posts) & (basis != "none") & (total >= fc.min_interactions)  # why not: why_not_judged
     cats = scored.get_column(S.CATEGORY).fill_null("unknown").to_numpy().astype(str)
     tiers = scored.get_column(M.TIER).fill_null("unknown").to_numpy().astype(str)
     raw = _raw_features(scored, judged, config)

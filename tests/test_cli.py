@@ -179,3 +179,18 @@ def test_cost_per_save_is_empty_when_the_median_note_has_no_saves(tmp_path):
     assert row["quote"] == 500 and row["cost_per_save"] is None and row["cpe"] == pytest.approx(500 / row["median_interactions"], abs=0.01)
     res = runner.invoke(app, ["explain", "c1", str(notes), "--creators", str(roster)])
     assert "per save none (its median note has no saves)" in res.output
+
+
+def test_explain_says_why_fraud_was_not_judged_and_takes_a_nickname_as_a_hint(tmp_path):
+    notes = tmp_path / "notes.csv"
+    rows = ["creator_id,post_id,posted_at,followers,likes,saves,comments,shares,nickname"]
+    rows += [f"c1,n{i},2025-05-0{i + 1} 12:00:00,5000,{40 + i},9,2,1,小红" for i in range(3)]
+    rows += [f"c2,m{i},2025-05-{i + 1:02d} 12:00:00,5000,{i % 2},0,0,0,小蓝" for i in range(8)]
+    notes.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    res = runner.invoke(app, ["explain", "c1", str(notes)])
+    assert "Fake engagement: not judged: only 3 notes judged (it takes 5)" in res.output
+    res = runner.invoke(app, ["explain", "c2", str(notes)])
+    said = " ".join(res.output.split())  # the console wraps long lines
+    assert "Fake engagement: not judged: its notes earned about 4 likes, saves, comments and shares in all (0.5 on the median note; it takes 20)" in said
+    res = runner.invoke(app, ["explain", "小红", str(notes)])
+    assert res.exit_code == 1 and "it is the nickname of c1: explain takes the creator_id" in " ".join(res.output.split())
