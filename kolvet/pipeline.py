@@ -235,6 +235,9 @@ def _no_usable_notes(rejected: pl.DataFrame, files: set[str]) -> KolvetError:
     first = rejected.row(0, named=True) if rejected.height else None
     where = min(files) if len(files) == 1 else f"{len(files)} files"
     example = f"; e.g. {first[S.SOURCE]} row {first[S.ROW]}: {first[S.REASON]}" if first else ""
+    column = first[S.REASON].split(":", 1)[0] if first else ""
+    if first and column in first and first[column] is not None:  # the cell as written, so the user sees the form
+        example += f" ({column} {str(first[column])[:40]!r})"
     return KolvetError(f"{where}: no usable notes, every row was set aside ({detail}){example}")
 
 

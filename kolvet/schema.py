@@ -372,6 +372,9 @@ _TIME_FORMATS = (
     "%Y-%m-%d",
     "%Y/%m/%d",
     "%Y%m%d",
+    "%Y年%m月%d日 %H:%M:%S",  # Chinese exports and hand-made sheets
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
 )
 EARLIEST_POST = datetime(2013, 6, 1)  # Xiaohongshu launched in June 2013
 

@@ -54,6 +54,8 @@ def test_numeric_counts_take_the_fast_path():
     ("2025-03-01 10:00:00.000000", datetime(2025, 3, 1, 10, 0)),
     ("2025-03-01_10:00:00", datetime(2025, 3, 1, 10, 0)),
     ("2025-03-01", datetime(2025, 3, 1)),
+    ("2025年03月01日", datetime(2025, 3, 1)),
+    ("2025年3月1日 10:05", datetime(2025, 3, 1, 10, 5)),
     ("garbage", None),
 ])
 def test_times_become_china_time(text, expected):

@@ -105,7 +105,7 @@ def test_streaming_names_the_file_and_a_row_when_nothing_is_usable(tmp_path):
         assert res.exit_code == 1
         said.append(res.output.strip())
     assert said[0] == said[1]
-    assert f"{bad}: no usable notes" in said[1] and "row 1: posted_at: not a date" in said[1]
+    assert f"{bad}: no usable notes" in said[1] and "row 1: posted_at: not a date (posted_at 'not a date')" in said[1]
 
 
 def test_streaming_skips_an_unreadable_csv_in_a_folder_as_in_memory(tmp_path):
