@@ -131,6 +131,8 @@ def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None, config: Conf
     lines.append(f"  method: {row.get(F.FRAUD_MODE)}")
     marked = (
         (F.BOOSTED, "notes that look boosted", lambda r: r[F.BOOST_REASON]),
+        (S.COUNT_DROPPED, "notes whose likes, saves or comments fell between snapshots, purged",
+         lambda r: f"{r[M.INTERACTIONS]:,} interactions at the newest snapshot"),
         (S.NOTE_VANISHED, "notes missing from a later crawl that re-read the notes around them, deleted",
          lambda r: f"{r[M.INTERACTIONS]:,} interactions"),
     )

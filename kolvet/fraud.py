@@ -867,8 +867,9 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
 
 def note_flags(posts: pl.LazyFrame, config: Config, bursts: pl.DataFrame | None = None) -> pl.LazyFrame:
     """Per note: does it look boosted? Ratios far from the creator's own and engagement well
-    above the creator's median, or counts that fell between snapshots, or (given `bursts`,
-    creator_id and burst_end of each confirmed burst) a spiked note inside a confirmed burst."""
+    above the creator's median, or (given `bursts`, creator_id and burst_end of each confirmed
+    burst) a spiked note inside a confirmed burst. Counts that fell between snapshots are their
+    own mark (schema.COUNT_DROPPED): a purge says engagement was bought, not which note was boosted."""
     looks_boosted = M.boosted_note(config)
     end = pl.col("_burst_end")
     if bursts is None:
@@ -878,7 +879,7 @@ def note_flags(posts: pl.LazyFrame, config: Config, bursts: pl.DataFrame | None 
                            on=S.CREATOR_ID, how="left")
     in_burst = (M.spiked_note()
                 & pl.col(S.POSTED_AT).is_between(end - pl.duration(days=M.JUMP_DAYS), end, closed="right")).fill_null(False)
-    boosted = looks_boosted | in_burst | pl.col(S.COUNT_DROPPED)
+    boosted = looks_boosted | in_burst
     reason = (
         pl.when(looks_boosted)
         .then(pl.format("ratios {} robust deviations from the creator's own; {}x the creator's median engagement",
@@ -886,7 +887,6 @@ def note_flags(posts: pl.LazyFrame, config: Config, bursts: pl.DataFrame | None 
         .when(in_burst)
         .then(pl.format("{}x the creator's median engagement, in a burst of such notes within {} days up to {}",
                         pl.col(M.NOTE_SPIKE).round(1), pl.lit(M.JUMP_DAYS), end.dt.date()))
-        .when(pl.col(S.COUNT_DROPPED)).then(pl.lit("counts fell between snapshots"))
         .otherwise(pl.lit(""))
     )
     return posts.with_columns(boosted.alias(BOOSTED), reason.alias(BOOST_REASON)).drop("_burst_end")

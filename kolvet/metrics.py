@@ -352,12 +352,14 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
         rate(S.SAVES).alias(SAVE_RATE),
         rate(S.LIKES).alias(LIKE_RATE),
         rate(S.COMMENTS).alias(COMMENT_RATE),
-        rate(pl.col(S.SHARES).fill_null(0)).alias(SHARE_RATE),
+        # Without a shares column at all, share rates are unknown, not 0.
+        pl.when(pl.col(S.SHARES).is_not_null().any()).then(rate(pl.col(S.SHARES).fill_null(0))).alias(SHARE_RATE),
         rate(INTERACTIONS).alias(ENGAGEMENT_RATE),
         rate(WEIGHTED).alias(WEIGHTED_RATE),
         (pl.col(S.SAVES).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(SAVE_LIKE),
         (pl.col(S.COMMENTS).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(COMMENT_LIKE),
-        (pl.col(S.SHARES).fill_null(0).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(SHARE_LIKE),
+        pl.when(pl.col(S.SHARES).is_not_null().any())
+        .then(pl.col(S.SHARES).fill_null(0).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(SHARE_LIKE),
         pl.when(pl.col(S.SHARES).is_not_null().any())
         .then(pl.col(S.SHARES).sum() / pl.col(S.SAVES).sum().clip(lower_bound=1)).alias(SHARE_SAVE),
         (pl.col(INTERACTIONS) >= hit_floor.clip(lower_bound=1)).mean().alias(HIT_RATE),

@@ -66,12 +66,14 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
         pl.when(pl.col(S.FOLLOWERS).is_null() & (pl.col(M.RATE_BASIS) == "views"))
         .then(pl.lit("; followers unknown")).otherwise(pl.lit(""))
     )
-    # A creator we can't judge gets no score, nor score parts: a number would look like a judgement.
+    # A creator we can't judge gets no score, nor score parts, nor comparisons with what its
+    # peers and size lead one to expect: a number would look like a judgement.
     unjudged = pl.col(VERDICT) == "insufficient_data"
     return scored.with_columns(verdict.alias(VERDICT)).with_columns(
         pl.concat_str([reason, watch, caveat, followers_unknown]).alias(VERDICT_REASON),
         *[pl.when(unjudged).then(None).otherwise(pl.col(c)).alias(c)
-          for c in (SC.SCORE, SC.QUALITY_SCORE, SC.AUTHENTICITY_PENALTY, *SC.COMPONENTS)],
+          for c in (SC.SCORE, SC.QUALITY_SCORE, SC.AUTHENTICITY_PENALTY, *SC.COMPONENTS, SC.SAVES_VS_EXPECTED,
+                    SC.ENGAGEMENT_VS_EXPECTED, SC.ENGAGEMENT_VS_EXPECTED_RAW, SC.COMMENT_DEPTH_VS_PEERS)],
     )
 
 

@@ -88,7 +88,8 @@ class DetailScreen(BrowserScreen):
                 _count(r.get(S.SHARES)), _count(r.get(S.VIEWS)), _count(r.get(M.INTERACTIONS)),
                 "yes" if r.get(M.IN_WINDOW) else "no",
                 f"{FLAG_MARK} {r.get(F.BOOST_REASON) or 'boosted'}" if hot
-                else ("missing from a later crawl (deleted)" if r.get(S.NOTE_VANISHED) else ""),
+                else "counts fell between snapshots (purged)" if r.get(S.COUNT_DROPPED)
+                else "missing from a later crawl (deleted)" if r.get(S.NOTE_VANISHED) else "",
             ]
             table.add_row(*(Text(str(c), style=style, justify="right" if 3 <= i <= 8 else "left")
                             for i, c in enumerate(cells)))
