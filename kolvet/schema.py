@@ -347,6 +347,9 @@ def count_result(parts: Mapping[str, pl.Expr], name: str, integer: bool = False)
         .when(num < 0).then(pl.lit(f"{name}: negative"))
         .when(num > MAX_PLAUSIBLE_COUNT).then(pl.lit(f"{name}: implausibly large"))
     )
+    if not integer:  # "1.5" is a typo (for 1.5万?) or an average, not a count; "1.5万" is 15,000
+        problem = problem.when(parts["unit"].is_null() & ((num - num.round(0)).abs() > 1e-6)).then(
+            pl.lit(f"{name}: not a whole number"))
     usable = pl.when(missing | problem.is_not_null()).then(None)
     value = usable.otherwise(num) if integer else usable.otherwise(num.round(0)).cast(pl.Int64)
     precision = (

@@ -32,7 +32,8 @@ def test_missing_count_markers_are_missing_not_errors(text):
 
 
 @pytest.mark.parametrize("text,problem", [("abc", "likes: not a count"), ("-5", "likes: negative"),
-                                          ("1e15", "likes: implausibly large"), ("inf", "likes: not a count")])
+                                          ("1e15", "likes: implausibly large"), ("inf", "likes: not a count"),
+                                          ("1.5", "likes: not a whole number")])
 def test_bad_counts_name_the_problem(text, problem):
     parsed = S.parse_count(pl.col("v"), pl.String(), "likes")
     assert pl.DataFrame({"v": [text]}).select(parsed.problem.alias("x")).item() == problem
