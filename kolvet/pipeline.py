@@ -43,6 +43,7 @@ class SourceReport:
     rows: int
     taken: int
     set_aside: int
+    columns_passed_over: str = ""  # ColumnMapping.ambiguity(): a header left unread beside one that was
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,9 @@ class VetResult:
     def warnings_by_file(self) -> list[tuple[str, str]]:
         """(notes file, warning): so `batch` can tell each roster its own."""
         out = [(d.source, d.warning) for d in self.digits_off]
+        out += [(s.source, f"columns: {s.source}: read {s.columns_passed_over}, which name the same thing; "
+                           "to read another, name it in [input.aliases] of a kolvet.toml")
+                for s in self.sources if s.columns_passed_over]
         out += [("", n) for n in self.notices]
         for source, n, post_id, creators in (self.shared_ids.iter_rows() if self.shared_ids is not None else []):
             out.append((source, f"note ids: {source}: {n:,} note{'s' if n != 1 else ''} share a post_id with another "
@@ -222,7 +226,7 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
     sources = [
         SourceReport(t.source, t.family, t.kind, t.frame.height,
                      taken.get(t.source, 0) if t.kind == "posts" else t.frame.height - aside.get(t.source, 0),
-                     aside.get(t.source, 0))
+                     aside.get(t.source, 0), t.mapping.ambiguity())
         for t in all_tables
     ]
     return Loaded(posts, creators, rejected, sources, skipped, roster, comments, digits, without_notes)
@@ -409,13 +413,13 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
 
 def _sum_sources(reports: list[SourceReport]) -> list[SourceReport]:
     """One report per file from per-partition reports, in first-seen order."""
-    totals: dict[tuple[str, str, str], list[int]] = {}
+    totals: dict[tuple[str, str, str, str], list[int]] = {}
     for r in reports:
-        acc = totals.setdefault((r.source, r.family, r.kind), [0, 0, 0])
+        acc = totals.setdefault((r.source, r.family, r.kind, r.columns_passed_over), [0, 0, 0])
         acc[0] += r.rows
         acc[1] += r.taken
         acc[2] += r.set_aside
-    return [SourceReport(src, fam, kind, *vals) for (src, fam, kind), vals in totals.items()]
+    return [SourceReport(src, fam, kind, *vals, passed) for (src, fam, kind, passed), vals in totals.items()]
 
 
 def vet(inputs: Sequence[str | os.PathLike[str]], config: Config | None = None, *,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import polars as pl
@@ -214,6 +214,13 @@ class ColumnMapping:
     """Which raw header feeds which canonical column."""
 
     source_of: dict[str, str]  # canonical -> raw header
+    # canonical -> other headers that also name it and were left unread ("likes" beside "点赞数")
+    passed_over: dict[str, list[str]] = field(default_factory=dict)
+
+    def ambiguity(self) -> str:
+        """The columns read where another header names the same thing, for a warning."""
+        return "; ".join(f"{c} from {self.source_of[c]!r}, not {', '.join(map(repr, others))}"
+                         for c, others in self.passed_over.items())
 
     def missing(self, required: Iterable[str]) -> list[str]:
         return [c for c in required
@@ -259,7 +266,9 @@ def _match_headers(columns: Iterable[str], tables: Iterable[Mapping[str, Iterabl
     canonicals = list(canonicals)
     taken: set[str] = set()
     source_of: dict[str, str] = {}
-    for table in tables:
+    tables = list(tables)
+    chosen: set[str] = set()  # matched by a user's alias (an earlier table): a choice, not a guess
+    for i, table in enumerate(tables):
         for canonical in canonicals:
             if canonical in source_of:
                 continue
@@ -268,8 +277,18 @@ def _match_headers(columns: Iterable[str], tables: Iterable[Mapping[str, Iterabl
                 if raw is not None and raw not in taken:
                     source_of[canonical] = raw
                     taken.add(raw)
+                    if i < len(tables) - 1:
+                        chosen.add(canonical)
                     break
-    return ColumnMapping(source_of)
+    # Two count columns for one metric may disagree, and only one is read: say which. Ids and
+    # times come in pairs by design (userId and redId, 发布时间 and 时间戳), ordered by alias.
+    passed_over: dict[str, list[str]] = {}
+    for canonical in [c for c in source_of if c not in chosen and c in COUNT_COLUMNS]:
+        names = {normalise_header(a) for table in tables for a in table.get(canonical, ())}
+        others = [col for norm, col in by_norm.items() if norm in names and col not in taken]
+        if others:
+            passed_over[canonical] = others
+    return ColumnMapping(source_of, passed_over)
 
 
 def is_comment_table(columns: Iterable[str], mapping: ColumnMapping) -> bool:

@@ -194,3 +194,18 @@ def test_explain_says_why_fraud_was_not_judged_and_takes_a_nickname_as_a_hint(tm
     assert "Fake engagement: not judged: its notes earned about 4 likes, saves, comments and shares in all (0.5 on the median note; it takes 20)" in said
     res = runner.invoke(app, ["explain", "小红", str(notes)])
     assert res.exit_code == 1 and "it is the nickname of c1: explain takes the creator_id" in " ".join(res.output.split())
+
+
+def test_two_columns_for_one_count_are_a_warning_unless_an_alias_picks_one(tmp_path):
+    notes = tmp_path / "notes.csv"
+    rows = ["creator_id,post_id,posted_at,followers,likes,saves,comments,点赞数"]
+    rows += [f"c1,n{i},2025-05-{i + 1:02d} 12:00:00,5000,{40 + i},9,2,{120 + 3 * i}" for i in range(6)]
+    notes.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    res = runner.invoke(app, ["vet", str(notes), "-o", str(tmp_path / "r.csv")])
+    assert res.exit_code == 0
+    assert f"columns: {notes}: read likes from 'likes', not '点赞数', which name the same thing" in " ".join(res.output.split())
+    config = tmp_path / "kolvet.toml"
+    config.write_text('[input.aliases]\nlikes = ["点赞数"]\n', encoding="utf-8")
+    res = runner.invoke(app, ["vet", str(notes), "-c", str(config), "-o", str(tmp_path / "r2.csv")])
+    assert res.exit_code == 0 and "columns:" not in res.output
+    assert pl.read_csv(tmp_path / "r2.csv").get_column("median_interactions").item() > 120
