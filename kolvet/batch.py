@@ -316,6 +316,22 @@ def change_counts(table: pl.DataFrame) -> dict[str, int]:
 
 # ---- the summary ----------------------------------------------------------------------------
 
+def _cohort_changed(prev_dir: Path, names: list[str]) -> list[str]:
+    """Scores and flags are relative to the creators vetted together: when the earlier batch
+    vetted other rosters, a creator's `change` can come from its peers, not from it."""
+    try:
+        before = set(pl.read_csv(prev_dir / SUMMARY_FILE, columns=["roster"], infer_schema=False).get_column("roster"))
+    except Exception:  # no or unreadable summary: each roster's own file still compares
+        return []
+    added, gone = sorted(set(names) - before), sorted(before - set(names))
+    if not added and not gone:
+        return []
+    what = "; ".join(filter(None, [f"now also {', '.join(added)}" if added else "",
+                                   f"no longer {', '.join(gone)}" if gone else ""]))
+    return [f"--previous: {prev_dir} vetted other rosters ({what}), so peers differ: a creator's score and flag "
+            "can move because the cohort did, not only because the creator did"]
+
+
 def _problems(roster: Roster, previous_problem: str | None = None, warnings: Sequence[str] = ()) -> str | None:
     if roster.error is not None:
         return roster.error
@@ -428,6 +444,7 @@ def run_batch(rosters: Sequence[str | os.PathLike[str]], out_dir: str | os.PathL
             result = vet_loaded(loaded, config, fraud_model, as_of)
             tables = split_by_roster(export.ranked_table(result), membership, [r.name for r in ok])
             if prev_dir is not None:
+                result.notices += _cohort_changed(prev_dir, [r.name for r in ok])
                 tables = {n: t if n in previous_problems else add_changes(t, previous_tables.get(n))
                           for n, t in tables.items()}
             bar.advance(task)

@@ -352,6 +352,18 @@ def test_previous_can_be_the_same_folder(tmp_path):
     assert set(read_ranked(out / "north.ranked.csv").get_column("change")) == {"unchanged"}
 
 
+def test_previous_with_other_rosters_says_the_cohort_moved(tmp_path):
+    for name, seed in (("north", 93), ("south", 94)):
+        roster_posts(30, seed=seed).write_csv(tmp_path / f"{name}.csv")
+    out = tmp_path / "out"
+    B.run_batch([tmp_path / "north.csv", tmp_path / "south.csv"], out, Config(), quiet=True)
+    report = B.run_batch([tmp_path / "north.csv"], tmp_path / "again", Config(), previous=out, quiet=True)
+    assert report.result.notices == [f"--previous: {out} vetted other rosters (no longer south), so peers differ: a "
+                                     "creator's score and flag can move because the cohort did, not only because the creator did"]
+    same = B.run_batch([tmp_path / "north.csv", tmp_path / "south.csv"], tmp_path / "same", Config(), previous=out, quiet=True)
+    assert same.result.notices == []
+
+
 def test_previous_folder_must_exist(tmp_path):
     roster_posts(30, seed=92).write_csv(tmp_path / "north.csv")
     res = runner.invoke(app, ["batch", str(tmp_path / "north.csv"), "--out-dir", str(tmp_path / "out"),
