@@ -135,18 +135,21 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
         out.print("no rows set aside")
     out.print(f"[dim]weights {result.meta.get('weights')}; as of {result.meta.get('as_of')}; fraud: {result.meta.get('fraud_mode')}[/]")
     table = Table(title=f"Top {min(top, creators.height)}", show_lines=False)
+    by_cost = result.meta.get("sort") == "cpe"  # ranked by cost: show the cost
     for col, just in (("rank", "right"), ("nickname", "left"), ("category", "left"), ("followers", "right"),
                       ("notes", "right"), ("score", "right"), ("save rate", "right"), ("藏赞比", "right"),
-                      ("fraud", "right"), ("verdict", "left")):
+                      *([("quote", "right"), ("cpe", "right")] if by_cost else []), ("fraud", "right"), ("verdict", "left")):
         table.add_column(col, justify=just)
     ranked = export.ranked_table(result).head(top)
     for r in ranked.iter_rows(named=True):
+        cost = ["-" if r[c] is None else f"{r[c]:,.{d}f}" for c, d in (("quote", 0), ("cpe", 2))] if by_cost else []
         table.add_row(
             str(r["rank"]), str(r["nickname"] or r["creator_id"]), str(r["category"]),
             "-" if r["followers"] is None else f"{r['followers']:,}", str(r["n_posts"]),
             "-" if r["score"] is None else f"{r['score']:.1f}",
             "-" if r["save_rate"] is None else f"{r['save_rate'] * 100:.2f}%",
             "-" if r["save_like_ratio"] is None else f"{r['save_like_ratio']:.2f}",
+            *cost,
             "-" if r["fraud_score"] is None else f"{r['fraud_score']:.2f}" + (" ⚑" if r["fraud_flag"] else ""),
             r["verdict"],
         )

@@ -270,8 +270,8 @@ SERIES_DAYS = 30  # Pugongying shows a 30-day daily follower series
 
 def roster(world: World, posts: pl.DataFrame, truth: pl.DataFrame, series_as_json: bool = False) -> pl.DataFrame:
     """What a marketplace roster adds per creator: lifetime likes and saves (获赞与收藏), the
-    active-fan share (only for 1,000+ followers, as XHS shows it) and a 30-day daily follower
-    series, `[{dateKey, num}]`.
+    active-fan share (only for 1,000+ followers, as XHS shows it), a 30-day daily follower
+    series, `[{dateKey, num}]`, and a price per image note (图文报价).
 
     Honest followers grow with content (a small share of a note's likes and saves follow in
     the days after it, so a viral note brings a jump) and share activity that falls with size.
@@ -319,9 +319,14 @@ def roster(world: World, posts: pl.DataFrame, truth: pl.DataFrame, series_as_jso
               for i in range(n)]
     if series_as_json:
         series = [json.dumps(points, separators=(",", ":")) for points in series]
+    # 图文报价 (price of an image note): a few fen to a few jiao per follower, as rate cards run,
+    # rounded to 50 yuan; its own seeded stream, so the rest of the roster is as before.
+    price_rng = np.random.default_rng([world.seed, 5])
+    quote = np.maximum(np.round(f_now * np.exp(price_rng.normal(np.log(0.08), 0.5, n)) / 50) * 50, 100).astype(np.int64)
     return pl.DataFrame({
         "creator_id": truth.get_column("creator_id"),
         "fans": truth.get_column("followers"),
+        "图文报价": quote,
         "获赞与收藏": lifetime_likes_saves(world, posts, truth),
         "active_fan_share": [f"{a:.1%}" if f >= 1000 else None for a, f in zip(active, f_now, strict=True)],
         "follower_series": series,
