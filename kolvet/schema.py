@@ -750,7 +750,7 @@ _PRICE = r"(\d+(?:\.\d+)?)([万wW千kK]?)"
 def parse_quote(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """(price, problem) of a quote as rosters write it: "1,200", "¥1.2万", "5k", "800元"; a range
     "3000-5000" or "3-5k" is its midpoint; "面议" (negotiable), "-" and 0 are no price."""
-    text = raw.cast(pl.String).str.replace_all(r"(?i)[,，¥￥元\s]|rmb|cny", "")
+    text = raw.cast(pl.String).str.replace_all(r"(?i)[,，¥￥元\s]|rmb|cny|/篇|每篇", "")  # "800元/篇": per note
     one = text.str.extract_groups(rf"^{_PRICE}$")
     span = text.str.extract_groups(rf"^{_PRICE}[-~～—至到]{_PRICE}$")
 

@@ -130,7 +130,7 @@ def test_categories_map_through_benchmark_aliases():
 
 
 def test_quotes_read_as_rosters_write_them():
-    written = ["1.2万", "3,000-5,000", "3-5k", "5k", "¥800", "800元", " 1 200 ", "面议", "N/A", "-", "0", "", None, "abc"]
+    written = ["1.2万", "3,000-5,000", "3-5k", "5k", "¥800", "800元/篇", " 1 200 ", "面议", "N/A", "-", "0", "", None, "abc"]
     price, problem = S.parse_quote(pl.col("q"))
     got = pl.DataFrame({"q": written}).select(price.alias("p"), problem.alias("why"))
     # A range is its midpoint; negotiable, missing and 0 are no price, and only "abc" is a problem.
