@@ -38,6 +38,15 @@ def normalise(text: pl.Expr) -> pl.Expr:
             .str.to_lowercase())
 
 
+def quoted(text: str, limit: int = 40) -> str:
+    """A comment as kolvet quotes it in a reason or an explanation: on one line, cut at `limit`
+    characters, with ASCII ";" and '"' in their full-width forms, since reasons are joined by
+    "; " and read back apart."""
+    one_line = " ".join(text.split())
+    short = one_line if len(one_line) <= limit else one_line[:limit] + "…"
+    return short.replace(";", "；").replace('"', "＂")
+
+
 def comment_signals(comments: pl.DataFrame | None) -> pl.DataFrame:
     """Per creator with crawled comments: how many were read, the share of a SAMPLE of them
     that is emoji-only or repeated word for word under another of its notes (null below

@@ -110,7 +110,7 @@ def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None, config: Conf
         said = [f"{row[C.COMMENTS_READ]:,} crawled",
                 f"{share:.0%} emoji-only or repeated under its other notes" if share is not None else "too few to judge"]
         if row.get(C.TOP_REPEATED):
-            said.append(f'most repeated "{row[C.TOP_REPEATED]}" under {row[C.TOP_REPEATED_NOTES]} notes')
+            said.append(f'most repeated "{C.quoted(row[C.TOP_REPEATED])}" under {row[C.TOP_REPEATED_NOTES]} notes')
         lines.append(f"  comments: {'; '.join(said)}")
     lines.append("")
     fs = row.get(F.FRAUD_SCORE)

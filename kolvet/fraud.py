@@ -505,14 +505,6 @@ def _fmt_ratio(x: float) -> str:
     return f"{x:.2f}x" if x < 10 else f"{x:.0f}x"
 
 
-def _quote(text: str, limit: int = 40) -> str:
-    """A comment as a reason quotes it: on one line, cut at `limit` characters, with ASCII ";"
-    and '"' in their full-width forms, since reasons are joined by "; " and read back apart."""
-    one_line = " ".join(text.split())
-    short = one_line if len(one_line) <= limit else one_line[:limit] + "…"
-    return short.replace(";", "；").replace('"', "＂")
-
-
 def _pos(x: np.ndarray) -> np.ndarray:
     return np.clip(np.nan_to_num(x, nan=0.0), 0.0, None)
 
@@ -706,7 +698,7 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
         add("template_comments", z["template_comments"][i],
             f"{raw['template_comments'][i]:.0%} of {comments.read[i]:.0f} crawled comments are emoji-only or repeat word for word "
             f"under its other notes ({peers}' median {med['template_comments'][i]:.0%})"
-            + (f', e.g. "{_quote(comments.top[i])}" under {comments.top_notes[i]:.0f} notes' if comments.top[i] else ""))
+            + (f', e.g. "{C.quoted(comments.top[i])}" under {comments.top_notes[i]:.0f} notes' if comments.top[i] else ""))
     e = ev(raw["engagement_vs_size"][i])
     add("engagement_vs_size", z["engagement_vs_size"][i], f"engagement is {_fmt_ratio(e)} what is expected for its size")
     add("-engagement_vs_size", -z["engagement_vs_size"][i], f"engagement is only {_fmt_ratio(e)} what is expected for its size")

@@ -371,22 +371,28 @@ def _swallows_rows(columns: Mapping[str, pl.DataType], sep: str) -> pl.Expr:
     """Per row: does a value hold whole lines that read as rows of their own? That is a quote
     opened in one row and closed only rows later: any CSV reader reads the rows between as one
     value, and their notes would vanish unreported."""
-    text = [c for c, t in columns.items() if t == pl.String]
-    if len(columns) < 2 or not text:
+    width, text = _file_columns(columns)
+    if width < 2 or not text:
         return pl.lit(False)
-    pattern = _swallow_pattern(len(columns), sep)
+    pattern = _swallow_pattern(width, sep)
     return pl.any_horizontal(pl.col(c).str.contains(pattern).fill_null(False) for c in text)
+
+
+def _file_columns(columns: Mapping[str, pl.DataType]) -> tuple[int, list[str]]:
+    """How many columns the file has (not the row marks kolvet adds), and its text ones."""
+    own = [c for c in columns if c not in (S.ROW_INDEX, S.ROW_PROBLEM)]
+    return len(own), [c for c in own if columns[c] == pl.String]
 
 
 def _swallowed(path: Path, rows: pl.LazyFrame, sep: str) -> KolvetError:
     """Where a value swallowed rows (_swallows_rows): the line its row starts on, and where it ends."""
     columns = rows.collect_schema()
-    text = [c for c, t in columns.items() if t == pl.String]
+    width, text = _file_columns(columns)
     breaks = pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in text)
     first = (rows.with_row_index("\0i").with_columns(breaks.alias("\0n"))
              .with_columns((2 + pl.col("\0i") + pl.col("\0n").cum_sum() - pl.col("\0n")).alias("\0line"))
              .filter(_swallows_rows(columns, sep)).head(1).collect().row(0, named=True))
-    pattern = _swallow_pattern(len(columns), sep)
+    pattern = _swallow_pattern(width, sep)
     column = next(c for c in text if first[c] is not None and re.search(pattern, first[c]))
     start = first["\0line"]
     end = start + first[column].count("\n")
@@ -736,19 +742,22 @@ def _header_hint(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]]
     """Where the notes' header really is, when it isn't the first row: agency exports often put
     a title above it, and workbooks a cover sheet before it."""
     path = Path(source)
-    if path.suffix.lower() in (".csv", ".tsv", ".txt") and path.is_file():
+    text_file = path.suffix.lower() in (".csv", ".tsv", ".txt") and path.is_file()
+    if text_file:
         # A title line has no separators, so the table parsed as one column: look at the lines.
         try:
             with open(path, encoding=detect_encoding(path), errors="replace") as fh:
                 lines = [fh.readline() for _ in range(11)][1:]
         except (OSError, KolvetError):
             lines = []
-        rows = [line.split(_sniff_separator(line, path.suffix.lower())) for line in lines if line.strip()]
-    else:
+        rows = [line.split(_sniff_separator(line, path.suffix.lower())) for line in lines]
+    else:  # a workbook's reader skips blank rows, so a row number could be wrong: quote the row
         rows = [[str(v) for v in row if v is not None] for row in frame.head(10).iter_rows()]
     for i, row in enumerate(rows):
         names = [v.strip().strip('"') for v in row if v.strip()]
         if names and not S.map_columns(names, aliases).missing(S.REQUIRED_POST_COLUMNS):
+            if not text_file:
+                return f". The header looks like the row starting {', '.join(names[:3])}: remove the rows above it"
             return (f". The header looks like row {i + 2} of the file: remove the {i + 1} row"
                     f"{'s' if i else ''} above it")
     if path.suffix.lower() in (".xlsx", ".xls") and path.is_file():

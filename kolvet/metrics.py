@@ -346,22 +346,20 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
                                                closed="left"))
         .group_by(by).agg(pl.col(INTERACTIONS).sum().alias(JUMP_CONTENT))
     )
+    has_shares = pl.col(S.SHARES).is_not_null().any()  # without a shares column, share rates are unknown, not 0
     aggregated = windowed.group_by(by).agg(
         pl.len().alias(N_POSTS),
         pl.col(RATE_BASIS).first(),
         rate(S.SAVES).alias(SAVE_RATE),
         rate(S.LIKES).alias(LIKE_RATE),
         rate(S.COMMENTS).alias(COMMENT_RATE),
-        # Without a shares column at all, share rates are unknown, not 0.
-        pl.when(pl.col(S.SHARES).is_not_null().any()).then(rate(pl.col(S.SHARES).fill_null(0))).alias(SHARE_RATE),
+        pl.when(has_shares).then(rate(pl.col(S.SHARES).fill_null(0))).alias(SHARE_RATE),
         rate(INTERACTIONS).alias(ENGAGEMENT_RATE),
         rate(WEIGHTED).alias(WEIGHTED_RATE),
         (pl.col(S.SAVES).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(SAVE_LIKE),
         (pl.col(S.COMMENTS).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(COMMENT_LIKE),
-        pl.when(pl.col(S.SHARES).is_not_null().any())
-        .then(pl.col(S.SHARES).fill_null(0).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(SHARE_LIKE),
-        pl.when(pl.col(S.SHARES).is_not_null().any())
-        .then(pl.col(S.SHARES).sum() / pl.col(S.SAVES).sum().clip(lower_bound=1)).alias(SHARE_SAVE),
+        pl.when(has_shares).then(pl.col(S.SHARES).fill_null(0).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(SHARE_LIKE),
+        pl.when(has_shares).then(pl.col(S.SHARES).sum() / pl.col(S.SAVES).sum().clip(lower_bound=1)).alias(SHARE_SAVE),
         (pl.col(INTERACTIONS) >= hit_floor.clip(lower_bound=1)).mean().alias(HIT_RATE),
         pl.col(INTERACTIONS).median().alias(MEDIAN_INTERACTIONS),
         pl.col(S.SAVES).median().alias(MEDIAN_SAVES),

@@ -446,3 +446,19 @@ def test_a_workbook_with_a_cover_sheet_names_the_sheet_with_the_notes(tmp_path):
     res = runner.invoke(app, ["vet", str(path), "-q", "-o", str(tmp_path / "o.csv")])
     assert res.exit_code == 1 and "Sheet '笔记' has the notes: pass --sheet 笔记" in res.output
     assert runner.invoke(app, ["vet", str(path), "--sheet", "笔记", "-q", "-o", str(tmp_path / "o.csv")]).exit_code == 0
+
+
+def test_a_workbook_with_a_title_and_a_blank_row_above_the_header_quotes_the_header_row(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "titled.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("笔记")
+        sheet.write(0, 0, "2025年6月 达人笔记数据导出")  # row 2 is left blank, as exports do
+        for i, row in enumerate([HEADER, *cohort()], start=2):
+            for j, cell in enumerate(row):
+                sheet.write_string(i, j, cell)
+    res = runner.invoke(app, ["vet", str(path), "-q", "-o", str(tmp_path / "o.csv")])
+    # The reader skips the blank row, so a row number would be one off: the row is quoted instead.
+    assert res.exit_code == 1
+    assert f"The header looks like the row starting {', '.join(HEADER[:3])}: remove the rows above it" in res.output

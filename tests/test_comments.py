@@ -156,7 +156,7 @@ def test_batch_keeps_each_rosters_comments_with_its_own_creators(tmp_path):
 
 def test_a_quoted_comment_stays_one_reason_on_one_line():
     # Reasons are joined by "; " and `kolvet explain` reads them back apart.
-    quoted = F._quote('买了; 真的"好用"\n推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐')
+    quoted = C.quoted('买了; 真的"好用"\n推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐推荐')
     assert "; " not in quoted and '"' not in quoted and "\n" not in quoted
     assert quoted.startswith("买了； 真的＂好用＂ 推荐") and quoted.endswith("…") and len(quoted) == 41
-    assert F._quote("好看[赞R]") == "好看[赞R]"
+    assert C.quoted("好看[赞R]") == "好看[赞R]"
