@@ -48,6 +48,11 @@ LOG_COMMENT_LIKE_NOISE = "log_comment_like_noise"
 LIKES_SAVES_CRAWLED = "likes_saves_crawled"  # over every crawled note: a floor for the lifetime total
 CORR_LIKES_SAVES = "corr_likes_saves"
 CORR_LIKES_COMMENTS = "corr_likes_comments"
+# How far counting noise alone pulls those correlations below the notes' true one: sqrt of the
+# share of each side's variance across notes that is more than Poisson noise (1 = none). With a
+# few likes a note, even saves that follow reach exactly correlate weakly with likes.
+CORR_SAVES_ATTENUATION = "corr_saves_attenuation"
+CORR_COMMENTS_ATTENUATION = "corr_comments_attenuation"
 # How saves and comments grow with likes across a creator's notes: the slope of log counts on log
 # likes (1 = in proportion). Bundles are sold as fixed counts ("500 comments + 2,000 collects"),
 # which stay the same whatever a note's reach, so bought ones barely grow. The residual variance
@@ -95,6 +100,7 @@ NOTE_Z_CL = "_note_z_comment_like"  # the same for comments/likes
 SPIKE_MULTIPLE = 2.0  # a note "spikes" when it earns at least this multiple of the creator's median
 SMOOTH = 0.5  # added to counts before logs so that zero counts stay finite
 MIN_COUNT_FOR_CORR = 5  # median saves/comments per note needed before their correlation with likes means anything
+MIN_RELIABILITY = 0.1  # floor of that share when it only scales what a correlation is expected to be
 MIN_LIKES_RELIABILITY = 0.5  # share of the variance of log likes that must be more than counting noise to fit a slope on it
 
 
@@ -288,19 +294,33 @@ def _scale(log_likes: pl.Expr, count: str, slope: str, resid: str) -> list[pl.Ex
 
     Few likes per note make log likes noisy, and a noisy x flattens a fitted slope (regression
     dilution): so the slope is fitted on the variance of log likes beyond what Poisson counts
-    alone give it (1/likes per note, as in LOG_SAVE_LIKE_NOISE). Otherwise a small tutorial
+    alone give it (_signal_var). Otherwise a small tutorial
     creator, with plenty of saves but few likes, would look as if its saves didn't grow."""
     y = (pl.col(count) + 1).log()
-    signal = _likes_signal_var(log_likes)
+    signal = _signal_var(S.LIKES)
     usable = (pl.col(count).median() >= MIN_COUNT_FOR_CORR) & (signal >= MIN_LIKES_RELIABILITY * log_likes.var())
     b = pl.cov(log_likes, y) / signal
     return [pl.when(usable).then(b).alias(slope),
             pl.when(usable).then((y.var() - b * pl.cov(log_likes, y)).clip(lower_bound=0.0)).alias(resid)]
 
 
-def _likes_signal_var(log_likes: pl.Expr) -> pl.Expr:
-    """Variance of log likes across notes beyond Poisson counting noise."""
-    return log_likes.var() - (1 / (pl.col(S.LIKES) + 1)).mean()
+def _signal_var(count: str) -> pl.Expr:
+    """Variance of log(count + 1) across notes beyond Poisson counting noise. A note's noise is
+    (x + 0.5) / (x + 1)^2: the delta method's x / (x + 1)^2 runs low for small counts and
+    1 / (x + 1) high; this one is within 3% of the exact Poisson variance from 4 a note up."""
+    x = pl.col(count)
+    return (x + 1).log().var() - ((x + 0.5) / (x + 1) ** 2).mean()
+
+
+def _attenuation(count: str) -> pl.Expr:
+    """sqrt(reliability of log likes x reliability of log count): the factor by which counting
+    noise shrinks their correlation across notes (Spearman's attenuation). Each reliability is
+    floored at MIN_RELIABILITY, so that a side which is nearly all noise can't excuse anything."""
+    def reliability(col: str) -> pl.Expr:
+        total = (pl.col(col) + 1).log().var()
+        return pl.when(total > 0).then(_signal_var(col) / total).clip(MIN_RELIABILITY, 1.0)
+
+    return (reliability(S.LIKES) * reliability(count)).sqrt()
 
 
 def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config) -> pl.LazyFrame:
@@ -377,9 +397,11 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
         .then(pl.corr(log_likes, (pl.col(S.SAVES) + 1).log())).alias(CORR_LIKES_SAVES),
         pl.when(pl.col(S.COMMENTS).median() >= MIN_COUNT_FOR_CORR)
         .then(pl.corr(log_likes, (pl.col(S.COMMENTS) + 1).log())).alias(CORR_LIKES_COMMENTS),
+        _attenuation(S.SAVES).alias(CORR_SAVES_ATTENUATION),
+        _attenuation(S.COMMENTS).alias(CORR_COMMENTS_ATTENUATION),
         *_scale(log_likes, S.SAVES, SAVES_SCALE, SAVES_SCALE_RESID),
         *_scale(log_likes, S.COMMENTS, COMMENTS_SCALE, COMMENTS_SCALE_RESID),
-        _likes_signal_var(log_likes).alias(LOG_LIKES_VAR),
+        _signal_var(S.LIKES).alias(LOG_LIKES_VAR),
         (pl.col(INTERACTIONS).max() / pl.col(INTERACTIONS).median().clip(lower_bound=1.0)).alias(SPIKE),
         (pl.col(NOTE_RATIO_DEV) > config.fraud.note_z).mean().alias(JUMP_SHARE),
         boosted_note(config).mean().alias(BOOSTED_SHARE),

@@ -219,3 +219,21 @@ def test_a_fixed_bundle_of_comments_on_every_note_is_flagged_as_a_comment_farm()
     assert row["fraud_pattern"] == "comment farm"
     assert re.search(r"comments barely grow with a note's likes \(10x the likes bring \d+\.\dx the comments, .+ median \d+\.\dx\)",
                      row["fraud_reasons"]), row["fraud_reasons"]
+
+
+def test_a_small_creator_is_held_to_the_correlation_its_counts_allow():
+    # Two creators whose saves follow each note's reach the same way: one with a few likes a
+    # note, one with hundreds. Counting noise alone pulls the small one's correlation down, so
+    # kolvet expects less of it (its attenuation), and taking that out brings the two together.
+    rng = np.random.default_rng(7)
+    reach = np.exp(rng.normal(0, 0.6, 60))
+    spread = np.exp(rng.normal(0, 0.2, 60))
+    small = _notes("small", rng.poisson(4 * reach), rng.poisson(8 * reach * spread), rng.poisson(reach))
+    big = _notes("big", rng.poisson(400 * reach), rng.poisson(800 * reach * spread), rng.poisson(100 * reach))
+    creators = vet_loaded(loaded_from_frame(pl.concat([small, big]))).creators
+    row = {r["creator_id"]: r for r in creators.iter_rows(named=True)}
+    assert row["small"]["corr_saves_attenuation"] < 0.85 < 0.97 < row["big"]["corr_saves_attenuation"]
+    assert row["small"]["corr_likes_saves"] < row["big"]["corr_likes_saves"] - 0.1
+    true_small = min(row["small"]["corr_likes_saves"] / row["small"]["corr_saves_attenuation"], 1.0)
+    true_big = row["big"]["corr_likes_saves"] / row["big"]["corr_saves_attenuation"]
+    assert abs(true_small - true_big) < 0.1
