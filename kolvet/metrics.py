@@ -20,6 +20,7 @@ from kolvet.config import Config, Weights
 TIER = "tier"
 N_POSTS = "n_posts"
 N_POSTS_TOTAL = "n_posts_total"
+N_POSTS_LATER = "n_posts_after_as_of"  # notes posted after the as-of date: never judged
 RATE_BASIS = "rate_basis"
 SAVE_RATE = "save_rate"
 LIKE_RATE = "like_rate"
@@ -92,6 +93,7 @@ REACH = "reach"
 INTERACTIONS = "interactions"
 WEIGHTED = "weighted_engagement"
 IN_WINDOW = "in_window"
+BY_AS_OF = "_by_as_of"  # posted on or before the as-of date
 NOTE_RATIO_DEV = "note_ratio_deviation"  # robust z of the note's ratios against the creator's own
 NOTE_SPIKE = "note_spike"  # note interactions / creator's median interactions
 NOTE_Z_SL = "_note_z_save_like"  # robust z of the note's log saves/likes against the creator's own
@@ -216,6 +218,7 @@ def annotate_posts(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, 
             (pl.col(S.LIKES) + pl.col(S.SAVES) + pl.col(S.COMMENTS) + pl.col(S.SHARES).fill_null(0)).alias(INTERACTIONS),
             weighted_expr(config.weights).alias(WEIGHTED),
             # Notes after the as-of date are never judged (--as-of looks back from a date).
+            (pl.col(S.POSTED_AT) <= pl.lit(as_of)).fill_null(False).alias(BY_AS_OF),
             (
                 (pl.col(S.POSTED_AT) <= pl.lit(as_of))
                 & (
@@ -356,7 +359,11 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
     log_likes = (pl.col(S.LIKES) + 1).log()
     gaps = pl.col("_gap").drop_nulls()
     hit_floor = config.scoring.hit_multiple * pl.col(INTERACTIONS).median()
-    all_counts = posts.group_by(by).agg(pl.len().alias(N_POSTS_TOTAL), pl.col(S.POSTED_AT).max().alias(LAST_POST),
+    # What the creator had posted by the as-of date (a vet as of March doesn't see June's notes);
+    # the floor under its lifetime totals counts every crawled note, since profiles are crawled now.
+    all_counts = posts.group_by(by).agg(pl.col(BY_AS_OF).sum().cast(pl.UInt32).alias(N_POSTS_TOTAL),
+                                        (~pl.col(BY_AS_OF)).sum().cast(pl.UInt32).alias(N_POSTS_LATER),
+                                        pl.col(S.POSTED_AT).filter(pl.col(BY_AS_OF)).max().alias(LAST_POST),
                                         (pl.col(S.LIKES) + pl.col(S.SAVES)).sum().alias(LIKES_SAVES_CRAWLED))
     # Notes from JUMP_DAYS before a follower jump to its end: a viral note explains a jump.
     jump = pl.col(FOLLOWER_JUMP_DATE).cast(pl.Datetime("us"))

@@ -44,6 +44,8 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
         pl.when(pl.col(S.NO_NOTES).is_not_null()).then(pl.col(S.NO_NOTES))
         .when(no_reach & pl.col(S.FOLLOWERS).is_null()).then(pl.lit("no follower count and no views: rates can't be computed"))
         .when(no_reach).then(pl.lit("0 followers and no views: rates can't be computed"))
+        .when(too_few & (pl.col(M.N_POSTS_TOTAL).fill_null(0) == 0) & (pl.col(M.N_POSTS_LATER).fill_null(0) > 0))
+        .then(pl.format("no notes by the as-of date (its {} notes are all later)", pl.col(M.N_POSTS_LATER)))
         .when(too_few).then(pl.format("only {} notes in the window; {} needed to judge", pl.col(M.N_POSTS), pl.lit(min_posts)))
         .when(flagged).then(pl.format("likely fake engagement ({})", pl.col(F.FRAUD_PATTERN)))
         .when(pl.col(SC.SCORE) >= v.shortlist_min_score).then(pl.format("score {} >= {}", pl.col(SC.SCORE), pl.lit(v.shortlist_min_score)))

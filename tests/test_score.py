@@ -157,4 +157,16 @@ def test_as_of_judges_only_notes_up_to_that_date():
     result = vet_loaded(loaded_from_frame(steady), as_of=cut).creators.row(0, named=True)
     later = steady.filter(pl.col("posted_at") > cut).height
     assert result["n_posts"] == steady.height - later
-    assert result["last_post_at"] == steady.get_column("posted_at").max()  # still shown, just not judged
+    # Vetting as of a date sees the creator as it was then: June's notes don't exist in March.
+    assert result["n_posts_total"] == steady.height - later
+    assert result["last_post_at"] == steady.filter(pl.col("posted_at") <= cut).get_column("posted_at").max()
+
+
+def test_a_creator_whose_notes_all_come_after_the_as_of_date_is_told_so():
+    steady = creator_notes("steady", 10_000, 100, 50, 10, 5, n=30)
+    newcomer = creator_notes("newcomer", 10_000, 100, 50, 10, 5, n=6).with_columns(pl.col("posted_at").clip(END - timedelta(days=5)))
+    result = vet_loaded(loaded_from_frame(pl.concat([steady, newcomer])), as_of=END - timedelta(days=20)).creators
+    row = result.filter(pl.col("creator_id") == "newcomer").row(0, named=True)
+    assert row["verdict"] == "insufficient_data"
+    assert row["verdict_reason"] == "no notes by the as-of date (its 6 notes are all later)"
+    assert row["n_posts_total"] == 0 and row["last_post_at"] is None
