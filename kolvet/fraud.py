@@ -642,9 +642,12 @@ def weakest_confirming_sign(pattern_z: float, pattern: str = "") -> float:
     return max(float(norm.isf(np.sqrt(norm.sf(pattern_z)))), WEAKEST_SIGN)
 
 
-def pattern_of(key: str) -> str:
-    """The first pattern a reason's sign belongs to, or ""."""
-    return next((name for name, signs in PATTERN_SIGNS.items() if key in signs), "")
+def pattern_of(key: str, strength: dict[str, float]) -> str:
+    """The pattern a reason's sign points to, or "": of the patterns it is a sign of (low saves
+    that don't follow likes are bought likes' as much as save farming's), the one that shows
+    most strongly for this creator."""
+    mine = [name for name, signs in PATTERN_SIGNS.items() if key in signs]
+    return max(mine, key=lambda name: strength.get(name, 0.0)) if mine else ""
 
 
 class Reason(NamedTuple):
@@ -862,8 +865,9 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
         for r, f, w in zip(reasons, flag, watch, strict=True)
     ]
     # The pattern shown is the one whose sign leads the reasons (its own signs come first).
-    shown_pattern = np.array([lead if r and r[0].lead else (pattern_of(r[0].key) if r else "")
-                              for r, lead in zip(reasons, best, strict=True)], dtype=object)
+    shown_pattern = np.array([lead if r and r[0].lead else
+                              (pattern_of(r[0].key, {name: float(patterns[name][i]) for name in names}) if r else "")
+                              for i, (r, lead) in enumerate(zip(reasons, best, strict=True))], dtype=object)
     out = scored.with_columns(
         pl.Series(FRAUD_SCORE, np.round(fraud_score, 3), dtype=pl.Float64, nan_to_null=True),
         pl.Series(FRAUD_FLAG, flag, dtype=pl.Boolean),

@@ -237,3 +237,12 @@ def test_a_small_creator_is_held_to_the_correlation_its_counts_allow():
     true_small = min(row["small"]["corr_likes_saves"] / row["small"]["corr_saves_attenuation"], 1.0)
     true_big = row["big"]["corr_likes_saves"] / row["big"]["corr_saves_attenuation"]
     assert abs(true_small - true_big) < 0.1
+
+
+def test_a_sign_shared_by_two_patterns_names_the_one_that_shows():
+    from kolvet.fraud import pattern_of
+
+    # Saves that don't follow likes are a sign of save farming and of bought likes alike.
+    assert pattern_of("-saves_track_likes", {"save farming": 0.4, "bought likes": 1.9}) == "bought likes"
+    assert pattern_of("-saves_track_likes", {"save farming": 1.2, "bought likes": 0.3}) == "save farming"
+    assert pattern_of("spike", {"save farming": 1.0}) == ""
