@@ -271,6 +271,7 @@ def sample(
     profiles: Annotated[Path | None, typer.Option("--profiles", help="Also write creator profiles as a crawler saves them (fans, lifetime likes and saves), to vet beside the notes.")] = None,
     comments: Annotated[Path | None, typer.Option("--comments", help="Also write the first page of each note's comments as a crawler saves them, to vet beside the notes.")] = None,
     roster: Annotated[Path | None, typer.Option("--roster", help="Also write a marketplace-style roster (followers, lifetime likes and saves, active-fan share, 30-day follower series) to pass as --creators.")] = None,
+    recrawl: Annotated[Path | None, typer.Option("--recrawl", help="Also write a second crawl of the same notes a week later (counts grown, part of the bought engagement purged, a few notes deleted), to vet beside the first.")] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Generate realistic synthetic XHS note histories, with labelled fake-engagement patterns."""
@@ -282,10 +283,14 @@ def sample(
         world = synth.vary(world, variant)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    extras = {"truth": truth, "profiles": profiles, "comments": comments, "roster": roster}
+    extras = {"truth": truth, "profiles": profiles, "comments": comments, "roster": roster, "recrawl": recrawl}
     targets = {"posts": output, **{k: p for k, p in extras.items() if p}}
     io.check_targets(targets, formats=dict.fromkeys(targets, io.WRITABLE))
-    posts, labels = synth.generate(world)
+    posts, labels = synth.generate(world, bought=recrawl is not None)
+    if recrawl:
+        # Two snapshots of the same notes: each file says when it was crawled (snapshot_at).
+        posts, later = synth.recrawl(world, posts)
+        io.write_frame(later, recrawl)
     io.write_frame(posts, output)
     if truth:
         io.write_frame(labels, truth)
@@ -302,7 +307,9 @@ def sample(
         out.print(f"wrote {posts.height:,} notes by {creators:,} creators ({n_fake} with fake engagement) to {output}", markup=False)
         if truth:
             out.print(f"wrote labels to {truth}", markup=False)
-        beside = [str(p) for p in (profiles, comments) if p]
+        if recrawl:
+            out.print(f"wrote a second crawl, a week later, to {recrawl}", markup=False)
+        beside = [str(p) for p in (recrawl, profiles, comments) if p]
         if profiles:
             out.print(f"wrote creator profiles to {profiles}", markup=False)
         if comments:

@@ -73,8 +73,9 @@ def _score_lines(row: dict[str, Any], per: str, weights: str) -> list[str]:
         f"{_num(row.get(M.POSTS_PER_WEEK), '{:.1f}')} notes a week",
         f"  quality score {_num(row.get(SC.QUALITY_SCORE), '{:.1f}')} - authenticity penalty "
         f"{_num(row.get(SC.AUTHENTICITY_PENALTY), '{:.1f}')} = {_num(row.get(SC.SCORE), '{:.1f}')}",
-        *([f"  (few notes count for less: the {row.get(M.N_POSTS)} judged notes are weighed against the size "
-            f"expectation as if it were {row[SC.PRIOR_WEIGHT]:.1f} notes)"] if row.get(SC.PRIOR_WEIGHT) is not None else []),
+        *([f"  (rates are pulled toward what is expected for its size, which counts as {row[SC.PRIOR_WEIGHT]:.1f} notes "
+            f"beside its {row.get(M.N_POSTS)} judged ones: the fewer its notes, the stronger the pull)"]
+          if row.get(SC.PRIOR_WEIGHT) is not None else []),
         "",
         (f"Peers: ahead of {row[SL.PEER_PERCENTILE]:,.0f}% of {row.get(S.CATEGORY)} {row.get(M.TIER)} creators; "
          if row.get(SL.PEER_PERCENTILE) is not None else "Peers: no other judged creator to compare with; ")

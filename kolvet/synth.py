@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -37,6 +37,7 @@ CATEGORIES: dict[str, tuple[float, float, float, float, float]] = {
 }
 FAKE_PATTERNS = ("bought_likes", "bought_followers", "save_farming", "comment_farm", "boosted_burst")
 HONEST_PATTERNS = ("viral", "tutorial", "discussion", "few_notes")
+BOUGHT = ("bought_likes", "bought_saves", "bought_comments")  # generate(bought=True): per note
 TITLES = ("平价好物分享", "周末探店", "新手入门教程", "一周穿搭", "宝宝辅食记录", "旅行攻略",
           "开箱测评", "护肤心得", "通勤妆容", "私藏清单", "避雷指南", "真实测评")
 END = datetime(2025, 6, 30, 22, 0, 0)
@@ -60,8 +61,9 @@ class World:
     boosted_share: tuple[float, float] = (0.5, 1.0)  # share of a faker's notes that get bundles
 
 
-def generate(world: World) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(posts, truth). Deterministic for a given World."""
+def generate(world: World, bought: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(posts, truth). Deterministic for a given World. With `bought`, posts also carry each
+    note's bought likes, saves and comments (BOUGHT), for recrawl() to purge."""
     rng = np.random.default_rng(world.seed)
     n = world.creators
     cat_names = list(CATEGORIES)
@@ -128,17 +130,18 @@ def generate(world: World) -> tuple[pl.DataFrame, pl.DataFrame]:
     boosted_share = rng.uniform(share_lo, share_hi, n)[owner]
     hit = rng.uniform(0, 1, m) < boosted_share
     mult = rng.uniform(lo, hi, n)[owner] * np.exp(rng.normal(0, 0.15, m))
-    likes = np.where((fake_p == "bought_likes") & hit, likes + np.round(exp_likes * mult), likes)
     exp_saves = exp_likes * save_like[owner]
-    saves = np.where((fake_p == "save_farming") & hit, saves + np.round(np.maximum(exp_saves, 5) * mult), saves)
     exp_comments = exp_likes * comment_like[owner]
-    comments = np.where((fake_p == "comment_farm") & hit, comments + np.round(np.maximum(exp_comments, 3) * mult * 1.5), comments)
+    bought_likes = np.where((fake_p == "bought_likes") & hit, np.round(exp_likes * mult), 0.0)
+    bought_saves = np.where((fake_p == "save_farming") & hit, np.round(np.maximum(exp_saves, 5) * mult), 0.0)
+    bought_comments = np.where((fake_p == "comment_farm") & hit, np.round(np.maximum(exp_comments, 3) * mult * 1.5), 0.0)
     # Boosted bursts: a handful of notes in a few days, each pumped with likes and saves.
     burst_k = np.clip(np.round(n_posts * 0.2), 3, 8)[owner]
     in_burst = burst & (pos < burst_k)
     age = np.where(in_burst, rng.uniform(0, 3, m) + rng.uniform(5, 40, n)[owner], age)
-    likes = np.where(in_burst, likes + np.round(exp_likes * mult * 1.5), likes)
-    saves = np.where(in_burst, saves + np.round(exp_saves * mult * 0.3), saves)
+    bought_likes = np.where(in_burst, np.round(exp_likes * mult * 1.5), bought_likes)
+    bought_saves = np.where(in_burst, np.round(exp_saves * mult * 0.3), bought_saves)
+    likes, saves, comments = likes + bought_likes, saves + bought_saves, comments + bought_comments
     followers = np.where(pattern == "bought_followers", followers_true * rng.uniform(4, 12, n), followers_true).astype(np.int64)
 
     posted = np.datetime64(END) - (age * 86400).astype("timedelta64[s]")
@@ -166,6 +169,9 @@ def generate(world: World) -> tuple[pl.DataFrame, pl.DataFrame]:
     })
     if not world.views:
         posts = posts.drop("views")
+    if bought:
+        posts = posts.with_columns(pl.Series(name, values.astype(np.int64))
+                                   for name, values in zip(BOUGHT, (bought_likes, bought_saves, bought_comments), strict=True))
     posts = posts.sort(["creator_id", "posted_at", "post_id"])
     truth = pl.DataFrame({
         "creator_id": creator_ids,
@@ -266,6 +272,42 @@ def comments(world: World, posts: pl.DataFrame, truth: pl.DataFrame) -> pl.DataF
 
 
 SERIES_DAYS = 30  # Pugongying shows a 30-day daily follower series
+
+
+def recrawl(world: World, posts: pl.DataFrame, days: int = 7) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Two crawls of the same creators, `days` apart, as an agency that re-crawls its watch list
+    holds them: (first, second), each with its snapshot_at. `posts` come from
+    generate(bought=True). Between the crawls:
+    - notes keep earning, fresh ones most: a note earns 70% of its engagement at once and the
+      rest over about ten days;
+    - the platform finds part of the bought engagement and removes it (domain.md: XHS purged
+      hundreds of millions of fake interactions in 2025): each note's bought likes, saves and
+      comments are purged, half to all of them, with even odds, so their counts fall;
+    - creators delete 3 notes in 1,000, whatever they hold (a guess: XHS shows no deletions)."""
+    rng = np.random.default_rng([world.seed, 5])
+    first_at = END + timedelta(hours=2)
+    second_at = first_at + timedelta(days=days)
+    m = posts.height
+    age = (np.datetime64(first_at) - posts.get_column("posted_at").to_numpy()) / np.timedelta64(1, "D")
+
+    def earned(a: np.ndarray) -> np.ndarray:
+        return 1 - 0.3 * np.exp(-a / 10.0)
+
+    growth = earned(age + days) / earned(age) - 1
+    purged = np.where(rng.uniform(0, 1, m) < 0.5, rng.uniform(0.5, 1.0, m), 0.0)
+
+    def later(count: str, bought: str | None) -> pl.Series:
+        total = posts.get_column(count).to_numpy()
+        paid = posts.get_column(bought).to_numpy() if bought else np.zeros(m, dtype=np.int64)
+        organic = total - paid
+        return pl.Series(count, organic + rng.poisson(organic * growth) + np.round(paid * (1 - purged)).astype(np.int64))
+
+    kept = rng.uniform(0, 1, m) >= 0.003
+    counts = [later("likes", "bought_likes"), later("saves", "bought_saves"), later("comments", "bought_comments"),
+              later("shares", None)] + ([later("views", None)] if "views" in posts.columns else [])
+    first = posts.drop(BOUGHT).with_columns(pl.lit(first_at).cast(pl.Datetime("us")).alias("snapshot_at"))
+    second = first.with_columns(*counts, pl.lit(second_at).cast(pl.Datetime("us")).alias("snapshot_at")).filter(kept)
+    return first, second
 
 
 def roster(world: World, posts: pl.DataFrame, truth: pl.DataFrame, series_as_json: bool = False) -> pl.DataFrame:

@@ -151,3 +151,33 @@ def test_notes_deleted_between_crawls_are_reasons_and_marked(tmp_path):
     shown = runner.invoke(app, ["explain", "c00", str(tmp_path / "notes.csv")])
     assert shown.exit_code == 0, shown.output
     assert "notes missing from a later crawl that re-read the notes around them, deleted (3):" in shown.output
+
+
+def test_sample_writes_a_recrawl_whose_purges_kolvet_finds(tmp_path):
+    # `kolvet sample --recrawl` writes the same notes crawled a week later: counts grown, part of
+    # the bought engagement purged, a few notes deleted. Vetting both crawls finds the notes whose
+    # counts fell, and only on creators who bought engagement.
+    first, second, truth = tmp_path / "crawl1.csv", tmp_path / "crawl2.csv", tmp_path / "truth.csv"
+    res = runner.invoke(app, ["sample", "-n", "300", "-o", str(first), "--recrawl", str(second), "--truth", str(truth)])
+    assert res.exit_code == 0, res.output
+    assert f"kolvet vet {first} {second}" in res.output
+    one, two = pl.read_csv(first), pl.read_csv(second)
+    assert one.get_column("snapshot_at").n_unique() == 1 and two.get_column("snapshot_at").n_unique() == 1
+    assert 0 < one.height - two.height < one.height * 0.01  # a few deleted
+
+    ranked, notes = tmp_path / "ranked.csv", tmp_path / "notes.csv"
+    res = runner.invoke(app, ["vet", str(first), str(second), "-o", str(ranked), "--posts-out", str(notes), "-q"])
+    assert res.exit_code == 0, res.output
+    out = pl.read_csv(ranked)
+    assert out.height == out.get_column("creator_id").n_unique() == 300
+    labels = pl.read_csv(truth).select("creator_id", "pattern")
+    fell = pl.read_csv(notes).filter(pl.col("counts_went_down")).join(labels, on="creator_id")
+    assert fell.height > 0
+    assert set(fell.get_column("pattern")) <= {"bought_likes", "save_farming", "comment_farm", "boosted_burst"}
+    purged = out.filter(pl.col("fraud_pattern") == "purged or deleted").join(labels, on="creator_id")
+    assert purged.height > 0 and (purged.get_column("pattern") != "none").all()
+
+    # The same seed writes the same bytes.
+    again = tmp_path / "again.csv"
+    runner.invoke(app, ["sample", "-n", "300", "-o", str(tmp_path / "x.csv"), "--recrawl", str(again)])
+    assert again.read_bytes() == second.read_bytes()
