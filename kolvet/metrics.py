@@ -297,8 +297,8 @@ def _scale(log_likes: pl.Expr, count: str, slope: str, resid: str) -> list[pl.Ex
 
     Few likes per note make log likes noisy, and a noisy x flattens a fitted slope (regression
     dilution): so the slope is fitted on the variance of log likes beyond what Poisson counts
-    alone give it (_signal_var). Otherwise a small tutorial
-    creator, with plenty of saves but few likes, would look as if its saves didn't grow."""
+    alone give it (_signal_var). Otherwise a small tutorial creator, with plenty of saves but
+    few likes, would look as if its saves didn't grow."""
     y = (pl.col(count) + 1).log()
     signal = _signal_var(S.LIKES)
     usable = (pl.col(count).median() >= MIN_COUNT_FOR_CORR) & (signal >= MIN_LIKES_RELIABILITY * log_likes.var())
