@@ -4,10 +4,11 @@ as ratios against a bare Polars read of the same files, in one run.
     python benchmarks/recrawl_bench.py                  # 20k creators, about 1M notes per crawl
     python benchmarks/recrawl_bench.py --creators 2000  # quicker
 
-The second crawl is a week after the first: every note read again, with counts grown 5%, and 2%
-of the creators' notes gone (deleted), so kolvet must merge snapshots, find the vanished notes
-(kolvet.snapshots) and judge them. Each contender runs as its own subprocess (best of --repeat
-wall times, as in bench_vet.py); the table shows seconds and kolvet / read for each input.
+The second crawl is a week after the first (kolvet.synth.recrawl): every note read again, with
+counts grown (fresh notes most), part of the bought engagement purged, and 2% of the notes gone
+(deleted), so kolvet must merge snapshots, find the vanished notes (kolvet.snapshots) and judge
+them. Each contender runs as its own subprocess (best of --repeat wall times, as in
+bench_vet.py); the table shows seconds and kolvet / read for each input.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
@@ -27,14 +27,12 @@ from kolvet import synth  # noqa: E402
 
 
 def crawls(creators: int, seed: int, folder: Path) -> tuple[Path, Path]:
-    """crawl1.parquet, and crawl2.parquet a week later: counts up 5%, 2% of notes deleted."""
-    posts, _ = synth.generate(synth.World(creators=creators, posts_per_creator=50, seed=seed,
-                                          fake_rate=0.08, honest_hard_rate=0.12))
-    first_at = posts.get_column("posted_at").max() + timedelta(days=1)
-    first = posts.with_columns(pl.lit(first_at).alias("snapshot_at"))
-    grown = [(pl.col(c) * 1.05).round().cast(pl.Int64).alias(c) for c in ("likes", "saves", "comments", "shares")]
-    kept = pl.col("post_id").hash(seed=seed) % 50 != 0
-    second = first.filter(kept).with_columns(*grown, (pl.col("snapshot_at") + timedelta(days=7)).alias("snapshot_at"))
+    """crawl1.parquet, and crawl2.parquet a week later (kolvet.synth.recrawl): counts grown,
+    part of the bought engagement purged, and 2% of notes deleted, so that finding deleted
+    notes has work to do."""
+    world = synth.World(creators=creators, posts_per_creator=50, seed=seed, fake_rate=0.08, honest_hard_rate=0.12)
+    posts, _ = synth.generate(world, bought=True)
+    first, second = synth.recrawl(world, posts, deleted=0.02)
     one, two = folder / "crawl1.parquet", folder / "crawl2.parquet"
     first.write_parquet(one)
     second.write_parquet(two)

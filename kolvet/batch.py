@@ -154,7 +154,7 @@ def read_creators(creators_file: str, config: Config, encoding: str | None,
                                   encoding or config.input.encoding, sheet or config.input.sheet)
     bench = {k: b.aliases for k, b in config.benchmarks.items()}
     creators, rejected = S.parse_creators(table.frame, table.mapping, table.source, bench)
-    creators, conflicting = S.merge_creator_rows(SN.series_from_snapshots(creators))  # as pipeline.load does
+    creators, conflicting = SN.one_row_per_creator(creators)  # as pipeline.load does
     return creators, pl.concat([rejected, conflicting])
 
 

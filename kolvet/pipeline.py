@@ -204,10 +204,10 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
     rejected = pl.concat([rejected, older])
     creators = pl.concat(creator_parts) if creator_parts else None
     if creators is not None:
-        creators, older = S.merge_creator_rows(SN.series_from_snapshots(creators))
+        creators, older = SN.one_row_per_creator(creators)
         rejected = pl.concat([rejected, older])
     if roster is not None:
-        roster, older = S.merge_creator_rows(SN.series_from_snapshots(roster))
+        roster, older = SN.one_row_per_creator(roster)
         rejected = pl.concat([rejected, older])
     notes_files = {t.source for t in tables if t.kind == "posts"}
     on_notes = pl.col(S.SOURCE).is_in(sorted(notes_files))

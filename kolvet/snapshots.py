@@ -60,6 +60,12 @@ def series_from_snapshots(creators: pl.DataFrame) -> pl.DataFrame:
             .with_columns(pl.coalesce("_series", S.FOLLOWER_SERIES).alias(S.FOLLOWER_SERIES)).drop("_series"))
 
 
+def one_row_per_creator(creators: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A creators table (profiles or a roster, every snapshot) as one row per creator, with a
+    follower series from its crawl days, and the rows set aside (schema.merge_creator_rows)."""
+    return S.merge_creator_rows(series_from_snapshots(creators))
+
+
 def mark_vanished(posts: pl.DataFrame) -> pl.DataFrame:
     """Notes rows (every snapshot, before schema.merge_snapshots) with NOTE_VANISHED set on each row
     of a note that a later crawl of its creator should have re-read and didn't.
@@ -67,9 +73,9 @@ def mark_vanished(posts: pl.DataFrame) -> pl.DataFrame:
     A crawl is a creator's run of snapshots without a CRAWL_GAP pause. A note last seen in one
     crawl has vanished when a later crawl re-read (read again, after an earlier crawl) notes
     posted before it (MIN_OLDER_SEEN or more) and after it, with at most MAX_MISSING_RUN notes
-    not re-read in a row around it. So a later crawl
-    that stopped short, went on where an earlier one stopped, or only read the newest notes (and
-    the pinned ones) marks nothing; nor do files whose snapshot times are missing."""
+    not re-read in a row around it. So a later crawl that stopped short, went on where an earlier
+    one stopped, or only read the newest notes (and the pinned ones) marks nothing; nor do files
+    whose snapshot times are missing."""
     known = pl.col(S.SNAPSHOT_AT).is_not_null() & pl.col(S.POSTED_AT).is_not_null()
     looks = posts.filter(known).select(S.CREATOR_ID, S.POST_ID, S.POSTED_AT, S.SNAPSHOT_AT)
     # Only creators whose snapshots span more than one crawl can show anything.

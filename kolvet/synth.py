@@ -274,7 +274,7 @@ def comments(world: World, posts: pl.DataFrame, truth: pl.DataFrame) -> pl.DataF
 SERIES_DAYS = 30  # Pugongying shows a 30-day daily follower series
 
 
-def recrawl(world: World, posts: pl.DataFrame, days: int = 7) -> tuple[pl.DataFrame, pl.DataFrame]:
+def recrawl(world: World, posts: pl.DataFrame, days: int = 7, deleted: float = 0.003) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Two crawls of the same creators, `days` apart, as an agency that re-crawls its watch list
     holds them: (first, second), each with its snapshot_at. `posts` come from
     generate(bought=True). Between the crawls:
@@ -283,7 +283,8 @@ def recrawl(world: World, posts: pl.DataFrame, days: int = 7) -> tuple[pl.DataFr
     - the platform finds part of the bought engagement and removes it (domain.md: XHS purged
       hundreds of millions of fake interactions in 2025): each note's bought likes, saves and
       comments are purged, half to all of them, with even odds, so their counts fall;
-    - creators delete 3 notes in 1,000, whatever they hold (a guess: XHS shows no deletions)."""
+    - creators delete a `deleted` share of notes (3 in 1,000), whatever they hold (a guess: XHS
+      shows no deletions)."""
     rng = np.random.default_rng([world.seed, 5])
     first_at = END + timedelta(hours=2)
     second_at = first_at + timedelta(days=days)
@@ -302,7 +303,7 @@ def recrawl(world: World, posts: pl.DataFrame, days: int = 7) -> tuple[pl.DataFr
         organic = total - paid
         return pl.Series(count, organic + rng.poisson(organic * growth) + np.round(paid * (1 - purged)).astype(np.int64))
 
-    kept = rng.uniform(0, 1, m) >= 0.003
+    kept = rng.uniform(0, 1, m) >= deleted
     counts = [later("likes", "bought_likes"), later("saves", "bought_saves"), later("comments", "bought_comments"),
               later("shares", None)] + ([later("views", None)] if "views" in posts.columns else [])
     first = posts.drop(BOUGHT).with_columns(pl.lit(first_at).cast(pl.Datetime("us")).alias("snapshot_at"))
