@@ -35,7 +35,9 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     verdict = (
         pl.when(too_few | no_reach).then(pl.lit("insufficient_data"))
         .when(flagged & (pl.col(F.FRAUD_SCORE) >= v.reject_fraud_score)).then(pl.lit("reject"))
-        .when(flagged).then(pl.lit("review"))
+        # A flag sends a creator to a human, never up: one that scores under the review line
+        # is rejected, flagged or not.
+        .when(flagged & (pl.col(SC.SCORE) >= v.review_min_score)).then(pl.lit("review"))
         .when(pl.col(SC.SCORE) >= v.shortlist_min_score).then(pl.lit("shortlist"))
         .when(pl.col(SC.SCORE) >= v.review_min_score).then(pl.lit("review"))
         .otherwise(pl.lit("reject"))
@@ -47,6 +49,9 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
         .when(too_few & (pl.col(M.N_POSTS_TOTAL).fill_null(0) == 0) & (pl.col(M.N_POSTS_LATER).fill_null(0) > 0))
         .then(pl.format("no notes by the as-of date (its {} notes are all later)", pl.col(M.N_POSTS_LATER)))
         .when(too_few).then(pl.format("only {} notes in the window; {} needed to judge", pl.col(M.N_POSTS), pl.lit(min_posts)))
+        .when(flagged & (pl.col(SC.SCORE) < v.review_min_score))
+        .then(pl.format("score {} < {}, and likely fake engagement ({})", pl.col(SC.SCORE), pl.lit(v.review_min_score),
+                        pl.col(F.FRAUD_PATTERN)))
         .when(flagged).then(pl.format("likely fake engagement ({})", pl.col(F.FRAUD_PATTERN)))
         .when(pl.col(SC.SCORE) >= v.shortlist_min_score).then(pl.format("score {} >= {}", pl.col(SC.SCORE), pl.lit(v.shortlist_min_score)))
         .when(pl.col(SC.SCORE) >= v.review_min_score).then(pl.format("score {} between {} and {}", pl.col(SC.SCORE), pl.lit(v.review_min_score), pl.lit(v.shortlist_min_score)))
@@ -82,11 +87,14 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
 def rank(scored: pl.DataFrame, sort: str = "score") -> pl.DataFrame:
     """rank 1 = best. Judged creators first (by score, or by cost per engagement with
     sort="cpe"), creators with too little data last; ties broken by creator_id so the order
-    is the same on every run."""
+    is the same on every run. By cost, flagged creators come after the unflagged: bought
+    engagement makes engagement look cheap. With no cost known at all, by score."""
     insufficient = pl.col(VERDICT) == "insufficient_data"
-    if sort == "cpe":
-        keys = [insufficient, pl.col(SC.CPE).is_null(), SC.CPE, pl.col(SC.SCORE).is_null(), SC.SCORE, S.CREATOR_ID]
-        desc = [False, False, False, False, True, False]
+    if sort == "cpe" and scored.get_column(SC.CPE).null_count() < scored.height:
+        flagged = pl.col(F.FRAUD_FLAG).fill_null(False)
+        keys = [insufficient, flagged, pl.col(SC.CPE).is_null(), SC.CPE, pl.col(SC.SCORE).is_null(), SC.SCORE,
+                S.CREATOR_ID]
+        desc = [False, False, False, False, False, True, False]
     else:
         keys = [insufficient, pl.col(SC.SCORE).is_null(), SC.SCORE, S.CREATOR_ID]
         desc = [False, False, True, False]

@@ -136,9 +136,26 @@ def test_cpe_uses_quotes_and_sorts_by_value(tmp_path):
     quotes.write_csv(tmp_path / "roster.csv")
     result = pipeline.vet([tmp_path / "p.csv"], creators_file=str(tmp_path / "roster.csv"), sort="cpe")
     judged = result.creators.filter(pl.col("verdict") != "insufficient_data")
-    cpe = judged.get_column("cpe").to_list()
-    assert all(x is not None for x in cpe)
-    assert cpe == sorted(cpe)
+    assert judged.get_column("cpe").null_count() == 0
+    # Cheapest first, but flagged creators after the rest: bought engagement looks cheap.
+    flags = judged.get_column("fraud_flag").to_list()
+    assert any(flags) and flags == sorted(flags)
+    for part in judged.partition_by("fraud_flag", maintain_order=True):
+        cpe = part.get_column("cpe").to_list()
+        assert cpe == sorted(cpe)
+
+
+def test_a_flag_never_improves_a_verdict():
+    from kolvet.config import Config
+
+    posts, _ = synth.generate(synth.World(creators=300, seed=1))
+    creators = vet_loaded(loaded_from_frame(posts)).creators
+    line = Config().verdict.review_min_score
+    low = creators.filter(pl.col("score") < line)
+    assert low.filter(pl.col("fraud_flag")).height > 0  # the case this guards
+    assert set(low.get_column("verdict")) == {"reject"}
+    flagged_low = low.filter(pl.col("fraud_flag")).row(0, named=True)
+    assert flagged_low["verdict_reason"].startswith(f"score {flagged_low['score']} < {line}, and likely fake engagement (")
 
 
 def test_window_uses_last_90_days_but_at_least_10_notes():
