@@ -37,7 +37,7 @@ InputsArg = Annotated[list[str], typer.Argument(help="Post files (CSV, TSV, JSON
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="kolvet.toml with your weights, tiers and thresholds.")]
 PresetOpt = Annotated[str | None, typer.Option("--preset", help="Weight preset: save-first (default) or ces.")]
 CreatorsOpt = Annotated[Path | None, typer.Option("--creators", help="Creators table or roster (creator_id, nickname, followers, category, quote).")]
-EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Force the text encoding (utf-8, gbk, gb18030); default: detect.")]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Force the text encoding (utf-8, gbk, gb18030, or utf-8-lossy to replace damaged characters); default: detect.")]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet to read; default: the first.")]
 def _end_of_day(day: datetime | str | None) -> datetime | None:
     """--as-of 2025-06-30 includes every note of that day (China time)."""

@@ -167,10 +167,15 @@ def _peek_header(path: Path) -> list[str] | None:
 _PROBE_BYTES = 4 << 20
 
 
+LOSSY = "utf-8-lossy"  # --encoding utf-8-lossy: UTF-8, damaged characters replaced by U+FFFD
+
+
 def detect_encoding(path: Path, forced: str | None = None) -> str:
     """UTF-8 (with or without BOM) or GB18030 (a superset of GBK, what Excel on Chinese Windows
     writes), judged from the first 4 MiB."""
     if forced:
+        if forced.lower().replace("_", "-") in (LOSSY, "utf8-lossy"):
+            return LOSSY
         try:
             name = codecs.lookup(forced).name  # "UTF8", "utf_8" -> "utf-8"; "GBK" -> "gbk"
         except LookupError:
@@ -186,23 +191,62 @@ def detect_encoding(path: Path, forced: str | None = None) -> str:
     # images); a text table has none, bar the odd stray one in a pasted cell.
     if head.count(b"\x00") > max(4, len(head) // 1000):
         raise KolvetError(f"{path}: looks binary, not a text table (try --encoding if it is text)")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(head, final=len(head) < _PROBE_BYTES)
-            return encoding
-        except UnicodeDecodeError:
-            continue
+    final = len(head) < _PROBE_BYTES
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=final)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # UTF-8 with a few bad bytes, as a crawler cutting a title mid-character leaves: say where,
+    # before GB18030, which reads almost any bytes, turns it into nonsense.
+    damaged = _damaged_utf8(head if final else head[: head.rfind(b"\n") + 1])
+    if damaged is not None:
+        raise _not_valid(path, "utf-8", damaged, None, head)
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=final)
+        return "gb18030"
+    except UnicodeDecodeError:
+        pass
     raise KolvetError(f"{path}: unknown text encoding (not UTF-8 or GBK); pass --encoding")
 
 
-def _not_valid(path: Path, encoding: str, at: int, forced: str | None) -> KolvetError:
-    """A decode failure; the hint depends on whether the user chose the encoding."""
-    hint = ("leave out --encoding to detect it, or try utf-8, gb18030 or utf-16" if forced
-            else "pass --encoding (e.g. gbk)")
-    return KolvetError(f"{path}: not valid {encoding} at byte {at}; {hint}")
+def _damaged_utf8(data: bytes) -> int | None:
+    """Where UTF-8 text with a few damaged characters first goes wrong. None when it is valid,
+    or not UTF-8: over 20 damaged places, or fewer than 20 well-formed non-ASCII characters for
+    each (text in another encoding forms them only by chance)."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    if bad == 0 or bad > 20:
+        return None
+    well_formed = len(text) - len(text.encode("ascii", errors="ignore")) - text.count("\ufffd")
+    if well_formed < 20 * bad:
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return None
+
+
+def _not_valid(path: Path, encoding: str, at: int, forced: str | None, data: bytes | None = None) -> KolvetError:
+    """A decode failure, with the line it is on; the hint depends on whether the user chose
+    the encoding and on what else would read the file."""
+    if data is None:
+        data = path.read_bytes()
+    line = data.count(b"\n", 0, at) + 1
+    if encoding.startswith("utf-8") and _damaged_utf8(data) is not None:
+        hint = ("a character cut short? Re-save the file as UTF-8, or pass --encoding utf-8-lossy to read it "
+                "with the damaged characters replaced by \ufffd")
+    elif forced:
+        hint = "leave out --encoding to detect it, or try utf-8, gb18030 or utf-16"
+    else:
+        hint = "pass --encoding (e.g. gbk)"
+    return KolvetError(f"{path}: not valid {encoding} on line {line:,} (byte {at:,}); {hint}")
 
 
 def _text(path: Path, encoding: str, forced: str | None = None) -> str:
+    if encoding == LOSSY:
+        return path.read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")
     try:
         return path.read_bytes().decode(encoding)
     except UnicodeDecodeError as exc:

@@ -307,7 +307,8 @@ def duplicated_headers(columns: Iterable[str]) -> list[str]:
 
 
 # ---- count strings ------------------------------------------------------------------------
-_MISSING_TOKENS = ["", "-", "-1", "—", "--", "null", "none", "nan", "n/a", "na", "/"]
+# "暂无" (none yet), "无" (none) and "未知" (unknown) are how Chinese exports leave a cell empty.
+_MISSING_TOKENS = ["", "-", "-1", "—", "--", "null", "none", "nan", "n/a", "na", "/", "暂无", "无", "未知"]
 _COUNT_RE = r"^(\d+(?:\.\d+)?)\s*([万wW千kK亿]?)\s*(\+?)$"
 _MULTIPLIER = {"万": 1e4, "w": 1e4, "W": 1e4, "千": 1e3, "k": 1e3, "K": 1e3, "亿": 1e8}
 MAX_PLAUSIBLE_COUNT = 10**10  # above every XHS note and account that exists
@@ -743,7 +744,7 @@ def _creator_rejects(rows: pl.DataFrame, reason: pl.Expr, followers: pl.Expr) ->
 
 
 # Quotes a roster writes instead of a price: negotiable, ask, to be set, DM, none.
-_NO_PRICE = [*_MISSING_TOKENS, "面议", "询价", "待定", "私聊", "私信", "无", "暂无"]
+_NO_PRICE = [*_MISSING_TOKENS, "面议", "询价", "待定", "私聊", "私信"]
 _PRICE = r"(\d+(?:\.\d+)?)([万wW千kK]?)"
 
 

@@ -55,6 +55,15 @@ def _truncated(tmp: Path) -> Path:
     return path
 
 
+def _cut_character(tmp: Path) -> Path:
+    """Chinese nicknames, one of them (on line 4) with its last character cut short, as a crawler
+    trimming a title by bytes leaves it."""
+    rows = [[*r[:-1], f"小红薯{r[0]}"] for r in cohort()]
+    data = write_rows(tmp / "cut.csv", rows).read_bytes()
+    at = data.index("小红薯c00".encode(), data.index("小红薯c00".encode()) + 1)  # the second note of c00
+    return _bytes("cut.csv", data[:at + 2] + data[at + 3:])(tmp)
+
+
 def _open_quote(tmp: Path) -> Path:
     path = write_rows(tmp / "open_quote.csv", cohort())
     path.write_text(path.read_text(encoding="utf-8") + 'c99,c99-0,"2025-05-01 12:', encoding="utf-8")
@@ -210,6 +219,13 @@ CASES = [
     Case("binary garbage", _bytes("garbage.csv", GARBAGE), "error", ("garbage.csv", "binary")),
     Case("garbage without NUL", _bytes("garbage2.csv", GARBAGE_NO_NUL), "error", ("garbage2.csv",)),
     Case("unknown encoding", _bytes("latin1.csv", LATIN1), "error", ("latin1.csv", "encoding")),
+    Case("a UTF-8 character cut short", _cut_character, "error",
+         ("cut.csv", "not valid utf-8 on line 3", "a character cut short?", "--encoding utf-8-lossy")),
+    Case("a UTF-8 character cut short, streamed", _cut_character, "error", ("cut.csv", "on line 3", "utf-8-lossy"),
+         args=["--streaming"]),
+    Case("a UTF-8 character cut short, forced UTF-8", _cut_character, "error", ("cut.csv", "on line 3", "utf-8-lossy"),
+         args=["--encoding", "utf-8"]),
+    Case("a UTF-8 character cut short, read lossy", _cut_character, "ok", args=["--encoding", "utf-8-lossy"]),
     Case("truncated csv", _truncated, "ok", ("missing saves",)),
     Case("truncated inside a quote", _open_quote, "error", ("open_quote.csv", "can't read as CSV", "on line 98 is never closed")),
     Case("truncated inside a quote, streamed", _open_quote, "error", ("open_quote.csv", "on line 98 is never closed"),
@@ -297,12 +313,12 @@ CASES = [
 
 
 def _data_rows(path: Path) -> int:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
         return sum(1 for _ in csv.reader(fh)) - 1
 
 
 def _creators_in(path: Path) -> set[str]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
         return {r[0] for r in list(csv.reader(fh, delimiter=";" if "semicolon" in path.name else
                                                 "\t" if "tabs" in path.name else ","))[1:] if r and r[0]}
 

@@ -24,7 +24,7 @@ def test_count_strings_keep_their_precision(text, value, precision):
     assert row == (value, precision, None)
 
 
-@pytest.mark.parametrize("text", ["", "-", "-1", None, "null", "NaN"])
+@pytest.mark.parametrize("text", ["", "-", "-1", None, "null", "NaN", "暂无", "无", "未知"])
 def test_missing_count_markers_are_missing_not_errors(text):
     parsed = S.parse_count(pl.col("v"), pl.String(), "likes")
     row = pl.DataFrame({"v": [text]}, schema={"v": pl.String}).select(parsed.value.alias("v"), parsed.problem.alias("x")).row(0)
