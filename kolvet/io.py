@@ -1024,14 +1024,15 @@ def _sheet_title(name: str, used: set[str]) -> str:
 
 
 def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str], metadata: dict[str, str] | None = None) -> Path:
-    """Write by extension: .csv (UTF-8), .parquet, .json, .xlsx. Atomic."""
+    """Write by extension: .csv (UTF-8 with a BOM, so Excel on Chinese Windows reads its
+    Chinese as UTF-8, not GBK), .parquet, .json, .xlsx. Atomic."""
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in WRITABLE:
         raise KolvetError(f"{target}: unsupported output format {suffix or '(none)'}; use {', '.join(WRITABLE)}")
     with atomic_path(target) as tmp:
         if suffix == ".csv":
-            frame.write_csv(tmp)
+            frame.write_csv(tmp, include_bom=True)
         elif suffix == ".parquet":
             frame.write_parquet(tmp, metadata=metadata or None)
         elif suffix == ".json":

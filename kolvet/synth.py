@@ -154,7 +154,8 @@ def generate(world: World, bought: bool = False) -> tuple[pl.DataFrame, pl.DataF
 
     posts = pl.DataFrame({
         "creator_id": creator_ids.gather(owner),
-        "post_id": pl.Series(np.arange(m)).cast(pl.String).str.zfill(9).str.replace(r"^", "n"),
+        # The seed in the id, as in creator ids: two samples vetted together share no note.
+        "post_id": pl.Series(np.arange(m)).cast(pl.String).str.zfill(9).str.replace(r"^", f"n{world.seed % 1000:03d}"),
         "posted_at": pl.Series(posted).cast(pl.Datetime("us")).dt.truncate("1s"),
         "followers": followers[owner],
         "likes": likes.astype(np.int64),

@@ -23,8 +23,7 @@ runner = CliRunner()
 
 def roster_posts(creators: int, seed: int, fake_rate: float = 0.08) -> pl.DataFrame:
     posts, _ = synth.generate(synth.sample_world(creators, seed=seed, fake_rate=fake_rate))
-    # synth numbers notes from n000000000 in every world; real note ids are unique
-    return posts.with_columns(pl.format("s{}-{}", pl.lit(seed), pl.col("post_id")).alias("post_id"))
+    return posts
 
 
 def ids_of(frame: pl.DataFrame) -> set[str]:

@@ -138,14 +138,16 @@ def test_sample_comments_vet_beside_the_notes_alike_in_memory_and_streaming(tmp_
 
 
 def test_batch_keeps_each_rosters_comments_with_its_own_creators(tmp_path):
-    """Two synthetic rosters number their notes alike (n000000001, ...); comments name only a
-    note, so they must stay with the roster they were crawled beside."""
+    """Two rosters whose notes are numbered alike (as two crawlers' own numbering can be);
+    comments name only a note, so they must stay with the roster they were crawled beside."""
     a, b = tmp_path / "agency_a", tmp_path / "agency_b"
     a.mkdir()
     b.mkdir()
     for folder, seed, extra in ((a, 7, ["--comments", str(a / "creator_comments.json")]), (b, 8, [])):
         got = runner.invoke(app, ["sample", "-n", "40", "-s", str(seed), "--no-views", "-o", str(folder / "posts.csv"), *extra, "-q"])
         assert got.exit_code == 0, got.output
+    alike = pl.read_csv(b / "posts.csv", infer_schema=False).with_columns(pl.col("post_id").str.replace("^n008", "n007"))
+    alike.write_csv(b / "posts.csv")
     got = runner.invoke(app, ["batch", str(a), str(b), "--out-dir", str(tmp_path / "vetted"), "-q"])
     assert got.exit_code == 0, got.output
     with_comments = pl.read_csv(tmp_path / "vetted" / "agency_a.ranked.csv")

@@ -148,4 +148,8 @@ def test_invalid_utf8_late_in_a_csv_is_named_alike_in_both_modes(tmp_path):
         res = CliRunner().invoke(app, ["vet", str(path), "-o", str(tmp_path / "o.csv"), *flags])
         assert res.exit_code == 1
         said.append(res.output.strip())
-    assert said[0] == said[1] == f"kolvet: error: {path}: not valid utf-8 at byte {len(data) - 500}; pass --encoding (e.g. gbk)"
+    at = len(data) - 500
+    line = data.count(b"\n", 0, at) + 1
+    assert said[0] == said[1] == (f"kolvet: error: {path}: not valid utf-8 on line {line:,} "
+                                  f"(byte {at:,}); a character cut short? Re-save the file as UTF-8, or pass "
+                                  "--encoding utf-8-lossy to read it with the damaged characters replaced by \ufffd")
