@@ -243,11 +243,16 @@ def explain(
     from kolvet import schema as S
     from kolvet.explain import explain_lines
 
+    if not inputs and Path(creator_id).exists():
+        raise UsageError(f"{creator_id} is a file, not a creator id: kolvet explain CREATOR_ID {creator_id}")
     cfg, model = _settings(config, preset, fraud_model)
     result = pipeline.vet(inputs or [str(_sample_path())], cfg, creators_file=str(creators) if creators else None,
                           fraud_model=model, as_of=as_of, encoding=encoding, sheet=sheet)
     creator_id = creator_id.strip()  # ids are trimmed when inputs are read
     row = result.creator(creator_id)
+    if row is None and creator_id.startswith("'"):  # copied from a CSV, where '-c9 guards against formulas
+        row = result.creator(creator_id[1:])
+        creator_id = creator_id[1:] if row is not None else creator_id
     if row is None:
         by_name = result.creators.filter(pl.col(S.NICKNAME) == creator_id).get_column(S.CREATOR_ID).head(3).to_list()
         hint = f"; it is the nickname of {', '.join(by_name)}: explain takes the creator_id" if by_name else ""

@@ -209,3 +209,20 @@ def test_two_columns_for_one_count_are_a_warning_unless_an_alias_picks_one(tmp_p
     res = runner.invoke(app, ["vet", str(notes), "-c", str(config), "-o", str(tmp_path / "r2.csv")])
     assert res.exit_code == 0 and "columns:" not in res.output
     assert pl.read_csv(tmp_path / "r2.csv").get_column("median_interactions").item() > 120
+
+
+def test_explain_takes_an_id_copied_from_a_guarded_csv_cell(tmp_path):
+    rows = [{"creator_id": "-c9", "post_id": f"p{i}", "posted_at": f"2025-05-0{i} 12:00", "followers": 5000,
+             "likes": 100 + i, "saves": 40, "comments": 5} for i in range(1, 7)]
+    path = write_csv(tmp_path / "inj.csv", rows)
+    out = tmp_path / "o.csv"
+    assert runner.invoke(app, ["vet", str(path), "-o", str(out), "-q"]).exit_code == 0
+    guarded = pl.read_csv(out, infer_schema=False).get_column("creator_id").item()
+    assert guarded == "'-c9"  # a spreadsheet would run -c9 as a formula
+    res = runner.invoke(app, ["explain", guarded, str(path)])
+    assert res.exit_code == 0 and res.output.startswith("-c9 (-c9): rank 1")
+
+
+def test_explain_with_the_creator_id_forgotten_says_so(sample_csv):
+    res = runner.invoke(app, ["explain", str(sample_csv)])
+    assert res.exit_code == 2 and "is a file, not a creator id: kolvet explain CREATOR_ID" in res.output
