@@ -123,14 +123,14 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
     for w in result.warnings:
         out.print(f"[yellow]warning[/] {escape(w)}")
     out.print(
-        f"[bold]{creators.height:,} creators[/]: "
+        f"[bold]{creators.height:,} creator{'s' if creators.height != 1 else ''}[/]: "
         + ", ".join(f"{counts.get(v, 0):,} {v}" for v in SL.VERDICTS)
         + f"; [bold]{flagged:,} flagged[/] for likely fake engagement"
     )
     reasons = result.rejected_by_reason()
     if reasons:
         total = sum(n for _, n in reasons)
-        out.print(f"{total:,} rows set aside: " + "; ".join(f"{r} ({n:,})" for r, n in reasons[:6]), markup=False)
+        out.print(f"{total:,} row{'s' if total != 1 else ''} set aside: " + "; ".join(f"{r} ({n:,})" for r, n in reasons[:6]), markup=False)
     else:
         out.print("no rows set aside")
     out.print(f"[dim]weights {result.meta.get('weights')}; as of {result.meta.get('as_of')}; fraud: {result.meta.get('fraud_mode')}[/]")

@@ -312,7 +312,7 @@ def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sou
         "kolvet_version": __version__,
         "preset": config.preset,
         "weights": ", ".join(f"{k}={v:g}" for k, v in config.weights.model_dump().items()),
-        "as_of": str(as_of),
+        "as_of": str(as_of.replace(microsecond=0)) if as_of is not None else "None",  # --as-of DAY ends at 23:59:59.999999
         "window": f"last {config.window.days} days, at least {config.window.min_recent_posts} notes",
         "fraud_mode": str(ranked.get_column(F.FRAUD_MODE).first()) if ranked.height else "",
         "time_zone": "China Standard Time (UTC+8)",
@@ -322,6 +322,11 @@ def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sou
         "settings": json.dumps(config.model_dump(mode="json"), sort_keys=True, ensure_ascii=False),
     }
     notices = list(notices or [])
+    newest = creators.get_column(M.LAST_POST).max() if creators.height else None
+    if newest is not None and as_of - newest > timedelta(days=config.window.days):
+        notices.append(f"as of {meta['as_of']}, {(as_of - newest).days:,} days after the newest note ({newest}): no note "
+                       f"falls in the {config.window.days}-day window, so each creator is judged on its "
+                       f"{config.window.min_recent_posts} most recent notes")
     if fraud_model is not None:
         meta["fraud_model"] = fraud_model.describe()
         overridden = fraud_model.differs_from(config.fraud)

@@ -309,6 +309,15 @@ def duplicated_headers(columns: Iterable[str]) -> list[str]:
 # ---- count strings ------------------------------------------------------------------------
 # "暂无" (none yet), "无" (none) and "未知" (unknown) are how Chinese exports leave a cell empty.
 _MISSING_TOKENS = ["", "-", "-1", "—", "--", "null", "none", "nan", "n/a", "na", "/", "暂无", "无", "未知"]
+# Agency sheets end in a row of sums, labelled where a creator would be named.
+TOTALS_ROW = "a totals row (合计), not a note"
+_TOTALS_LABELS = ["合计", "总计", "汇总", "小计", "total", "totals", "sum", "grand total"]
+
+
+def is_totals_label(cell: pl.Expr) -> pl.Expr:
+    return cell.cast(pl.String).str.strip_chars().str.strip_chars(":：").str.to_lowercase().is_in(_TOTALS_LABELS).fill_null(False)
+
+
 _COUNT_RE = r"^(\d+(?:\.\d+)?)\s*([万wW千kK亿]?)\s*(\+?)$"
 _MULTIPLIER = {"万": 1e4, "w": 1e4, "W": 1e4, "千": 1e3, "k": 1e3, "K": 1e3, "亿": 1e8}
 MAX_PLAUSIBLE_COUNT = 10**10  # above every XHS note and account that exists
@@ -602,6 +611,8 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
 
     exprs: dict[str, pl.Expr] = {CREATOR_ID: pl.col("_creator"), POST_ID: pl.col("_post")}
     problems: list[pl.Expr] = [row_problem(frame)]
+    totals = [blank_to_null(_raw(frame, mapping, c)[0]) for c in (CREATOR_ID, NICKNAME) if c in mapping.source_of]
+    problems += [pl.when(pl.any_horizontal(is_totals_label(t) for t in totals)).then(pl.lit(TOTALS_ROW))]
     problems += [pl.when(exprs[c].is_null()).then(pl.lit(f"missing {c}")) for c in (CREATOR_ID, POST_ID)]
     precisions: list[pl.Expr] = []
 
@@ -885,7 +896,8 @@ def creators_without_notes(posts: pl.DataFrame, rejected: pl.DataFrame,
     so they are listed as insufficient_data rather than dropped."""
     have = posts.select(CREATOR_ID).unique()
     # Set-aside rows show cells as written: the id as the parser would read it.
-    named = rejected.select(blank_to_null(pl.col(CREATOR_ID)).alias(CREATOR_ID), REASON).drop_nulls(CREATOR_ID)
+    named = (rejected.filter(pl.col(REASON) != TOTALS_ROW)
+             .select(blank_to_null(pl.col(CREATOR_ID)).alias(CREATOR_ID), REASON).drop_nulls(CREATOR_ID))
     lost = named.join(have, on=CREATOR_ID, how="anti")
     by_reason = lost.group_by(CREATOR_ID, REASON).len().sort([CREATOR_ID, "len", REASON], descending=[False, True, False])
     from_notes = by_reason.group_by(CREATOR_ID, maintain_order=True).agg(

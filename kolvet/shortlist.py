@@ -48,7 +48,9 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
         .when(no_reach).then(pl.lit("0 followers and no views: rates can't be computed"))
         .when(too_few & (pl.col(M.N_POSTS_TOTAL).fill_null(0) == 0) & (pl.col(M.N_POSTS_LATER).fill_null(0) > 0))
         .then(pl.format("no notes by the as-of date (its {} notes are all later)", pl.col(M.N_POSTS_LATER)))
-        .when(too_few).then(pl.format("only {} notes in the window; {} needed to judge", pl.col(M.N_POSTS), pl.lit(min_posts)))
+        .when(too_few).then(pl.format("only {} note{} in the window; {} needed to judge", pl.col(M.N_POSTS),
+                                      pl.when(pl.col(M.N_POSTS) == 1).then(pl.lit("")).otherwise(pl.lit("s")),
+                                      pl.lit(min_posts)))
         .when(flagged & (pl.col(SC.SCORE) < v.review_min_score))
         .then(pl.format("score {} < {}, and likely fake engagement ({})", pl.col(SC.SCORE), pl.lit(v.review_min_score),
                         pl.col(F.FRAUD_PATTERN)))

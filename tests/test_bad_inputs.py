@@ -300,6 +300,11 @@ CASES = [
     Case("emoji and right-to-left text", _rows("rtl.csv", rows_for("e", nickname="💄✨ العربية עברית ‮evil")), "ok"),
     Case("control characters", _rows("ctrl.csv", rows_for("k", nickname="a\x01b\x7fc\u200bd")), "ok"),
     Case("a column named row", _row_column, "ok"),
+    Case("a totals row at the bottom", _rows("totals.csv", [["合计", "", "", "", "12,345", "999", "99", "9", "", ""]]),
+         "ok", ("a totals row (合计), not a note",)),
+    Case("暂无 in counts", _rows("zanwu.csv", [["w", f"w-{i}", f"2025-05-0{i} 12:00:00", "暂无", "50", "20", "3", "暂无", "", "x"]
+                                           for i in range(1, 7)] + [["w", "w-7", "2025-05-07 12:00:00", "5000", "暂无", "20", "3", "1", "", "x"]]),
+         "ok", ("missing likes",)),
     Case("CRLF line endings", lambda tmp: _bytes("crlf.csv", write_rows(tmp / "x.csv", cohort()).read_bytes()
                                                  .replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))(tmp), "ok"),
     Case("a ranking kolvet wrote, given as notes", _a_ranking, "error", ("ranked.csv", "a file kolvet wrote")),
@@ -478,3 +483,17 @@ def test_a_workbook_with_a_title_and_a_blank_row_above_the_header_quotes_the_hea
     # The reader skips the blank row, so a row number would be one off: the row is quoted instead.
     assert res.exit_code == 1
     assert f"The header looks like the row starting {', '.join(HEADER[:3])}: remove the rows above it" in res.output
+
+
+def test_a_totals_row_is_set_aside_and_is_not_a_creator(tmp_path):
+    path = write_rows(tmp_path / "totals.csv", cohort() + [["合计", "", "", "", "12,345", "999", "99", "9", "", ""]])
+    out = tmp_path / "ranked.csv"
+    assert runner.invoke(app, ["vet", str(path), "-o", str(out), "-q"]).exit_code == 0
+    ranked = pl.read_csv(out, infer_schema=False)
+    assert "合计" not in set(ranked.get_column("creator_id")) and ranked.height == 12
+
+
+def test_as_of_long_after_the_newest_note_is_a_warning(tmp_path, sample_csv):
+    res = runner.invoke(app, ["vet", str(sample_csv), "--as-of", "2030-01-01", "-o", str(tmp_path / "r.csv")])
+    assert res.exit_code == 0
+    assert "as of 2030-01-01 23:59:59, 1,646 days after the newest note (2025-06-30 16:38:32): no note falls" in res.output
