@@ -407,7 +407,11 @@ _TIME_FORMATS = (
     "%Y年%m月%d日 %H:%M:%S",  # Chinese exports and hand-made sheets
     "%Y年%m月%d日 %H:%M",
     "%Y年%m月%d日",
+    "%Y.%m.%d %H:%M:%S",  # dotted dates, as Chinese sheets often write them
+    "%Y.%m.%d %H:%M",
+    "%Y.%m.%d",
 )
+_EXCEL_SERIALS = (20_000, 80_000)  # Excel's day numbers for 1954-2119: no epoch or yyyymmdd is this small
 EARLIEST_POST = datetime(2013, 6, 1)  # Xiaohongshu launched in June 2013
 
 
@@ -425,13 +429,21 @@ def _from_epoch(num: pl.Expr) -> pl.Expr:
     return pl.from_epoch(micros, time_unit="us") + CHINA_OFFSET
 
 
+def _from_excel(days: pl.Expr) -> pl.Expr:
+    """An Excel serial date (days since 1899-12-30, the time as a fraction): a sheet's date
+    cells read as numbers. Excel writes wall-clock time, taken as China time."""
+    return pl.lit(datetime(1899, 12, 30)) + pl.duration(microseconds=(days * 86_400e6).round(0).cast(pl.Int64))
+
+
 def parse_time(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """Epoch ms or s, ISO 8601 (with or without offset), "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d_%H:%M:%S" or "%Y-%m-%d", to a naive China-time datetime; null when unparsable."""
     if dtype.is_numeric():
         num = raw.cast(pl.Float64)
         yyyymmdd = raw.cast(pl.Int64, strict=False).cast(pl.String).str.to_datetime("%Y%m%d", strict=False, time_unit="us")
-        return pl.when((num >= 19_000_101) & (num <= 29_991_231)).then(yyyymmdd).otherwise(_from_epoch(num))
+        return (pl.when((num >= 19_000_101) & (num <= 29_991_231)).then(yyyymmdd)
+                .when((num >= _EXCEL_SERIALS[0]) & (num < _EXCEL_SERIALS[1])).then(_from_excel(num))
+                .otherwise(_from_epoch(num)))
     if isinstance(dtype, pl.Datetime):
         if dtype.time_zone is not None:
             return raw.dt.convert_time_zone("UTC").dt.replace_time_zone(None).cast(pl.Datetime("us")) + CHINA_OFFSET
@@ -445,6 +457,7 @@ def _time_attempts(text: pl.Expr) -> list[pl.Expr]:
     """One parse per accepted form. The forms don't overlap (each format must match the whole
     string; epoch numbers are > 1e8, yyyymmdd below), so at most one succeeds per value, or
     several agree, and the order doesn't change the result."""
+    text = text.str.strip_prefix("编辑于").str.strip_chars()  # XHS marks an edited note's date "编辑于 2025-03-01"
     epoch = text.cast(pl.Float64, strict=False)
     with_offset = (
         text.str.replace(r"Z$", "+00:00")
@@ -452,9 +465,21 @@ def _time_attempts(text: pl.Expr) -> list[pl.Expr]:
         .dt.convert_time_zone("UTC").dt.replace_time_zone(None)
         + CHINA_OFFSET
     )
-    attempts = [pl.when(epoch > 1e8).then(_from_epoch(epoch)), with_offset]
+    excel = pl.when((epoch >= _EXCEL_SERIALS[0]) & (epoch < _EXCEL_SERIALS[1])).then(_from_excel(epoch))
+    attempts = [pl.when(epoch > 1e8).then(_from_epoch(epoch)), excel, with_offset]
     # cache=False: posting times are nearly all distinct, so a cache only costs.
     return attempts + [text.str.to_datetime(fmt, strict=False, time_unit="us", cache=False) for fmt in _TIME_FORMATS]
+
+
+def time_problem(text: pl.Expr) -> pl.Expr:
+    """Why a posting time didn't parse, with what to do when the form is a known one."""
+    return (
+        pl.when(text.str.contains(r"(秒|分钟|小时|天|周|月)前$|^(刚刚|昨天|前天)"))
+        .then(pl.format("{}: a relative date ({}) needs the day it was crawled; export dates in full", pl.lit(POSTED_AT), text))
+        .when(text.str.contains(r"^\d{1,2}-\d{1,2}( \d{1,2}:\d{2})?$"))
+        .then(pl.format("{}: no year ({}), as the app shows this year's notes; export dates in full", pl.lit(POSTED_AT), text))
+        .otherwise(pl.lit(f"{POSTED_AT}: not a date"))
+    )
 
 
 def parse_time_column(values: pl.Series) -> pl.Series:
@@ -620,7 +645,7 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     exprs[POSTED_AT] = posted
     problems.append(
         pl.when(~pl.col("_has_time")).then(pl.lit(f"missing {POSTED_AT}"))
-        .when(posted.is_null()).then(pl.lit(f"{POSTED_AT}: not a date"))
+        .when(posted.is_null()).then(time_problem(raw.cast(pl.String).str.strip_chars()))
         .when(posted < pl.lit(EARLIEST_POST))
         .then(pl.lit(f"{POSTED_AT}: before {EARLIEST_POST:%Y-%m}, when Xiaohongshu launched"))
     )

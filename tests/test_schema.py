@@ -136,3 +136,25 @@ def test_quotes_read_as_rosters_write_them():
     # A range is its midpoint; negotiable, missing and 0 are no price, and only "abc" is a problem.
     assert got.get_column("p").to_list() == [12000, 4000, 4000, 5000, 800, 800, 1200, None, None, None, None, None, None, None]
     assert got.get_column("why").to_list() == [None] * 13 + ["quote: not a price (abc)"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2025.03.01", datetime(2025, 3, 1)), ("2025.3.1 12:00", datetime(2025, 3, 1, 12)),
+    ("编辑于 2025-03-01", datetime(2025, 3, 1)), ("45714.5", datetime(2025, 2, 26, 12)),
+])
+def test_dotted_edited_and_excel_serial_dates_are_read(text, expected):
+    assert S.parse_time_column(pl.Series("t", [text])).item() == expected
+
+
+def test_an_excel_serial_in_a_number_column_is_a_date():
+    assert pl.select(S.parse_time(pl.lit(45714.5), pl.Float64)).item() == datetime(2025, 2, 26, 12)
+
+
+@pytest.mark.parametrize("text,why", [
+    ("3天前", "posted_at: a relative date (3天前) needs the day it was crawled; export dates in full"),
+    ("昨天 12:30", "posted_at: a relative date (昨天 12:30) needs the day it was crawled; export dates in full"),
+    ("03-01", "posted_at: no year (03-01), as the app shows this year's notes; export dates in full"),
+    ("soon", "posted_at: not a date"),
+])
+def test_unreadable_dates_say_why(text, why):
+    assert pl.select(S.time_problem(pl.lit(text))).item() == why
