@@ -39,7 +39,9 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         + f", verdict {row[SL.VERDICT]}",
         f"  why: {row.get(SL.VERDICT_REASON) or ''}",
         f"  {row.get(S.CATEGORY)} creator, {_num(row.get(S.FOLLOWERS))} followers ({row.get(M.TIER)} tier), "
-        f"{row.get(M.N_POSTS)} notes judged of {row.get(M.N_POSTS_TOTAL) or 0}; rates are {per}",
+        f"{row.get(M.N_POSTS)} notes judged of {row.get(M.N_POSTS_TOTAL) or 0}"
+        + (f" ({aside} more row{'s' if aside != 1 else ''} set aside)" if (aside := row.get(S.ROWS_SET_ASIDE) or 0) else "")
+        + f"; rates are {per}",
         "",
     ]
     judged = row.get(SL.VERDICT) != "insufficient_data"

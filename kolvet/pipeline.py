@@ -289,6 +289,8 @@ def _per_creator(loaded: Loaded, config: Config, as_of: datetime) -> tuple[pl.Da
                                   also=without.get_column(S.CREATOR_ID)).collect().lazy()
     notes = NotesPlan(loaded.posts, profiles, config, as_of)
     creators = (M.creator_metrics(notes.plan(), profiles, config).join(without.lazy(), on=S.CREATOR_ID, how="left")
+                .join(S.rows_set_aside(loaded.rejected).lazy(), on=S.CREATOR_ID, how="left")
+                .with_columns(pl.col(S.ROWS_SET_ASIDE).fill_null(0))
                 .sort(S.CREATOR_ID).collect(engine="in-memory"))
     comments = loaded.comments  # with --streaming, every part's: keep this part's creators'
     if comments is not None:

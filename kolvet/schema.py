@@ -911,6 +911,15 @@ def _comment_rejects(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 NO_NOTES = "no_notes"  # why a creator named in the inputs has no usable note
+ROWS_SET_ASIDE = "rows_set_aside"  # rows naming the creator that couldn't be used (duplicates aside)
+
+
+def rows_set_aside(rejected: pl.DataFrame) -> pl.DataFrame:
+    """Per creator, the set-aside rows that name it, other than older copies of a row kept
+    (duplicates) and totals rows: what a creator with too few notes lost."""
+    lost = rejected.filter(~pl.col(REASON).str.starts_with("duplicate ") & (pl.col(REASON) != TOTALS_ROW))
+    return (lost.select(blank_to_null(pl.col(CREATOR_ID)).alias(CREATOR_ID)).drop_nulls()
+            .group_by(CREATOR_ID).len(name=ROWS_SET_ASIDE).with_columns(pl.col(ROWS_SET_ASIDE).cast(pl.Int64)))
 
 
 def creators_without_notes(posts: pl.DataFrame, rejected: pl.DataFrame,

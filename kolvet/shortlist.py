@@ -42,15 +42,21 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
         .when(pl.col(SC.SCORE) >= v.review_min_score).then(pl.lit("review"))
         .otherwise(pl.lit("reject"))
     )
+    # Too few notes may be too few *usable* notes: say so, or it reads as a creator who rarely posts.
+    aside = pl.col(S.ROWS_SET_ASIDE).fill_null(0)
+    set_aside = (pl.when(aside > 0)
+                 .then(pl.format(" ({} more row{} naming it set aside: see the rejected file)", aside,
+                                 pl.when(aside == 1).then(pl.lit("")).otherwise(pl.lit("s"))))
+                 .otherwise(pl.lit("")))
     reason = (
         pl.when(pl.col(S.NO_NOTES).is_not_null()).then(pl.col(S.NO_NOTES))
         .when(no_reach & pl.col(S.FOLLOWERS).is_null()).then(pl.lit("no follower count and no views: rates can't be computed"))
         .when(no_reach).then(pl.lit("0 followers and no views: rates can't be computed"))
         .when(too_few & (pl.col(M.N_POSTS_TOTAL).fill_null(0) == 0) & (pl.col(M.N_POSTS_LATER).fill_null(0) > 0))
         .then(pl.format("no notes by the as-of date (its {} notes are all later)", pl.col(M.N_POSTS_LATER)))
-        .when(too_few).then(pl.format("only {} note{} in the window; {} needed to judge", pl.col(M.N_POSTS),
+        .when(too_few).then(pl.format("only {} note{} in the window; {} needed to judge{}", pl.col(M.N_POSTS),
                                       pl.when(pl.col(M.N_POSTS) == 1).then(pl.lit("")).otherwise(pl.lit("s")),
-                                      pl.lit(min_posts)))
+                                      pl.lit(min_posts), set_aside))
         .when(flagged & (pl.col(SC.SCORE) < v.review_min_score))
         .then(pl.format("score {} < {}, and likely fake engagement ({})", pl.col(SC.SCORE), pl.lit(v.review_min_score),
                         pl.col(F.FRAUD_PATTERN)))

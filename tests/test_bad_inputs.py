@@ -497,3 +497,15 @@ def test_as_of_long_after_the_newest_note_is_a_warning(tmp_path, sample_csv):
     res = runner.invoke(app, ["vet", str(sample_csv), "--as-of", "2030-01-01", "-o", str(tmp_path / "r.csv")])
     assert res.exit_code == 0
     assert "as of 2030-01-01 23:59:59, 1,646 days after the newest note (2025-06-30 16:38:32): no note falls" in res.output
+
+
+def test_too_few_usable_notes_says_rows_were_set_aside(tmp_path):
+    rows = rows_for("few", n=12)
+    rows = [[*r[:4], "abc" if i >= 4 else r[4], *r[5:]] for i, r in enumerate(rows)]  # 8 unreadable like counts
+    path = write_rows(tmp_path / "few.csv", cohort() + rows)
+    out = tmp_path / "ranked.csv"
+    assert runner.invoke(app, ["vet", str(path), "-o", str(out), "-q"]).exit_code == 0
+    row = pl.read_csv(out, infer_schema=False).filter(pl.col("creator_id") == "few").row(0, named=True)
+    assert row["verdict"] == "insufficient_data" and row["rows_set_aside"] == "8"
+    assert row["verdict_reason"] == ("only 4 notes in the window; 5 needed to judge "
+                                     "(8 more rows naming it set aside: see the rejected file)")
