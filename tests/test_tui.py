@@ -364,8 +364,21 @@ def test_store_keeps_creators_missing_from_these_inputs(sample_result, tmp_path)
     kept = pl.read_csv(path, schema_overrides={S.CREATOR_ID: pl.String})
     assert kept.get_column(S.CREATOR_ID).to_list() == [ids[1], ids[0]]
     assert kept.get_column(NOTE).to_list() == ["", "first pick"]
+    # The brief says which rows were ranked in other inputs: their rank 1 isn't this run's.
+    assert kept.get_column("scored_in").to_list() == ["these inputs", "other inputs (not in these; rank and score from then)"]
     with pytest.raises(ShortlistError):
         other.export(tmp_path / "brief.txt")
+
+
+def test_a_shortlist_that_cannot_be_saved_stays_as_on_disk(sample_result, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    store = ShortlistStore(blocker / "sl.csv")  # a file where its folder should be
+    store.restore(sample_result)
+    first = sample_result.creators.get_column(S.CREATOR_ID).item(0)
+    with pytest.raises(ShortlistError):
+        store.toggle(first)
+    assert first not in store and len(store) == 0
 
 
 def test_help_lists_every_key(tmp_path):

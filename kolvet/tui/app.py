@@ -89,6 +89,13 @@ class KolvetBrowser(App[None]):
 
     def show_result(self, result: VetResult) -> None:
         self.result = result
+        # What `kolvet vet` prints about the inputs, so nothing is dropped unseen here either.
+        said = [f"skipped {s.source}: {s.reason}" for s in result.skipped] + result.warnings
+        for message in said[:4]:
+            self.notify(message, title="Inputs", severity="warning", timeout=15, markup=False)
+        if len(said) > 4:
+            self.notify(f"and {len(said) - 4} more: run kolvet vet on the same inputs to see them all",
+                        title="Inputs", severity="warning", timeout=15, markup=False)
         try:
             for message in self.store.restore(result):
                 self.notify(message, severity="warning", timeout=8, markup=False)
@@ -97,15 +104,22 @@ class KolvetBrowser(App[None]):
         self.ranking.show_result(result)
 
     # ---- the shortlist, for every screen -----------------------------------------------
-    def _saved(self, change: Callable[[], object]) -> None:
+    def _saved(self, change: Callable[[], object]) -> bool:
+        """Make a change to the shortlist; False (and the reason shown) when it couldn't be
+        saved, in which case the store kept the shortlist as it was."""
         try:
             change()
         except ShortlistError as exc:
-            self.notify(str(exc), severity="error", timeout=10, markup=False)
-        self.ranking.refresh_marks()
+            self.notify(f"{exc}; the shortlist is unchanged (--shortlist FILE saves it elsewhere)",
+                        severity="error", timeout=12, markup=False)
+            return False
+        finally:
+            self.ranking.refresh_marks()
+        return True
 
     def toggle_shortlist(self, creator_id: str) -> None:
-        self._saved(lambda: self.store.toggle(creator_id))
+        if not self._saved(lambda: self.store.toggle(creator_id)):
+            return
         added = creator_id in self.store
         self.notify(f"{'added' if added else 'removed'} {self.creator_name(creator_id)} "
                     f"({len(self.store)} shortlisted)", timeout=2, markup=False)

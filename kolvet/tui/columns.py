@@ -66,8 +66,9 @@ COLUMNS: tuple[Column, ...] = (
 BY_KEY = {c.key: c for c in COLUMNS}
 
 # Besides the shown columns, the table needs these to mark and colour a row.
-EXTRA = (S.CREATOR_ID, F.FRAUD_FLAG)
+EXTRA = (S.CREATOR_ID, F.FRAUD_FLAG, F.FRAUD_WATCH)
 NEEDED = tuple(dict.fromkeys([*(c.key for c in COLUMNS), *EXTRA]))
 
 FLAG_MARK = "⚑"
+WATCH_MARK = "?"  # on fraud watch: near the flag line, with reasons in the detail
 SHORTLIST_MARK = "★"

@@ -18,6 +18,9 @@ from kolvet import shortlist as SL
 from kolvet.pipeline import VetResult
 
 NOTE = "note"
+SCORED_IN = "scored_in"  # a brief can hold creators shortlisted while browsing other inputs
+THIS_RUN = "these inputs"
+EARLIER_RUN = "other inputs (not in these; rank and score from then)"
 
 
 class ShortlistError(Exception):
@@ -73,35 +76,49 @@ class ShortlistStore:
 
     def toggle(self, creator_id: str) -> bool:
         """Add or remove; True when the creator is now shortlisted. Saves."""
-        if creator_id in self.notes:
-            del self.notes[creator_id]
+        notes = dict(self.notes)
+        if creator_id in notes:
+            del notes[creator_id]
         else:
-            self.notes[creator_id] = ""
-        self.save()
+            notes[creator_id] = ""
+        self._change(notes, self.carried)
         return creator_id in self.notes
 
     def set_note(self, creator_id: str, note: str) -> None:
-        self.notes[creator_id] = note
-        self.save()
+        self._change({**self.notes, creator_id: note}, self.carried)
 
     def drop_carried(self, creator_id: str) -> None:
         """Remove a creator who is only in the file (not in these inputs)."""
         if self.carried.height:
-            self.carried = self.carried.filter(pl.col(S.CREATOR_ID).cast(pl.String) != creator_id)
+            self._change(self.notes, self.carried.filter(pl.col(S.CREATOR_ID).cast(pl.String) != creator_id))
+
+    def _change(self, notes: dict[str, str], carried: pl.DataFrame) -> None:
+        """Save the changed shortlist; if it can't be saved, keep the one on disk, so what the
+        browser shows is always what the file holds (and quitting loses nothing)."""
+        before = self.notes, self.carried
+        self.notes, self.carried = notes, carried
+        try:
             self.save()
+        except ShortlistError:
+            self.notes, self.carried = before
+            raise
 
     # ---- writing ---------------------------------------------------------------------------
     def table(self) -> pl.DataFrame:
-        """The brief: vet columns plus note, rank order, then the carried-over rows."""
+        """The brief: vet columns plus note, rank order, then the carried-over rows, whose
+        rank and score come from the run they were shortlisted in (a `scored_in` column, when
+        there are any, says so)."""
         assert self._ranked is not None, "restore() first"
         ids = list(self.notes)
         fresh = (self._ranked.filter(pl.col(S.CREATOR_ID).is_in(ids)).sort(SL.RANK)
                  .with_columns(pl.col(S.CREATOR_ID).replace_strict(self.notes, return_dtype=pl.String).alias(NOTE)))
         if not self.carried.height:
             return fresh
+        fresh = fresh.with_columns(pl.lit(THIS_RUN).alias(SCORED_IN))
         carried = self.carried.with_columns(
             pl.col(NOTE).cast(pl.String) if NOTE in self.carried.columns  # read_previous unguarded it
-            else pl.lit("").alias(NOTE)
+            else pl.lit("").alias(NOTE),
+            pl.lit(EARLIER_RUN).alias(SCORED_IN),
         )
         try:
             return pl.concat([fresh, carried], how="diagonal_relaxed")

@@ -94,7 +94,10 @@ def apply(frame: pl.DataFrame, filters: Filters, sort: Sort, last: Shown | None 
     out = _filter(frame, filters)
     if sort.column == SL.RANK:
         return out if not sort.descending else out.reverse()  # already ranked by the pipeline
-    return out.sort([sort.column, SL.RANK], descending=[sort.descending, False], nulls_last=True)
+    # Verdicts sort best first (shortlist, review, reject, insufficient data), not by spelling.
+    key = (pl.col(SL.VERDICT).replace_strict({v: -i for i, v in enumerate(SL.VERDICTS)}, default=None, return_dtype=pl.Int64)
+           if sort.column == SL.VERDICT else pl.col(sort.column))
+    return out.sort([key, SL.RANK], descending=[sort.descending, False], nulls_last=True)
 
 
 def _filter(frame: pl.DataFrame, filters: Filters) -> pl.DataFrame:
@@ -118,5 +121,7 @@ def cohort_summary(result: VetResult) -> str:
     flagged = int(frame.get_column(F.FRAUD_FLAG).fill_null(False).sum())
     aside = result.rejected.height
     verdicts = ", ".join(f"{counts.get(v, 0):,} {v.replace('_', ' ')}" for v in SL.VERDICTS)
-    aside_text = f"{aside:,} rows set aside" if aside else "no rows set aside"
-    return f"{frame.height:,} creators: {verdicts}; {flagged:,} flagged; {aside_text}"
+    reasons = result.rejected_by_reason()
+    most = f" (most: {reasons[0][0]}, {reasons[0][1]:,})" if len(reasons) > 1 else f" ({reasons[0][0]})" if reasons else ""
+    aside_text = f"{aside:,} row{'s' if aside != 1 else ''} set aside{most}" if aside else "no rows set aside"
+    return f"{frame.height:,} creator{'s' if frame.height != 1 else ''}: {verdicts}; {flagged:,} flagged; {aside_text}"

@@ -23,7 +23,7 @@ from textual.strip import Strip
 from kolvet import fraud as F
 from kolvet import schema as S
 from kolvet import shortlist as SL
-from kolvet.tui.columns import COLUMNS, FLAG_MARK, SHORTLIST_MARK, Column
+from kolvet.tui.columns import COLUMNS, FLAG_MARK, SHORTLIST_MARK, WATCH_MARK, Column
 
 MARK_WIDTH = 2  # the shortlist star and a space
 GAP = 1
@@ -52,7 +52,7 @@ class CreatorTable(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "creator-table--header", "creator-table--sorted", "creator-table--cursor",
-        "creator-table--mark", "creator-table--flagged", "creator-table--missing",
+        "creator-table--mark", "creator-table--flagged", "creator-table--watch", "creator-table--missing",
         "creator-table--shortlist", "creator-table--review", "creator-table--reject",
         "creator-table--insufficient_data",
     }
@@ -65,6 +65,7 @@ class CreatorTable(ScrollView, can_focus=True):
     CreatorTable:blur > .creator-table--cursor { background: $block-cursor-blurred-background; }
     CreatorTable > .creator-table--mark { color: $warning; text-style: bold; }
     CreatorTable > .creator-table--flagged { color: $error; text-style: bold; }
+    CreatorTable > .creator-table--watch { color: $warning; }
     CreatorTable > .creator-table--missing { color: $text-muted; }
     CreatorTable > .creator-table--shortlist { color: $success; }
     CreatorTable > .creator-table--review { color: $warning; }
@@ -240,18 +241,19 @@ class CreatorTable(ScrollView, can_focus=True):
         get = self._index.get
         cid = row[self._index[S.CREATOR_ID]]
         flagged = bool(row[get(F.FRAUD_FLAG)]) if get(F.FRAUD_FLAG) is not None else False
+        watched = bool(row[get(F.FRAUD_WATCH)]) if get(F.FRAUD_WATCH) is not None else False
         row_style = base + self._style("cursor") if i == self.cursor_row else base
         marked = cid in self.marked
         segments = [Segment((SHORTLIST_MARK if marked else " ") + " ", row_style + self._style("mark") if marked else row_style)]
         for col in self.columns:
             value = row[self._index[col.key]] if col.key in self._index else None
-            text, style = self._cell(col, value, cid, flagged)
+            text, style = self._cell(col, value, cid, flagged, watched)
             cell_style = row_style + self._style(style) if style else row_style
             segments.append(Segment(_fit(text, col.width, col.right), cell_style))
             segments.append(Segment(" " * GAP, row_style))
         return Strip(segments, self._row_width)
 
-    def _cell(self, col: Column, value: Any, cid: str, flagged: bool) -> tuple[str, str | None]:
+    def _cell(self, col: Column, value: Any, cid: str, flagged: bool, watched: bool = False) -> tuple[str, str | None]:
         """The text of one cell and the name of its colour cue, if any."""
         if col.key == S.NICKNAME and not value:
             return cid, "missing"  # no nickname in the data: show the id, muted
@@ -260,6 +262,8 @@ class CreatorTable(ScrollView, can_focus=True):
             return text, str(value)
         if col.key == F.FRAUD_SCORE and flagged:
             return f"{FLAG_MARK} {text}", "flagged"
+        if col.key == F.FRAUD_SCORE and watched:
+            return f"{WATCH_MARK} {text}", "watch"
         if value is None:
             return text, "missing"
         return text, None
