@@ -269,7 +269,15 @@ def default_config_toml() -> str:
         _section(lines, f"benchmarks.{_key(name)}", bench)
     lines.append("\n[input]")
     for name, field in InputConfig.model_fields.items():
+        if name == "aliases":
+            continue  # a table of its own: last, below
         lines.append(f"# {field.description}")
         value = getattr(cfg.input, name)
         lines.append(f"{name} = {_toml_value(value)}" if value else f"# {name} = ...")
+    lines.append(f"\n# {InputConfig.model_fields['aliases'].description}; uncomment both lines to use")
+    if cfg.input.aliases:
+        lines.append("[input.aliases]")
+        lines += [f"{_key(k)} = {_toml_value(v)}" for k, v in cfg.input.aliases.items()]
+    else:
+        lines += ["# [input.aliases]", '# likes = ["赞", "like_total"]']
     return "\n".join(lines) + "\n"

@@ -189,6 +189,10 @@ def detect_encoding(path: Path, forced: str | None = None) -> str:
         return "utf-16"
     # Binary files are full of zero bytes (1 in 256 for random data, far more for zip or
     # images); a text table has none, bar the odd stray one in a pasted cell.
+    if head.startswith(b"PK\x03\x04") and b"xl/" in head[:1 << 16]:  # a zip holding a workbook
+        raise KolvetError(f"{path}: is an Excel workbook, not text: rename it to {path.stem}.xlsx")
+    if head.startswith(b"PAR1"):
+        raise KolvetError(f"{path}: is a Parquet file, not text: rename it to {path.stem}.parquet")
     if head.count(b"\x00") > max(4, len(head) // 1000):
         raise KolvetError(f"{path}: looks binary, not a text table (try --encoding if it is text)")
     final = len(head) < _PROBE_BYTES

@@ -170,6 +170,11 @@ def _fake_xlsx(tmp: Path) -> Path:
     return tmp / "notes.xlsx"
 
 
+def _workbook_named_csv(tmp: Path) -> Path:
+    pl.DataFrame([dict(zip(HEADER, r, strict=True)) for r in cohort()]).write_excel(tmp / "book.xlsx")
+    return _bytes("notes.csv", (tmp / "book.xlsx").read_bytes())(tmp)
+
+
 def _fake_parquet(tmp: Path) -> Path:
     (tmp / "notes.parquet").write_bytes(b"PAR1" + bytes(range(200)))
     return tmp / "notes.parquet"
@@ -311,6 +316,7 @@ CASES = [
     Case("json that isn't a list", _not_a_list, "error", ("scalar.json",)),
     Case("truncated json", _truncated_json, "error", ("cut.json", "not valid JSON", "cut short")),
     Case("a text file named .xlsx", _fake_xlsx, "error", ("notes.xlsx", "workbook")),
+    Case("a workbook named .csv", _workbook_named_csv, "error", ("notes.csv: is an Excel workbook, not text: rename it to notes.xlsx",)),
     Case("a broken parquet", _fake_parquet, "error", ("notes.parquet", "Parquet")),
     Case("a folder with nothing to read", _empty_folder, "error", ("crawl", "no CSV")),
     Case("a folder of bad files", _folder_of_bad_files, "error", ("no notes found in", "bad_folder", "a.csv: file is empty")),

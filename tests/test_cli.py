@@ -102,6 +102,12 @@ def test_init_config_round_trips(tmp_path, sample_csv):
     assert "[scoring]" in cfg.read_text()
     res = runner.invoke(app, ["vet", str(sample_csv), "-c", str(cfg), "-o", str(tmp_path / "o.csv")])
     assert res.exit_code == 0, res.output
+    # Its commented example of column aliases is valid TOML once uncommented.
+    from kolvet.config import load_config
+
+    text = cfg.read_text(encoding="utf-8").replace("# [input.aliases]", "[input.aliases]").replace("# likes = [", "likes = [")
+    cfg.write_text(text, encoding="utf-8")
+    assert load_config(cfg).input.aliases == {"likes": ["赞", "like_total"]}
 
 
 def test_bad_config_is_a_clear_error(tmp_path, sample_csv):
