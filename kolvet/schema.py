@@ -309,7 +309,7 @@ def duplicated_headers(columns: Iterable[str]) -> list[str]:
 # ---- count strings ------------------------------------------------------------------------
 # "暂无" (none yet), "无" (none) and "未知" (unknown) are how Chinese exports leave a cell empty.
 _MISSING_TOKENS = ["", "-", "-1", "—", "--", "null", "none", "nan", "n/a", "na", "/", "暂无", "无", "未知"]
-# Agency sheets end in a row of sums, labelled where a creator would be named.
+# Agency sheets end in a row of sums, labelled where a creator would be named, naming no note.
 TOTALS_ROW = "a totals row (合计), not a note"
 _TOTALS_LABELS = ["合计", "总计", "汇总", "小计", "total", "totals", "sum", "grand total"]
 
@@ -637,7 +637,9 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     exprs: dict[str, pl.Expr] = {CREATOR_ID: pl.col("_creator"), POST_ID: pl.col("_post")}
     problems: list[pl.Expr] = [row_problem(frame)]
     totals = [blank_to_null(_raw(frame, mapping, c)[0]) for c in (CREATOR_ID, NICKNAME) if c in mapping.source_of]
-    problems += [pl.when(pl.any_horizontal(is_totals_label(t) for t in totals)).then(pl.lit(TOTALS_ROW))]
+    # A creator may well be called "Sum": only a labelled row that names no note is a totals row.
+    problems += [pl.when(pl.any_horizontal(is_totals_label(t) for t in totals) & pl.col("_post").is_null())
+                 .then(pl.lit(TOTALS_ROW))]
     problems += [pl.when(exprs[c].is_null()).then(pl.lit(f"missing {c}")) for c in (CREATOR_ID, POST_ID)]
     precisions: list[pl.Expr] = []
 

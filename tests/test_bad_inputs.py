@@ -515,3 +515,11 @@ def test_too_few_usable_notes_says_rows_were_set_aside(tmp_path):
     assert row["verdict"] == "insufficient_data" and row["rows_set_aside"] == "8"
     assert row["verdict_reason"] == ("only 4 notes in the window; 5 needed to judge "
                                      "(8 more rows naming it set aside: see the rejected file)")
+
+
+def test_a_creator_nicknamed_total_is_not_a_totals_row(tmp_path):
+    path = write_rows(tmp_path / "named.csv", cohort() + rows_for("real", nickname="Total"))
+    out = tmp_path / "ranked.csv"
+    assert runner.invoke(app, ["vet", str(path), "-o", str(out), "-q"]).exit_code == 0
+    assert "real" in set(pl.read_csv(out, infer_schema=False).get_column("creator_id"))
+    assert not out.with_name("ranked.rejected.csv").exists()
