@@ -187,12 +187,12 @@ def detect_encoding(path: Path, forced: str | None = None) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    # Binary files are full of zero bytes (1 in 256 for random data, far more for zip or
-    # images); a text table has none, bar the odd stray one in a pasted cell.
     if head.startswith(b"PK\x03\x04") and b"xl/" in head[:1 << 16]:  # a zip holding a workbook
         raise KolvetError(f"{path}: is an Excel workbook, not text: rename it to {path.stem}.xlsx")
     if head.startswith(b"PAR1"):
         raise KolvetError(f"{path}: is a Parquet file, not text: rename it to {path.stem}.parquet")
+    # Binary files are full of zero bytes (1 in 256 for random data, far more for zip or
+    # images); a text table has none, bar the odd stray one in a pasted cell.
     if head.count(b"\x00") > max(4, len(head) // 1000):
         raise KolvetError(f"{path}: looks binary, not a text table (try --encoding if it is text)")
     final = len(head) < _PROBE_BYTES
@@ -249,12 +249,13 @@ def _not_valid(path: Path, encoding: str, at: int, forced: str | None, data: byt
 
 
 def _text(path: Path, encoding: str, forced: str | None = None) -> str:
+    data = path.read_bytes()
     if encoding == LOSSY:
-        return path.read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")
+        return data.decode("utf-8", errors="replace").removeprefix("\ufeff")
     try:
-        return path.read_bytes().decode(encoding)
+        return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise _not_valid(path, encoding, exc.start, forced) from None
+        raise _not_valid(path, encoding, exc.start, forced, data) from None
 
 
 # ---- readers ------------------------------------------------------------------------------

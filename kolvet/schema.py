@@ -311,6 +311,8 @@ def duplicated_headers(columns: Iterable[str]) -> list[str]:
 _MISSING_TOKENS = ["", "-", "-1", "—", "--", "null", "none", "nan", "n/a", "na", "/", "暂无", "无", "未知"]
 # Agency sheets end in a row of sums, labelled where a creator would be named, naming no note.
 TOTALS_ROW = "a totals row (合计), not a note"
+# Reasons for an older copy of a row that was kept: nothing of the creator is lost.
+DUPLICATE = "duplicate "
 _TOTALS_LABELS = ["合计", "总计", "汇总", "小计", "total", "totals", "sum", "grand total"]
 
 
@@ -916,12 +918,18 @@ NO_NOTES = "no_notes"  # why a creator named in the inputs has no usable note
 ROWS_SET_ASIDE = "rows_set_aside"  # rows naming the creator that couldn't be used (duplicates aside)
 
 
+def _naming_a_creator(rejected: pl.DataFrame) -> pl.DataFrame:
+    """(creator_id, reason) of the set-aside rows that name a creator: the id as the parser
+    would read it (set-aside rows show cells as written), totals rows left out."""
+    return (rejected.filter(pl.col(REASON) != TOTALS_ROW)
+            .select(blank_to_null(pl.col(CREATOR_ID)).alias(CREATOR_ID), REASON).drop_nulls(CREATOR_ID))
+
+
 def rows_set_aside(rejected: pl.DataFrame) -> pl.DataFrame:
     """Per creator, the set-aside rows that name it, other than older copies of a row kept
-    (duplicates) and totals rows: what a creator with too few notes lost."""
-    lost = rejected.filter(~pl.col(REASON).str.starts_with("duplicate ") & (pl.col(REASON) != TOTALS_ROW))
-    return (lost.select(blank_to_null(pl.col(CREATOR_ID)).alias(CREATOR_ID)).drop_nulls()
-            .group_by(CREATOR_ID).len(name=ROWS_SET_ASIDE).with_columns(pl.col(ROWS_SET_ASIDE).cast(pl.Int64)))
+    (duplicates): what a creator with too few notes lost."""
+    lost = _naming_a_creator(rejected).filter(~pl.col(REASON).str.starts_with(DUPLICATE))
+    return lost.group_by(CREATOR_ID).len(name=ROWS_SET_ASIDE).with_columns(pl.col(ROWS_SET_ASIDE).cast(pl.Int64))
 
 
 def creators_without_notes(posts: pl.DataFrame, rejected: pl.DataFrame,
@@ -931,10 +939,7 @@ def creators_without_notes(posts: pl.DataFrame, rejected: pl.DataFrame,
     reason: they can't be judged, but every input creator appears in the output exactly once,
     so they are listed as insufficient_data rather than dropped."""
     have = posts.select(CREATOR_ID).unique()
-    # Set-aside rows show cells as written: the id as the parser would read it.
-    named = (rejected.filter(pl.col(REASON) != TOTALS_ROW)
-             .select(blank_to_null(pl.col(CREATOR_ID)).alias(CREATOR_ID), REASON).drop_nulls(CREATOR_ID))
-    lost = named.join(have, on=CREATOR_ID, how="anti")
+    lost = _naming_a_creator(rejected).join(have, on=CREATOR_ID, how="anti")
     by_reason = lost.group_by(CREATOR_ID, REASON).len().sort([CREATOR_ID, "len", REASON], descending=[False, True, False])
     from_notes = by_reason.group_by(CREATOR_ID, maintain_order=True).agg(
         pl.col("len").sum().alias("_n"), pl.format("{} {}", REASON, "len").head(3).str.join(", ").alias("_why"),
@@ -983,7 +988,7 @@ def merge_snapshots(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     kept = ranked.filter("_keep").sort(order).drop(order, "_keep")
     older = ranked.filter(~pl.col("_keep")).sort(order)
-    return kept, set_aside(older, "duplicate post_id: older snapshot (kept the newest)")
+    return kept, set_aside(older, f"{DUPLICATE}post_id: older snapshot (kept the newest)")
 
 
 # What a creators row says about the creator: two rows for one creator that disagree on one of
@@ -1013,11 +1018,11 @@ def merge_creator_rows(creators: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
     aside = aside.with_columns(pl.col(SNAPSHOT_AT).dt.date().alias("_day")).join(
         points, on=[CREATOR_ID, "_day", FOLLOWERS], how="left", maintain_order="left")
     reason = (pl.when(pl.col(f"_k_{SNAPSHOT_AT}").is_not_null() & pl.col("_point").is_not_null())
-              .then(pl.lit("duplicate creator_id: an older snapshot with other values (kept the newest; "
+              .then(pl.lit(f"{DUPLICATE}creator_id: an older snapshot with other values (kept the newest; "
                            "its followers are a point of the follower series)"))
               .when(pl.col(f"_k_{SNAPSHOT_AT}").is_not_null())
-              .then(pl.lit("duplicate creator_id: an older snapshot with other values (kept the newest)"))
-              .otherwise(pl.lit("duplicate creator_id: an earlier row with other values (kept the last)")))
+              .then(pl.lit(f"{DUPLICATE}creator_id: an older snapshot with other values (kept the newest)"))
+              .otherwise(pl.lit(f"{DUPLICATE}creator_id: an earlier row with other values (kept the last)")))
     return kept.sort(order).select(creators.columns), _creator_rejects(aside, reason, pl.col(FOLLOWERS))
 
 
