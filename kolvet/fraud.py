@@ -14,7 +14,8 @@ Features (all compared with peers unless noted; "low"/"high" = only that side is
   engagement_vs_size   weighted engagement per reach against the size curve (both sides)
   likes_vs_size        likes per reach against the size curve (high: bought likes, which honest
                        like-heavy creators don't show because their likes are ordinary)
-  reach_vs_size        views per follower against the size curve, views known (low: bought followers)
+  reach_vs_size        views per follower against the size curve and the reach the cohort gives
+                       notes that engage as well per view, views known (low: bought followers)
   save_like            log 藏赞比 (saves / likes) (both)
   comment_like         log 评赞比 (comments / likes) (both)
   share_like           log shares / likes (both)
@@ -185,13 +186,71 @@ def _vs_size(y: np.ndarray, creators: pl.DataFrame, judged: np.ndarray, config: 
 
 
 def _reach_vs_size(creators: pl.DataFrame, judged: np.ndarray, config: Config) -> np.ndarray:
-    """log(views per follower) against what is expected for the creator's size: bought
-    followers add followers but no readers."""
+    """log(views per follower) against what is expected for the creator's size and for how
+    well its notes engage per view: bought followers add followers but no readers."""
     vpf = creators.get_column(M.VIEWS_PER_FOLLOWER).cast(pl.Float64).to_numpy()
     followers = creators.get_column(S.FOLLOWERS).cast(pl.Float64).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         y = np.where((vpf > 0) & (followers > 0), np.log(vpf), np.nan)
-    return _vs_size(y, creators, judged, config, np.full(len(y), "followers"))
+    resid = _vs_size(y, creators, judged, config, np.full(len(y), "followers"))
+    return resid - _reach_from_engagement(resid, creators, judged, config.scoring.min_fit_creators)
+
+
+# What a note earns per view, as logs against the creator's category (_reach_from_engagement).
+ENGAGEMENT_MIX = (M.LOG_LIKE, M.SAVE_LIKE, M.COMMENT_LIKE)
+
+
+def _reach_from_engagement(resid: np.ndarray, creators: pl.DataFrame, judged: np.ndarray,
+                           min_creators: int) -> np.ndarray:
+    """The part of a creator's reach (log views per follower against its size) that its notes'
+    engagement per view explains, as the cohort shows it.
+
+    XHS shows a note to more people when its first readers engage (domain.md), so a creator
+    whose notes earn 4x the likes per view is expected to reach further: followers bought by a
+    strong creator hide behind that reach, and only show once it is expected. Which engagement
+    counts (likes per view, the save and comment mix) and by how much is learned from the
+    cohort, a least-squares fit refit without creators far off it, and each slope is shrunk by
+    its standard error, so a cohort that shows no link, or too few creators to tell, changes
+    nothing."""
+    basis = creators.get_column(M.RATE_BASIS).fill_null("").to_numpy().astype(str)
+    cats = creators.get_column(S.CATEGORY).fill_null("").to_numpy().astype(str)
+    usable = judged & np.isfinite(resid) & (basis == "views")
+    columns = []
+    for name in ENGAGEMENT_MIX:
+        v = creators.get_column(name).cast(pl.Float64).to_numpy()
+        v = v if name == M.LOG_LIKE else np.log(v + 1e-3)  # the like rate is already a log
+        columns.append(v - _category_median(v, cats, usable & np.isfinite(v)))
+    x = np.column_stack(columns)
+    ok = usable & np.isfinite(x).all(axis=1)
+    if ok.sum() < max(min_creators, 30):
+        return np.zeros(len(resid))
+    design = np.column_stack([x, np.ones(len(resid))])
+    keep = ok
+    for _ in range(2):  # fit, set aside creators far off the fit, fit again
+        coef, *_ = np.linalg.lstsq(design[keep], resid[keep], rcond=None)
+        dev = resid - design @ coef
+        spread = 1.4826 * float(np.median(np.abs(dev[ok] - np.median(dev[ok]))))
+        inliers = ok & (np.abs(dev) <= 3 * spread)
+        if spread <= 0 or inliers.sum() < max(min_creators, 30):
+            break
+        keep = inliers
+    coef, *_ = np.linalg.lstsq(design[keep], resid[keep], rcond=None)
+    dev = resid[keep] - design[keep] @ coef
+    var = float(dev @ dev) / max(keep.sum() - design.shape[1], 1)
+    se2 = var * np.diag(np.linalg.pinv(design[keep].T @ design[keep]))[:-1]
+    slopes = coef[:-1] * coef[:-1] ** 2 / (coef[:-1] ** 2 + se2 + 1e-12)
+    return np.where(ok, x @ slopes, 0.0)
+
+
+def _category_median(v: np.ndarray, cats: np.ndarray, use: np.ndarray) -> np.ndarray:
+    """Each creator's category median of v (the cohort's for categories under MIN_PEERS)."""
+    overall = float(np.median(v[use])) if use.any() else 0.0
+    out = np.full(len(v), overall)
+    for cat in np.unique(cats[use]):
+        rows = use & (cats == cat)
+        if rows.sum() >= MIN_PEERS:
+            out[cats == cat] = float(np.median(v[rows]))
+    return out
 
 
 def _lifetime_per_follower(lifetime: np.ndarray, followers: np.ndarray, crawled: np.ndarray) -> np.ndarray:
@@ -693,6 +752,7 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
     still confirm the pattern with the other."""
     ev = np.exp
     out: list[Reason] = []
+    whose = f"{peers}'" if peers.endswith("s") else f"{peers}'s"  # "beauty nano peers'", "cohort's"
 
     def bar(feature: str) -> float:
         return min(thr, lead_thr) if feature in lead else thr
@@ -702,29 +762,29 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
             out.append(Reason(feature in lead, float(zval), text, feature))
 
     sl, cl = raw["save_like"][i], raw["comment_like"][i]
-    add("save_like", z["save_like"][i], f"saves are {_fmt_ratio(ev(sl))} likes ({peers}' median {_fmt_ratio(ev(med['save_like'][i]))})")
-    add("-save_like", -z["save_like"][i], f"saves are only {_fmt_ratio(ev(sl))} likes ({peers}' median {_fmt_ratio(ev(med['save_like'][i]))})")
-    add("comment_like", z["comment_like"][i], f"comments are {_fmt_ratio(ev(cl))} likes ({peers}' median {_fmt_ratio(ev(med['comment_like'][i]))})")
-    add("-comment_like", -z["comment_like"][i], f"comments are only {_fmt_ratio(ev(cl))} likes ({peers}' median {_fmt_ratio(ev(med['comment_like'][i]))})")
-    add("-shares_per_save", -z["shares_per_save"][i], f"saves bring few shares ({ev(raw['shares_per_save'][i]):.2f} shares per save, {peers}' median {ev(med['shares_per_save'][i]):.2f})")
+    add("save_like", z["save_like"][i], f"saves are {_fmt_ratio(ev(sl))} likes ({whose} median {_fmt_ratio(ev(med['save_like'][i]))})")
+    add("-save_like", -z["save_like"][i], f"saves are only {_fmt_ratio(ev(sl))} likes ({whose} median {_fmt_ratio(ev(med['save_like'][i]))})")
+    add("comment_like", z["comment_like"][i], f"comments are {_fmt_ratio(ev(cl))} likes ({whose} median {_fmt_ratio(ev(med['comment_like'][i]))})")
+    add("-comment_like", -z["comment_like"][i], f"comments are only {_fmt_ratio(ev(cl))} likes ({whose} median {_fmt_ratio(ev(med['comment_like'][i]))})")
+    add("-shares_per_save", -z["shares_per_save"][i], f"saves bring few shares ({ev(raw['shares_per_save'][i]):.2f} shares per save, {whose} median {ev(med['shares_per_save'][i]):.2f})")
     add("-saves_track_likes", -z["saves_track_likes"][i], f"saves don't move with likes across notes (correlation {raw['saves_track_likes'][i]:.2f}, {peers} at its counts {med['saves_track_likes'][i]:.2f})")
     add("-comments_track_likes", -z["comments_track_likes"][i], f"comments don't move with likes across notes (correlation {raw['comments_track_likes'][i]:.2f}, {peers} at its counts {med['comments_track_likes'][i]:.2f})")
     add("-saves_scale", -z["saves_scale"][i], f"saves barely grow with a note's likes (10x the likes bring {10 ** raw['saves_scale'][i]:.1f}x the saves, "
-        f"{peers}' median {10 ** med['saves_scale'][i]:.1f}x), as fixed bundles do")
+        f"{whose} median {10 ** med['saves_scale'][i]:.1f}x), as fixed bundles do")
     add("-comments_scale", -z["comments_scale"][i], f"comments barely grow with a note's likes (10x the likes bring {10 ** raw['comments_scale'][i]:.1f}x the comments, "
-        f"{peers}' median {10 ** med['comments_scale'][i]:.1f}x), as fixed bundles do")
+        f"{whose} median {10 ** med['comments_scale'][i]:.1f}x), as fixed bundles do")
     add("-save_like_spread", -z["save_like_spread"][i], f"saves/likes barely varies between notes (spread {ev(raw['save_like_spread'][i]) - 0.02:.2f}, {peers} at its counts {ev(med['save_like_spread'][i]) - 0.02:.2f}), as bundles sold at fixed ratios do")
     add("-comment_like_spread", -z["comment_like_spread"][i], f"comments/likes barely varies between notes (spread {ev(raw['comment_like_spread'][i]) - 0.02:.2f}, {peers} at its counts {ev(med['comment_like_spread'][i]) - 0.02:.2f})")
     if z["template_comments"][i] >= bar("template_comments"):
         add("template_comments", z["template_comments"][i],
             f"{raw['template_comments'][i]:.0%} of {comments.read[i]:.0f} crawled comments are emoji-only or repeat word for word "
-            f"under its other notes ({peers}' median {med['template_comments'][i]:.0%})"
+            f"under its other notes ({whose} median {med['template_comments'][i]:.0%})"
             + (f', e.g. "{C.quoted(comments.top[i])}" under {comments.top_notes[i]:.0f} notes' if comments.top[i] else ""))
     e = ev(raw["engagement_vs_size"][i])
     add("engagement_vs_size", z["engagement_vs_size"][i], f"engagement is {_fmt_ratio(e)} what is expected for its size")
     add("-engagement_vs_size", -z["engagement_vs_size"][i], f"engagement is only {_fmt_ratio(e)} what is expected for its size")
     add("likes_vs_size", z["likes_vs_size"][i], f"likes are {_fmt_ratio(ev(raw['likes_vs_size'][i]))} the like rate expected for its size")
-    add("-reach_vs_size", -z["reach_vs_size"][i], f"notes reach only {_fmt_ratio(ev(raw['reach_vs_size'][i]))} the views per follower expected for its size (followers may be bought)")
+    add("-reach_vs_size", -z["reach_vs_size"][i], f"notes reach only {_fmt_ratio(ev(raw['reach_vs_size'][i]))} the views per follower expected for its size and how well they engage (followers may be bought)")
     add("boosted_notes", z["boosted_notes"][i], f"{raw['boosted_notes'][i]:.0%} of notes look boosted (engagement >= 2x the creator's median, ratios far from its own, peers {med['boosted_notes'][i]:.1%})")
     add("ratio_jumps", z["ratio_jumps"][i], f"{raw['ratio_jumps'][i]:.0%} of notes have ratios far from the creator's own (peers {med['ratio_jumps'][i]:.1%})")
     if z["boosted_notes"][i] >= bar("boosted_notes"):
@@ -732,13 +792,13 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
         add("spike", z["spike"][i], f"best note has {ev(raw['spike'][i]):.0f}x the median note's engagement, with unusual ratios")
     add("-likes_saves_per_follower", -z["likes_saves_per_follower"][i],
         f"the account earned only {np.exp(raw['likes_saves_per_follower'][i]):.1f} likes and saves per follower over its life "
-        f"({peers}' median {np.exp(med['likes_saves_per_follower'][i]):.1f}): followers not earned on XHS (bought, or famous elsewhere)")
-    add("-active_fans", -z["active_fans"][i], f"only {raw['active_fans'][i]:.0%} of followers are active ({peers}' median {med['active_fans'][i]:.0%})")
+        f"({whose} median {np.exp(med['likes_saves_per_follower'][i]):.1f}): followers not earned on XHS (bought, or famous elsewhere)")
+    add("-active_fans", -z["active_fans"][i], f"only {raw['active_fans'][i]:.0%} of followers are active ({whose} median {med['active_fans'][i]:.0%})")
     add("follower_jump", z["follower_jump"][i], f"followers grew {np.expm1(raw['follower_jump'][i]):.0%} within {M.JUMP_DAYS} days from {jump_dates[i]} "
-                               f"({peers}' median {np.expm1(med['follower_jump'][i]):.1%})")
+                               f"({whose} median {np.expm1(med['follower_jump'][i]):.1%})")
     if z["follower_jump"][i] >= bar("follower_jump"):  # only a real jump needs explaining
         add("unexplained_jump", z["unexplained_jump"][i], f"the jump brought {np.exp(raw['unexplained_jump'][i]):.1f} new followers per like, save or "
-                                      f"comment on the notes around it ({peers}' median {np.exp(med['unexplained_jump'][i]):.2f})")
+                                      f"comment on the notes around it ({whose} median {np.exp(med['unexplained_jump'][i]):.2f})")
     if z["burst"][i] >= bar("burst"):
         add("burst", min(z["burst"][i], abs(burst.ratio_dev[i])),
             f"{burst.spiked[i]:.0f} of {burst.notes[i]:.0f} notes posted within {M.JUMP_DAYS} days up to {burst.end[i]:%Y-%m-%d} "

@@ -246,3 +246,35 @@ def test_a_sign_shared_by_two_patterns_names_the_one_that_shows():
     assert pattern_of("-saves_track_likes", {"save farming": 0.4, "bought likes": 1.9}) == "bought likes"
     assert pattern_of("-saves_track_likes", {"save farming": 1.2, "bought likes": 0.3}) == "save farming"
     assert pattern_of("spike", {"save farming": 1.0}) == ""
+
+
+def _engagement_cohort(n: int, link: float, seed: int = 3) -> tuple[np.ndarray, pl.DataFrame]:
+    """Creators' reach against their size (resid) and their notes' engagement per view, where
+    each doubling of the like rate brings 2**link more views per follower."""
+    from kolvet import metrics as M
+    from kolvet import schema as S
+
+    rng = np.random.default_rng(seed)
+    log_like = np.log(0.05) + rng.normal(0, 0.5, n)
+    creators = pl.DataFrame({
+        M.RATE_BASIS: ["views"] * n, S.CATEGORY: rng.choice(["beauty", "food"], n).tolist(), M.LOG_LIKE: log_like,
+        M.SAVE_LIKE: np.exp(rng.normal(np.log(0.5), 0.3, n)), M.COMMENT_LIKE: np.exp(rng.normal(np.log(0.1), 0.3, n)),
+    })
+    return link * (log_like - np.log(0.05)) + rng.normal(0, 0.25, n), creators
+
+
+def test_reach_is_expected_from_how_well_notes_engage_as_the_cohort_shows_it():
+    from kolvet.fraud import _reach_from_engagement
+
+    # Notes that engage better are shown to more people: a strong creator's bought followers
+    # only show once that reach is expected of it.
+    resid, creators = _engagement_cohort(400, link=0.5)
+    explained = _reach_from_engagement(resid, creators, np.ones(400, bool), 30)
+    log_like = creators.get_column("log_like_rate").to_numpy()
+    assert abs(np.polyfit(log_like, explained, 1)[0] - 0.5) < 0.08
+    assert abs(np.corrcoef(log_like, resid - explained)[0, 1]) < 0.05
+    # A cohort that shows no such link, or too few creators to tell, changes nothing.
+    resid, creators = _engagement_cohort(400, link=0.0)
+    assert np.abs(_reach_from_engagement(resid, creators, np.ones(400, bool), 30)).max() < 0.05
+    resid, creators = _engagement_cohort(20, link=0.5)
+    assert not _reach_from_engagement(resid, creators, np.ones(20, bool), 30).any()

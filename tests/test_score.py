@@ -130,8 +130,13 @@ def test_cpe_uses_quotes_and_sorts_by_value(tmp_path):
     from kolvet import pipeline
 
     posts, _ = synth.generate(synth.World(creators=60, seed=4))
-    posts.write_csv(tmp_path / "p.csv")
+    # One creator whose every note got a fixed bundle of 400 comments: a comment farm, flagged.
     ids = posts.get_column("creator_id").unique().sort()
+    farm = posts.group_by("creator_id").agg(pl.len().alias("n"), pl.col("likes").median().alias("m")) \
+        .filter((pl.col("n") >= 15) & (pl.col("m") > 300)).sort("creator_id").get_column("creator_id")[0]
+    posts = posts.with_columns(pl.when(pl.col("creator_id") == farm).then(pl.col("comments") + 400)
+                               .otherwise(pl.col("comments")).alias("comments"))
+    posts.write_csv(tmp_path / "p.csv")
     quotes = pl.DataFrame({"creator_id": ids, "图文报价": np.linspace(100, 5000, len(ids)).round()})
     quotes.write_csv(tmp_path / "roster.csv")
     result = pipeline.vet([tmp_path / "p.csv"], creators_file=str(tmp_path / "roster.csv"), sort="cpe")
