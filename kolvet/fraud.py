@@ -185,72 +185,90 @@ def _vs_size(y: np.ndarray, creators: pl.DataFrame, judged: np.ndarray, config: 
     return out
 
 
-def _reach_vs_size(creators: pl.DataFrame, judged: np.ndarray, config: Config) -> np.ndarray:
+def _reach_vs_size(creators: pl.DataFrame, judged: np.ndarray, config: Config,
+                   link: ReachLink | None = None) -> tuple[np.ndarray, ReachLink | None]:
     """log(views per follower) against what is expected for the creator's size and for how
-    well its notes engage per view: bought followers add followers but no readers."""
+    well its notes engage per view: bought followers add followers but no readers. With
+    `link` (a saved model's), the reference roster's link is used instead of the cohort's."""
     vpf = creators.get_column(M.VIEWS_PER_FOLLOWER).cast(pl.Float64).to_numpy()
     followers = creators.get_column(S.FOLLOWERS).cast(pl.Float64).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         y = np.where((vpf > 0) & (followers > 0), np.log(vpf), np.nan)
     resid = _vs_size(y, creators, judged, config, np.full(len(y), "followers"))
-    return resid - _reach_from_engagement(resid, creators, judged, config.scoring.min_fit_creators)
+    if link is None:
+        link = ReachLink.fit(resid, creators, judged, config.scoring.min_fit_creators)
+    return (resid - link.explained(creators) if link is not None else resid), link
 
 
-# What a note earns per view, as logs against the creator's category (_reach_from_engagement).
+# What a note earns per view, as logs (ReachLink).
 ENGAGEMENT_MIX = (M.LOG_LIKE, M.SAVE_LIKE, M.COMMENT_LIKE)
+MIN_REACH_FIT = 30  # creators with views it takes to tell how reach follows engagement
 
 
-def _reach_from_engagement(resid: np.ndarray, creators: pl.DataFrame, judged: np.ndarray,
-                           min_creators: int) -> np.ndarray:
-    """The part of a creator's reach (log views per follower against its size) that its notes'
-    engagement per view explains, as the cohort shows it.
+def _engagement_mix(creators: pl.DataFrame) -> np.ndarray:
+    """Log likes per view, saves/likes and comments/likes per creator (NaN without views)."""
+    basis = creators.get_column(M.RATE_BASIS).fill_null("").to_numpy().astype(str)
+    columns = []
+    for name in ENGAGEMENT_MIX:
+        v = creators.get_column(name).cast(pl.Float64).to_numpy()
+        columns.append(v if name == M.LOG_LIKE else np.log(v + 1e-3))  # the like rate is already a log
+    return np.where((basis == "views")[:, None], np.column_stack(columns), np.nan)
+
+
+@dataclass(frozen=True)
+class ReachLink:
+    """How much further notes reach when they engage better per view, as a cohort shows it.
 
     XHS shows a note to more people when its first readers engage (domain.md), so a creator
     whose notes earn 4x the likes per view is expected to reach further: followers bought by a
     strong creator hide behind that reach, and only show once it is expected. Which engagement
     counts (likes per view, the save and comment mix) and by how much is learned from the
-    cohort, a least-squares fit refit without creators far off it, and each slope is shrunk by
-    its standard error, so a cohort that shows no link, or too few creators to tell, changes
-    nothing."""
-    basis = creators.get_column(M.RATE_BASIS).fill_null("").to_numpy().astype(str)
-    cats = creators.get_column(S.CATEGORY).fill_null("").to_numpy().astype(str)
-    usable = judged & np.isfinite(resid) & (basis == "views")
-    columns = []
-    for name in ENGAGEMENT_MIX:
-        v = creators.get_column(name).cast(pl.Float64).to_numpy()
-        v = v if name == M.LOG_LIKE else np.log(v + 1e-3)  # the like rate is already a log
-        columns.append(v - _category_median(v, cats, usable & np.isfinite(v)))
-    x = np.column_stack(columns)
-    ok = usable & np.isfinite(x).all(axis=1)
-    if ok.sum() < max(min_creators, 30):
-        return np.zeros(len(resid))
-    design = np.column_stack([x, np.ones(len(resid))])
-    keep = ok
-    for _ in range(2):  # fit, set aside creators far off the fit, fit again
+    cohort: a least-squares fit, refit without creators far off it, each slope shrunk by its
+    standard error, so a cohort that shows no link changes nothing. Engagement is measured
+    against the creator's category (`centres`, "*" for categories with few creators)."""
+
+    slopes: tuple[float, ...]
+    centres: dict[str, tuple[float, ...]]
+
+    @classmethod
+    def fit(cls, resid: np.ndarray, creators: pl.DataFrame, judged: np.ndarray, min_creators: int) -> ReachLink | None:
+        """None when too few judged creators have views to tell."""
+        mix = _engagement_mix(creators)
+        cats = creators.get_column(S.CATEGORY).fill_null("unknown").to_numpy().astype(str)
+        ok = judged & np.isfinite(resid) & np.isfinite(mix).all(axis=1)
+        if ok.sum() < max(min_creators, MIN_REACH_FIT):
+            return None
+        centres = {"*": tuple(np.median(mix[ok], axis=0))}
+        for cat in np.unique(cats[ok]):
+            rows = ok & (cats == cat)
+            if rows.sum() >= MIN_PEERS:
+                centres[str(cat)] = tuple(np.median(mix[rows], axis=0))
+        design = np.column_stack([mix - cls._centre_of(centres, cats), np.ones(len(resid))])
+        keep = ok
+        for _ in range(2):  # fit, set aside creators far off the fit
+            coef, *_ = np.linalg.lstsq(design[keep], resid[keep], rcond=None)
+            dev = resid - design @ coef
+            spread = 1.4826 * float(np.median(np.abs(dev[ok] - np.median(dev[ok]))))
+            inliers = ok & (np.abs(dev) <= 3 * spread)
+            if spread <= 0 or inliers.sum() < max(min_creators, MIN_REACH_FIT):
+                break
+            keep = inliers
         coef, *_ = np.linalg.lstsq(design[keep], resid[keep], rcond=None)
-        dev = resid - design @ coef
-        spread = 1.4826 * float(np.median(np.abs(dev[ok] - np.median(dev[ok]))))
-        inliers = ok & (np.abs(dev) <= 3 * spread)
-        if spread <= 0 or inliers.sum() < max(min_creators, 30):
-            break
-        keep = inliers
-    coef, *_ = np.linalg.lstsq(design[keep], resid[keep], rcond=None)
-    dev = resid[keep] - design[keep] @ coef
-    var = float(dev @ dev) / max(keep.sum() - design.shape[1], 1)
-    se2 = var * np.diag(np.linalg.pinv(design[keep].T @ design[keep]))[:-1]
-    slopes = coef[:-1] * coef[:-1] ** 2 / (coef[:-1] ** 2 + se2 + 1e-12)
-    return np.where(ok, x @ slopes, 0.0)
+        dev = resid[keep] - design[keep] @ coef
+        var = float(dev @ dev) / max(keep.sum() - design.shape[1], 1)
+        se2 = var * np.diag(np.linalg.pinv(design[keep].T @ design[keep]))[:-1]
+        b = coef[:-1]
+        return cls(tuple(float(v) for v in b * b ** 2 / (b ** 2 + se2 + 1e-12)), centres)
 
+    @staticmethod
+    def _centre_of(centres: dict[str, tuple[float, ...]], cats: np.ndarray) -> np.ndarray:
+        return np.array([centres.get(c, centres["*"]) for c in cats]).reshape(len(cats), len(ENGAGEMENT_MIX))
 
-def _category_median(v: np.ndarray, cats: np.ndarray, use: np.ndarray) -> np.ndarray:
-    """Each creator's category median of v (the cohort's for categories under MIN_PEERS)."""
-    overall = float(np.median(v[use])) if use.any() else 0.0
-    out = np.full(len(v), overall)
-    for cat in np.unique(cats[use]):
-        rows = use & (cats == cat)
-        if rows.sum() >= MIN_PEERS:
-            out[cats == cat] = float(np.median(v[rows]))
-    return out
+    def explained(self, creators: pl.DataFrame) -> np.ndarray:
+        """The log reach each creator's engagement explains (0 without views)."""
+        cats = creators.get_column(S.CATEGORY).fill_null("unknown").to_numpy().astype(str)
+        part = (_engagement_mix(creators) - self._centre_of(self.centres, cats)) @ np.array(self.slopes)
+        return np.nan_to_num(part, nan=0.0)
 
 
 def _lifetime_per_follower(lifetime: np.ndarray, followers: np.ndarray, crawled: np.ndarray) -> np.ndarray:
@@ -260,14 +278,15 @@ def _lifetime_per_follower(lifetime: np.ndarray, followers: np.ndarray, crawled:
     return np.where(usable, np.log(np.maximum(lifetime, 1) / np.where(followers > 0, followers, 1)), np.nan)
 
 
-def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config) -> dict[str, np.ndarray]:
+def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config,
+                  reach: tuple[np.ndarray, ReachLink | None]) -> dict[str, np.ndarray]:
     def col(name: str) -> np.ndarray:
         return creators.get_column(name).cast(pl.Float64).to_numpy()
 
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
             "engagement_vs_size": np.log(col(SC.ENGAGEMENT_VS_EXPECTED_RAW)),
-            "reach_vs_size": _reach_vs_size(creators, judged, config),
+            "reach_vs_size": reach[0],
             "likes_vs_size": _vs_size(col(M.LOG_LIKE), creators, judged, config,
                                       creators.get_column(M.RATE_BASIS).fill_null("none").to_numpy().astype(str)),
             "save_like": np.log(col(M.SAVE_LIKE) + 1e-3),
@@ -536,6 +555,7 @@ class FraudModel:
     peers: PeerTable
     version: int = 1
     features: tuple[str, ...] = FEATURES[:15]  # the forest's inputs, in order (older models: the first 15)
+    reach_link: ReachLink | None = None  # how the reference roster's reach follows engagement (older models: none)
 
     def save(self, path: str | Path) -> None:
         from kolvet.io import atomic_path
@@ -857,7 +877,8 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     judged = (n_posts >= fc.min_posts) & (basis != "none") & (total >= fc.min_interactions)  # why not: why_not_judged
     cats = scored.get_column(S.CATEGORY).fill_null("unknown").to_numpy().astype(str)
     tiers = scored.get_column(M.TIER).fill_null("unknown").to_numpy().astype(str)
-    raw = _raw_features(scored, judged, config)
+    reach = _reach_vs_size(scored, judged, config, model.reach_link if model is not None else None)
+    raw = _raw_features(scored, judged, config, reach)
 
     mode = "forest"
     peers: PeerTable | None
@@ -891,7 +912,7 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     forest = np.full(n, np.nan)
     if peers is not None and judged.any():
         if model is None:
-            model = FraudModel(FraudDetector.from_config(fc).fit(X[judged]), peers, features=features)
+            model = FraudModel(FraudDetector.from_config(fc).fit(X[judged]), peers, features=features, reach_link=reach[1])
         forest[judged] = model.detector.score_samples(X[judged])
         combined = np.sqrt(np.nan_to_num(forest, nan=0.0) * evidence)
     else:

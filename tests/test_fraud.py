@@ -264,17 +264,36 @@ def _engagement_cohort(n: int, link: float, seed: int = 3) -> tuple[np.ndarray, 
 
 
 def test_reach_is_expected_from_how_well_notes_engage_as_the_cohort_shows_it():
-    from kolvet.fraud import _reach_from_engagement
+    from kolvet.fraud import ReachLink
 
     # Notes that engage better are shown to more people: a strong creator's bought followers
     # only show once that reach is expected of it.
     resid, creators = _engagement_cohort(400, link=0.5)
-    explained = _reach_from_engagement(resid, creators, np.ones(400, bool), 30)
+    link = ReachLink.fit(resid, creators, np.ones(400, bool), 30)
+    explained = link.explained(creators)
     log_like = creators.get_column("log_like_rate").to_numpy()
-    assert abs(np.polyfit(log_like, explained, 1)[0] - 0.5) < 0.08
+    assert abs(link.slopes[0] - 0.5) < 0.08 and max(map(abs, link.slopes[1:])) < 0.05
     assert abs(np.corrcoef(log_like, resid - explained)[0, 1]) < 0.05
-    # A cohort that shows no such link, or too few creators to tell, changes nothing.
+    # A cohort that shows no such link changes nothing; too few creators can't tell.
     resid, creators = _engagement_cohort(400, link=0.0)
-    assert np.abs(_reach_from_engagement(resid, creators, np.ones(400, bool), 30)).max() < 0.05
+    assert np.abs(ReachLink.fit(resid, creators, np.ones(400, bool), 30).explained(creators)).max() < 0.05
     resid, creators = _engagement_cohort(20, link=0.5)
-    assert not _reach_from_engagement(resid, creators, np.ones(20, bool), 30).any()
+    assert ReachLink.fit(resid, creators, np.ones(20, bool), 30) is None
+
+
+def test_a_saved_model_judges_reach_by_its_reference_roster(tmp_path):
+    from dataclasses import replace
+
+    from kolvet.fraud import FraudModel
+
+    # A small cohort can't tell how reach follows engagement; the roster the model was fit on can.
+    posts, _ = synth.generate(synth.World(creators=400, seed=21))
+    model = vet_loaded(loaded_from_frame(posts)).fraud_model
+    assert model.reach_link is not None and model.reach_link.slopes[0] > 0.2
+    model.save(tmp_path / "ref.model")
+    loaded = FraudModel.load(tmp_path / "ref.model")
+    assert loaded.reach_link == model.reach_link
+    small = loaded_from_frame(posts.filter(pl.col("creator_id").is_in(posts.get_column("creator_id").unique().sort().head(12).implode())))
+    linked = vet_loaded(small, fraud_model=loaded).creators.get_column("fraud_score")
+    unlinked = vet_loaded(small, fraud_model=replace(loaded, reach_link=None)).creators.get_column("fraud_score")
+    assert not linked.equals(unlinked)
