@@ -264,6 +264,12 @@ class ReachLink:
     def _centre_of(centres: dict[str, tuple[float, ...]], cats: np.ndarray) -> np.ndarray:
         return np.array([centres.get(c, centres["*"]) for c in cats]).reshape(len(cats), len(ENGAGEMENT_MIX))
 
+    def describe(self) -> str:
+        """For the run's metadata: the reach expected per doubling of each part of engagement."""
+        names = ("likes per view", "saves/likes", "comments/likes")
+        return "views per follower expected " + ", ".join(
+            f"{2 ** b:.2f}x per doubling of {name}" for b, name in zip(self.slopes, names, strict=True))
+
     def explained(self, creators: pl.DataFrame) -> np.ndarray:
         """The log reach each creator's engagement explains (0 without views)."""
         cats = creators.get_column(S.CATEGORY).fill_null("unknown").to_numpy().astype(str)

@@ -329,6 +329,8 @@ def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sou
         notices.append(f"as of {meta['as_of']}, {(as_of - newest).days:,} days after the newest note ({newest}): no note "
                        f"falls in the {config.window.days}-day window, so each creator is judged on its "
                        f"{config.window.min_recent_posts} most recent notes")
+    if model is not None and model.reach_link is not None:  # shown next to the reach reasons it explains
+        meta["reach_vs_engagement"] = model.reach_link.describe() + (" (the saved model's)" if fraud_model is not None else "")
     if fraud_model is not None:
         meta["fraud_model"] = fraud_model.describe()
         overridden = fraud_model.differs_from(config.fraud)
