@@ -14,6 +14,8 @@ from kolvet import score as SC
 from kolvet import shortlist as SL
 from kolvet.config import Config
 
+SHOWN_NOTES = 5  # marked notes listed per kind; the rest are counted
+
 
 def _pct(x: Any, digits: int = 2) -> str:
     return "n/a" if x is None else f"{x * 100:.{digits}f}%"
@@ -143,5 +145,7 @@ def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None, config: Conf
         picked = notes.filter(pl.col(column)) if notes is not None and column in notes.columns else None
         if picked is not None and picked.height:
             lines.append(f"  {heading} ({picked.height}):")
-            lines += [f"    {r[S.POSTED_AT]:%Y-%m-%d} {r[S.POST_ID]}: {detail(r)}" for r in picked.head(5).iter_rows(named=True)]
+            lines += [f"    {r[S.POSTED_AT]:%Y-%m-%d} {r[S.POST_ID]}: {detail(r)}" for r in picked.head(SHOWN_NOTES).iter_rows(named=True)]
+            if picked.height > SHOWN_NOTES:
+                lines.append(f"    ... and {picked.height - SHOWN_NOTES} more (`kolvet vet --posts-out FILE` lists every note)")
     return lines

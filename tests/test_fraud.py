@@ -297,3 +297,18 @@ def test_a_saved_model_judges_reach_by_its_reference_roster(tmp_path):
     linked = vet_loaded(small, fraud_model=loaded).creators.get_column("fraud_score")
     unlinked = vet_loaded(small, fraud_model=replace(loaded, reach_link=None)).creators.get_column("fraud_score")
     assert not linked.equals(unlinked)
+
+
+def test_explain_counts_the_marked_notes_it_does_not_list():
+    from kolvet import fraud as F
+    from kolvet.explain import SHOWN_NOTES, explain_lines
+
+    posts, _ = synth.generate(synth.World(creators=60, seed=4))
+    result = vet_loaded(loaded_from_frame(posts))
+    row = result.creators.filter(pl.col("n_posts") >= SHOWN_NOTES + 3).row(0, named=True)
+    notes = result.notes_of(row["creator_id"]).with_columns(pl.lit(True).alias(F.BOOSTED),
+                                                            pl.lit("ratios far from its own").alias(F.BOOST_REASON))
+    lines = explain_lines(row, notes)
+    listed = [line for line in lines if line.endswith("ratios far from its own")]
+    assert len(listed) == SHOWN_NOTES
+    assert f"... and {notes.height - SHOWN_NOTES} more" in "\n".join(lines)
