@@ -771,6 +771,7 @@ class BurstFacts(NamedTuple):
 
 def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: dict[str, np.ndarray],
              peers: str, thr: float, jump_dates: list, burst: BurstFacts, comments: CommentFacts, changed: SnapshotFacts,
+             no_likes: np.ndarray,
              lead: frozenset[str] = frozenset(), lead_thr: float = np.inf) -> list[Reason]:
     """Plain-words reasons, with the creator's number and its peers', for every feature that is
     far enough (thr, in robust deviations) on its suspicious side. The signs of the pattern the
@@ -788,9 +789,16 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
             out.append(Reason(feature in lead, float(zval), text, feature))
 
     sl, cl = raw["save_like"][i], raw["comment_like"][i]
-    add("save_like", z["save_like"][i], f"saves are {_fmt_ratio(ev(sl))} likes ({whose} median {_fmt_ratio(ev(med['save_like'][i]))})")
+
+    def per_like(what: str, feature: str) -> str:
+        peers_ratio = _fmt_ratio(ev(med[feature][i]))
+        if no_likes[i]:  # the ratio counted 1 like: it is the count itself
+            return f"{ev(raw[feature][i]):,.0f} {what} and no likes ({whose} median: {what} are {peers_ratio} likes)"
+        return f"{what} are {_fmt_ratio(ev(raw[feature][i]))} likes ({whose} median {peers_ratio})"
+
+    add("save_like", z["save_like"][i], per_like("saves", "save_like"))
     add("-save_like", -z["save_like"][i], f"saves are only {_fmt_ratio(ev(sl))} likes ({whose} median {_fmt_ratio(ev(med['save_like'][i]))})")
-    add("comment_like", z["comment_like"][i], f"comments are {_fmt_ratio(ev(cl))} likes ({whose} median {_fmt_ratio(ev(med['comment_like'][i]))})")
+    add("comment_like", z["comment_like"][i], per_like("comments", "comment_like"))
     add("-comment_like", -z["comment_like"][i], f"comments are only {_fmt_ratio(ev(cl))} likes ({whose} median {_fmt_ratio(ev(med['comment_like'][i]))})")
     add("-shares_per_save", -z["shares_per_save"][i], f"saves bring few shares ({ev(raw['shares_per_save'][i]):.2f} shares per save, {whose} median {ev(med['shares_per_save'][i]):.2f})")
     add("-saves_track_likes", -z["saves_track_likes"][i], f"saves don't move with likes across notes (correlation {raw['saves_track_likes'][i]:.2f}, {peers} at its counts {med['saves_track_likes'][i]:.2f})")
@@ -936,7 +944,8 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
                             scored.get_column(C.TOP_REPEATED_NOTES).cast(pl.Float64).fill_null(0).to_numpy())
     lead_thr = {name: weakest_confirming_sign(fc.pattern_z, name) for name in PATTERN_SIGNS}
     # A confirmed pattern's own signs are named from the weakest level that confirms it.
-    reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z, jump_dates, burst, comments, changed, PATTERN_SIGNS[leading[i]],
+    no_likes = scored.get_column(M.LIKES_JUDGED).fill_null(0).to_numpy() == 0
+    reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z, jump_dates, burst, comments, changed, no_likes, PATTERN_SIGNS[leading[i]],
                         lead_thr[leading[i]] if strength[i] >= fc.pattern_z else fc.reason_z)
                if judged[i] and combined[i] >= fc.watch_score else [] for i in range(n)]
     has_reason = np.array([bool(r) for r in reasons], dtype=bool)

@@ -30,6 +30,7 @@ ENGAGEMENT_RATE = "engagement_rate"
 WEIGHTED_RATE = "weighted_rate"
 SAVE_LIKE = "save_like_ratio"
 COMMENT_LIKE = "comment_like_ratio"
+LIKES_JUDGED = "likes_judged"  # likes on the judged notes: the ratios above count at least 1
 SHARE_LIKE = "share_like_ratio"
 SHARE_SAVE = "share_save_ratio"  # null when the input has no shares
 HIT_RATE = "hit_rate"
@@ -384,6 +385,7 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
         rate(INTERACTIONS).alias(ENGAGEMENT_RATE),
         rate(WEIGHTED).alias(WEIGHTED_RATE),
         (pl.col(S.SAVES).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(SAVE_LIKE),
+        pl.col(S.LIKES).sum().alias(LIKES_JUDGED),
         (pl.col(S.COMMENTS).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(COMMENT_LIKE),
         pl.when(has_shares).then(pl.col(S.SHARES).fill_null(0).sum() / pl.col(S.LIKES).sum().clip(lower_bound=1)).alias(SHARE_LIKE),
         pl.when(has_shares).then(pl.col(S.SHARES).sum() / pl.col(S.SAVES).sum().clip(lower_bound=1)).alias(SHARE_SAVE),

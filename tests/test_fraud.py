@@ -312,3 +312,15 @@ def test_explain_counts_the_marked_notes_it_does_not_list():
     listed = [line for line in lines if line.endswith("ratios far from its own")]
     assert len(listed) == SHOWN_NOTES
     assert f"... and {notes.height - SHOWN_NOTES} more" in "\n".join(lines)
+
+
+def test_saves_against_no_likes_are_counted_not_called_a_ratio():
+    # Saves/likes counts at least 1 like, so with none it is the saves themselves: "885x likes"
+    # would be a ratio that doesn't exist.
+    posts, _ = synth.generate(synth.World(creators=60, seed=4))
+    target = posts.group_by("creator_id").len().filter(pl.col("len") >= 12).sort("creator_id").get_column("creator_id")[0]
+    posts = posts.with_columns(pl.when(pl.col("creator_id") == target).then(0).otherwise(pl.col("likes")).alias("likes"))
+    row = vet_loaded(loaded_from_frame(posts)).creators.filter(pl.col("creator_id") == target).row(0, named=True)
+    saves = posts.filter(pl.col("creator_id") == target).get_column("saves").sum()
+    assert f"{saves:,} saves and no likes (" in row["fraud_reasons"], row["fraud_reasons"]
+    assert not re.search(r"saves are \d+x likes \(", row["fraud_reasons"])
