@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from rich.cells import cell_len
 
 from kolvet import export
 from kolvet import fraud as F
@@ -119,6 +120,26 @@ async def test_first_screen_ranks_everyone_with_cursor_on_rank_1(sample_result, 
         line = "".join(seg.text for seg in t.render_line(1))
         first = creators.row(0, named=True)
         assert line.split()[0] == "1" and first[SL.VERDICT] in line
+
+
+@run
+async def test_rank_and_nickname_stay_put_when_a_narrow_table_scrolls_sideways(sample_result, tmp_path):
+    app = app_for(sample_result, tmp_path / "sl.csv")
+    async with app.run_test(size=(90, 30)) as pilot:
+        await loaded(pilot)
+        t = table(app)
+        assert "verdict" not in "".join(seg.text for seg in t.render_line(0))
+        t.scroll_to(x=t.max_scroll_x, animate=False, immediate=True)
+        await pilot.pause()
+        header = "".join(seg.text for seg in t.render_line(0))
+        first = "".join(seg.text for seg in t.render_line(1))
+        row = sample_result.creators.row(0, named=True)
+        assert header.split()[:2] == ["rank↑", "nickname"] and header.rstrip().endswith("verdict")
+        assert first.split()[0] == "1" and first.rstrip().endswith(row[SL.VERDICT])
+        assert cell_len(header) == t.scrollable_content_region.width
+        # A click on a header sorts by the column drawn there, not the one scrolled under it.
+        await pilot.click(CreatorTable, offset=(cell_len(header[:header.index("verdict")]) + 1, 0))
+        assert t.sort_column == SL.VERDICT
 
 
 @run

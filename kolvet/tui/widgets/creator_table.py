@@ -27,6 +27,7 @@ from kolvet.tui.columns import COLUMNS, FLAG_MARK, SHORTLIST_MARK, WATCH_MARK, C
 
 MARK_WIDTH = 2  # the shortlist star and a space
 GAP = 1
+FIXED_COLUMNS = 2  # rank and nickname
 
 
 def _fit(text: str, width: int, right: bool) -> str:
@@ -103,6 +104,9 @@ class CreatorTable(ScrollView, can_focus=True):
         self._index: dict[str, int] = {}
         self._row_cache: dict[int, tuple[Any, ...]] = {}
         self._row_width = MARK_WIDTH + sum(c.width + GAP for c in columns)
+        # The mark, rank and nickname stay put when the table scrolls sideways (narrow
+        # terminals), so a row's fraud and verdict cells are never read without whose they are.
+        self._fixed_width = MARK_WIDTH + sum(c.width + GAP for c in columns[:FIXED_COLUMNS])
 
     # ---- data ------------------------------------------------------------------------------
     def show(self, frame: pl.DataFrame, keep: str | None = None) -> None:
@@ -192,7 +196,7 @@ class CreatorTable(ScrollView, can_focus=True):
         if offset is None:
             return
         if offset.y == 0:
-            column = self._column_at(offset.x + round(self.scroll_x))
+            column = self._column_at(self._content_x(offset.x))
             if column is not None:
                 self.post_message(self.HeaderClicked(column.key))
             return
@@ -201,6 +205,10 @@ class CreatorTable(ScrollView, can_focus=True):
             self.move_cursor(row)
             if event.chain >= 2:
                 self.action_select()
+
+    def _content_x(self, x: int) -> int:
+        """Where on the whole row a point on screen falls: the fixed columns don't scroll."""
+        return x if x < self._fixed_width else x + round(self.scroll_x)
 
     def _column_at(self, x: int) -> Column | None:
         pos = MARK_WIDTH
@@ -223,7 +231,10 @@ class CreatorTable(ScrollView, can_focus=True):
             i = round(self.scroll_y) + y - 1
             strip = self._row_strip(i, base) if i < self.frame.height else Strip.blank(self._row_width, base)
         x = round(self.scroll_x)
-        return strip.crop_extend(x, x + width, base)
+        if x == 0 or width <= self._fixed_width:
+            return strip.crop_extend(x, x + width, base)
+        fixed = self._fixed_width
+        return Strip.join([strip.crop(0, fixed), strip.crop_extend(fixed + x, x + width, base)])
 
     def _header_strip(self, base: Style) -> Strip:
         header = base + self._style("header")
