@@ -120,6 +120,7 @@ async def test_first_screen_ranks_everyone_with_cursor_on_rank_1(sample_result, 
         line = "".join(seg.text for seg in t.render_line(1))
         first = creators.row(0, named=True)
         assert line.split()[0] == "1" and first[SL.VERDICT] in line
+        assert " view " in line  # the sample has views: its rates are per view
 
 
 @run

@@ -38,6 +38,10 @@ def _text(v: Any) -> str:
     return MISSING if v is None or v == "" else str(v)
 
 
+def _per(v: Any) -> str:
+    return {"views": "view", "followers": "fol."}.get(v, MISSING)
+
+
 @dataclass(frozen=True)
 class Column:
     key: str  # the VetResult.creators column
@@ -48,7 +52,7 @@ class Column:
     descending_first: bool  # the natural first direction when sorting by it: best first
 
 
-# The column list, in its order. `fraud` carries the flag mark; `verdict` its colour.
+# The column list, in its order, and what the rates are per. `fraud` carries the flag mark; `verdict` its colour.
 COLUMNS: tuple[Column, ...] = (
     Column(SL.RANK, "rank", 7, True, _int, False),
     Column(S.NICKNAME, "nickname", 16, False, _text, False),
@@ -59,6 +63,8 @@ COLUMNS: tuple[Column, ...] = (
     Column(SC.SCORE, "score", 6, True, _one, True),
     Column(M.SAVE_RATE, "save rate", 10, True, _pct, True),
     Column(M.ENGAGEMENT_RATE, "eng. rate", 10, True, _pct, True),
+    # What the two rates divide by: a cohort can mix marketplace exports (views) and crawls (no views).
+    Column(M.RATE_BASIS, "per", 4, False, _per, False),
     Column(M.SAVE_LIKE, "藏赞比", 7, True, _two, True),
     Column(F.FRAUD_SCORE, "fraud", 7, True, _two, True),
     Column(SL.VERDICT, "verdict", 17, False, _text, False),
