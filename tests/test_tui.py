@@ -144,6 +144,35 @@ async def test_rank_and_nickname_stay_put_when_a_narrow_table_scrolls_sideways(s
 
 
 @run
+async def test_quotes_add_a_cost_per_engagement_column_to_show_and_sort_by(tmp_path):
+    from kolvet.tui.screens.pickers import SortScreen
+
+    ids = pl.read_csv(SAMPLE, columns=["creator_id"]).get_column("creator_id").unique().sort()
+    roster = tmp_path / "roster.csv"
+    pl.DataFrame({"creator_id": ids, "图文报价": [500 + 37 * i for i in range(len(ids))]}).write_csv(roster)
+    result = vet([SAMPLE], creators_file=str(roster))
+    app = app_for(result, tmp_path / "sl.csv")
+    async with app.run_test(size=(170, 45)) as pilot:
+        await loaded(pilot)
+        assert "¥/eng." in "".join(seg.text for seg in table(app).render_line(0))
+        await pilot.press("o")
+        assert isinstance(app.screen, SortScreen) and SC.CPE in [c.key for c in app.screen.columns]
+    # Cheapest first, and flagged creators after the rest: bought engagement looks cheap.
+    shown = view.apply(view.slim(result.creators), view.Filters(), view.Sort().by(SC.CPE))
+    judged = shown.filter(pl.col(SL.VERDICT) != "insufficient_data")
+    assert shown.head(judged.height).equals(judged)  # too few notes to judge: last
+    flags = judged.get_column(F.FRAUD_FLAG).to_list()
+    assert any(flags) and flags == sorted(flags)
+    cheap = judged.filter(~pl.col(F.FRAUD_FLAG)).get_column(SC.CPE).drop_nulls().to_list()
+    assert cheap == sorted(cheap)
+    # Without quotes there is no such column.
+    app = app_for(vet([SAMPLE]), tmp_path / "sl2.csv")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        assert "¥/eng." not in "".join(seg.text for seg in table(app).render_line(0))
+
+
+@run
 async def test_a_vetting_error_ends_the_app_with_the_error(tmp_path):
     def bad_job() -> VetResult:
         raise KolvetError("posts.csv: no column for creator_id")

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
+
 from kolvet import fraud as F
 from kolvet import metrics as M
 from kolvet import schema as S
@@ -69,11 +71,22 @@ COLUMNS: tuple[Column, ...] = (
     Column(F.FRAUD_SCORE, "fraud", 7, True, _two, True),
     Column(SL.VERDICT, "verdict", 17, False, _text, False),
 )
-BY_KEY = {c.key: c for c in COLUMNS}
+# Cost per engagement (a quote / the median note's interactions): shown, and offered as a sort,
+# only when the inputs carry quotes. Cheapest first.
+CPE_COLUMN = Column(SC.CPE, "¥/eng.", 8, True, _two, False)
+BY_KEY = {c.key: c for c in (*COLUMNS, CPE_COLUMN)}
+
+
+def columns_for(creators: pl.DataFrame) -> tuple[Column, ...]:
+    """The table's columns for a result: cpe before fraud when any creator has a quote."""
+    if SC.CPE not in creators.columns or creators.get_column(SC.CPE).null_count() == creators.height:
+        return COLUMNS
+    at = next(i for i, c in enumerate(COLUMNS) if c.key == F.FRAUD_SCORE)
+    return (*COLUMNS[:at], CPE_COLUMN, *COLUMNS[at:])
 
 # Besides the shown columns, the table needs these to mark and colour a row.
 EXTRA = (S.CREATOR_ID, F.FRAUD_FLAG, F.FRAUD_WATCH)
-NEEDED = tuple(dict.fromkeys([*(c.key for c in COLUMNS), *EXTRA]))
+NEEDED = tuple(dict.fromkeys([*BY_KEY, *EXTRA]))
 
 FLAG_MARK = "⚑"
 WATCH_MARK = "?"  # on fraud watch: near the flag line, with reasons in the detail

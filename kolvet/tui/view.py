@@ -11,6 +11,7 @@ import polars as pl
 from kolvet import fraud as F
 from kolvet import metrics as M
 from kolvet import schema as S
+from kolvet import score as SC
 from kolvet import shortlist as SL
 from kolvet.pipeline import VetResult
 from kolvet.tui.columns import BY_KEY, NEEDED
@@ -97,6 +98,12 @@ def apply(frame: pl.DataFrame, filters: Filters, sort: Sort, last: Shown | None 
     # Verdicts sort best first (shortlist, review, reject, insufficient data), not by spelling.
     key = (pl.col(SL.VERDICT).replace_strict({v: -i for i, v in enumerate(SL.VERDICTS)}, default=None, return_dtype=pl.Int64)
            if sort.column == SL.VERDICT else pl.col(sort.column))
+    if sort.column == SC.CPE:
+        # As `vet --sort cpe`: bought engagement makes a flagged creator look cheap, and a few
+        # notes say little about cost, so both come after the rest.
+        unjudged = pl.col(SL.VERDICT) == "insufficient_data"
+        return out.sort([unjudged, pl.col(F.FRAUD_FLAG).fill_null(False), key, SL.RANK],
+                        descending=[False, False, sort.descending, False], nulls_last=True)
     return out.sort([key, SL.RANK], descending=[sort.descending, False], nulls_last=True)
 
 

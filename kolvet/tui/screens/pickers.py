@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kolvet.tui import keys
-from kolvet.tui.columns import COLUMNS
+from kolvet.tui.columns import COLUMNS, Column
 from kolvet.tui.screens import Dialog
 from kolvet.tui.view import Sort
 
@@ -22,13 +22,14 @@ from kolvet.tui.view import Sort
 class SortScreen(Dialog[str | None]):
     """Pick the column to sort by; picking the current one reverses it."""
 
-    def __init__(self, current: Sort) -> None:
+    def __init__(self, current: Sort, columns: tuple[Column, ...] = COLUMNS) -> None:
         super().__init__()
         self.current = current
+        self.columns = columns
 
     def compose(self) -> ComposeResult:
         options = []
-        for col in COLUMNS:
+        for col in self.columns:
             now = f"  (now {'↓' if self.current.descending else '↑'}; pick again to reverse)" if col.key == self.current.column else ""
             options.append(Option(f"{col.label}{now}", id=col.key))
         with Vertical(classes="dialog narrow"):

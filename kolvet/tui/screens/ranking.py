@@ -17,7 +17,7 @@ from textual.widgets import Footer, Header, Input, LoadingIndicator, Select, Sta
 
 from kolvet.pipeline import VetResult
 from kolvet.tui import keys, view
-from kolvet.tui.columns import COLUMNS
+from kolvet.tui.columns import COLUMNS, columns_for
 from kolvet.tui.screens import BrowserScreen
 from kolvet.tui.screens.pickers import SortScreen
 from kolvet.tui.widgets.creator_table import CreatorTable
@@ -75,6 +75,7 @@ class RankingScreen(BrowserScreen):
         self.query_one("#tier", Select).set_options((Text(t), t) for t in tiers)
         self.query_one("#loading").display = False
         table = self.query_one("#table", CreatorTable)
+        table.set_columns(columns_for(result.creators))
         table.display = True
         table.set_marks(set(self.browser.store.notes))
         self.refilter()
@@ -161,7 +162,7 @@ class RankingScreen(BrowserScreen):
             if column is not None:
                 self.sort_by(column)
 
-        self.app.push_screen(SortScreen(self.sort), chosen)
+        self.app.push_screen(SortScreen(self.sort, self.table.columns), chosen)
 
     def sort_by(self, column: str) -> None:
         self.sort = self.sort.by(column)

@@ -95,7 +95,6 @@ class CreatorTable(ScrollView, can_focus=True):
 
     def __init__(self, columns: tuple[Column, ...] = COLUMNS, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.columns = columns
         self.frame = pl.DataFrame()
         self.cursor_row = 0
         self.sort_column: str | None = SL.RANK
@@ -103,10 +102,17 @@ class CreatorTable(ScrollView, can_focus=True):
         self.marked: set[str] | frozenset[str] = frozenset()
         self._index: dict[str, int] = {}
         self._row_cache: dict[int, tuple[Any, ...]] = {}
+        self.set_columns(columns)
+
+    def set_columns(self, columns: tuple[Column, ...]) -> None:
+        """The columns to draw (cpe joins them when the inputs carry quotes)."""
+        self.columns = columns
         self._row_width = MARK_WIDTH + sum(c.width + GAP for c in columns)
         # The mark, rank and nickname stay put when the table scrolls sideways (narrow
         # terminals), so a row's fraud and verdict cells are never read without whose they are.
         self._fixed_width = MARK_WIDTH + sum(c.width + GAP for c in columns[:FIXED_COLUMNS])
+        self.virtual_size = Size(self._row_width, self.frame.height + 1)
+        self.refresh()
 
     # ---- data ------------------------------------------------------------------------------
     def show(self, frame: pl.DataFrame, keep: str | None = None) -> None:
