@@ -147,5 +147,5 @@ def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None, config: Conf
             lines.append(f"  {heading} ({picked.height}):")
             lines += [f"    {r[S.POSTED_AT]:%Y-%m-%d} {r[S.POST_ID]}: {detail(r)}" for r in picked.head(SHOWN_NOTES).iter_rows(named=True)]
             if picked.height > SHOWN_NOTES:
-                lines.append(f"    ... and {picked.height - SHOWN_NOTES} more (`kolvet vet --posts-out FILE` lists every note)")
+                lines.append(f"    ... and {picked.height - SHOWN_NOTES} more (`kolvet vet --posts-out FILE` marks each in its {column} column)")
     return lines

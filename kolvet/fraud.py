@@ -186,18 +186,25 @@ def _vs_size(y: np.ndarray, creators: pl.DataFrame, judged: np.ndarray, config: 
 
 
 def _reach_vs_size(creators: pl.DataFrame, judged: np.ndarray, config: Config,
-                   link: ReachLink | None = None) -> tuple[np.ndarray, ReachLink | None]:
+                   link: ReachLink | None, fit: bool) -> tuple[np.ndarray, ReachLink | None]:
     """log(views per follower) against what is expected for the creator's size and for how
     well its notes engage per view: bought followers add followers but no readers. With
-    `link` (a saved model's), the reference roster's link is used instead of the cohort's."""
+    `fit`, the cohort's own link is learned; else `link` (a saved model's, or none) is used."""
     vpf = creators.get_column(M.VIEWS_PER_FOLLOWER).cast(pl.Float64).to_numpy()
     followers = creators.get_column(S.FOLLOWERS).cast(pl.Float64).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         y = np.where((vpf > 0) & (followers > 0), np.log(vpf), np.nan)
     resid = _vs_size(y, creators, judged, config, np.full(len(y), "followers"))
-    if link is None:
+    if fit:
         link = ReachLink.fit(resid, creators, judged, config.scoring.min_fit_creators)
-    return (resid - link.explained(creators) if link is not None else resid), link
+    if link is None:
+        return resid, None
+    part = link.explained(creators)
+    # The size curve above is centred on this cohort's creators, so the part engagement
+    # explains is too: a saved model's link was centred on its own roster, and a cohort whose
+    # notes all engage well would otherwise be expected to reach further twice over.
+    use = judged & np.isfinite(resid) & (part != 0)
+    return resid - (part - (np.median(part[use]) if use.any() else 0.0)), link
 
 
 # What a note earns per view, as logs (ReachLink).
@@ -348,12 +355,13 @@ class PeerTable:
         frame = frame.with_columns(pl.lit("*").alias("_all"))
         groups: dict[tuple[str, str], dict[str, tuple[float, float, int, float]]] = {}
         for keys, tier_label in ((["_cat", "_tier"], None), (["_cat"], "*"), (["_all"], "*")):
-            medians = frame.group_by(keys).agg(pl.col(n).median() for n in names)
-            dev = frame.join(medians, on=keys, suffix="_med").group_by(keys, maintain_order=True).agg(
+            # maintain_order: the same roster pickles to the same model bytes (its sha256 is shown)
+            medians = frame.group_by(keys, maintain_order=True).agg(pl.col(n).median() for n in names)
+            dev = frame.join(medians, on=keys, suffix="_med", maintain_order="left").group_by(keys, maintain_order=True).agg(
                 *[(1.4826 * (pl.col(n) - pl.col(f"{n}_med")).abs().median()).alias(f"{n}_sd") for n in names],
                 *[pl.col(n).count().alias(f"{n}_n") for n in names],
                 *[pl.col(n).mean().alias(f"{n}_mean") for n in names],
-            ).join(medians, on=keys)
+            ).join(medians, on=keys, maintain_order="left")
             for row in dev.iter_rows(named=True):
                 cat = "*" if keys == ["_all"] else row["_cat"]
                 tier = row["_tier"] if tier_label is None else tier_label
@@ -608,6 +616,11 @@ def _fmt_ratio(x: float) -> str:
     return f"{x:.2f}x" if x < 10 else f"{x:.0f}x"
 
 
+def _fmt_small(x: float) -> str:
+    """A figure that may be well under 1 (views per follower): two significant places there."""
+    return f"{x:.0f}" if x >= 10 else f"{x:.2f}" if x >= 0.1 else f"{x:.3f}"
+
+
 def _pos(x: np.ndarray) -> np.ndarray:
     return np.clip(np.nan_to_num(x, nan=0.0), 0.0, None)
 
@@ -750,6 +763,18 @@ class CommentFacts(NamedTuple):
     top_notes: np.ndarray
 
 
+class NoteFacts(NamedTuple):
+    """What ratio and reach reasons quote, per creator."""
+
+    no_likes: np.ndarray  # no likes on the judged notes: ratios to likes counted 1
+    views_per_follower: np.ndarray  # the median note's views / followers (NaN without views)
+
+
+# Reasons read off each note's ratio to its likes: with no likes at all they say nothing.
+PER_NOTE_LIKE_SIGNS = frozenset({"-saves_track_likes", "-comments_track_likes", "-saves_scale", "-comments_scale",
+                                 "-save_like_spread", "-comment_like_spread"})
+
+
 class SnapshotFacts(NamedTuple):
     """What a counts_down reason quotes, per creator (see metrics.DROPPED_SHARE, VANISHED_*)."""
 
@@ -771,7 +796,7 @@ class BurstFacts(NamedTuple):
 
 def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: dict[str, np.ndarray],
              peers: str, thr: float, jump_dates: list, burst: BurstFacts, comments: CommentFacts, changed: SnapshotFacts,
-             no_likes: np.ndarray,
+             facts: NoteFacts,
              lead: frozenset[str] = frozenset(), lead_thr: float = np.inf) -> list[Reason]:
     """Plain-words reasons, with the creator's number and its peers', for every feature that is
     far enough (thr, in robust deviations) on its suspicious side. The signs of the pattern the
@@ -785,6 +810,8 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
         return min(thr, lead_thr) if feature in lead else thr
 
     def add(feature: str, zval: float, text: str) -> None:
+        if facts.no_likes[i] and feature in PER_NOTE_LIKE_SIGNS:
+            return
         if zval >= bar(feature):
             out.append(Reason(feature in lead, float(zval), text, feature))
 
@@ -792,7 +819,7 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
 
     def per_like(what: str, feature: str) -> str:
         peers_ratio = _fmt_ratio(ev(med[feature][i]))
-        if no_likes[i]:  # the ratio counted 1 like: it is the count itself
+        if facts.no_likes[i]:  # the ratio counted 1 like: it is the count itself
             return f"{ev(raw[feature][i]):,.0f} {what} and no likes ({whose} median: {what} are {peers_ratio} likes)"
         return f"{what} are {_fmt_ratio(ev(raw[feature][i]))} likes ({whose} median {peers_ratio})"
 
@@ -818,7 +845,9 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
     add("engagement_vs_size", z["engagement_vs_size"][i], f"engagement is {_fmt_ratio(e)} what is expected for its size")
     add("-engagement_vs_size", -z["engagement_vs_size"][i], f"engagement is only {_fmt_ratio(e)} what is expected for its size")
     add("likes_vs_size", z["likes_vs_size"][i], f"likes are {_fmt_ratio(ev(raw['likes_vs_size'][i]))} the like rate expected for its size")
-    add("-reach_vs_size", -z["reach_vs_size"][i], f"notes reach only {_fmt_ratio(ev(raw['reach_vs_size'][i]))} the views per follower expected for its size and how well they engage (followers may be bought)")
+    vpf = facts.views_per_follower[i]
+    add("-reach_vs_size", -z["reach_vs_size"][i], f"notes reach only {_fmt_ratio(ev(raw['reach_vs_size'][i]))} the views per follower expected for its size and how "
+        f"well they engage ({_fmt_small(vpf)} views per follower on the median note, {_fmt_small(vpf / ev(raw['reach_vs_size'][i]))} expected: followers may be bought)")
     add("boosted_notes", z["boosted_notes"][i], f"{raw['boosted_notes'][i]:.0%} of notes look boosted (engagement >= 2x the creator's median, ratios far from its own, peers {med['boosted_notes'][i]:.1%})")
     add("ratio_jumps", z["ratio_jumps"][i], f"{raw['ratio_jumps'][i]:.0%} of notes have ratios far from the creator's own (peers {med['ratio_jumps'][i]:.1%})")
     if z["boosted_notes"][i] >= bar("boosted_notes"):
@@ -891,7 +920,10 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     judged = (n_posts >= fc.min_posts) & (basis != "none") & (total >= fc.min_interactions)  # why not: why_not_judged
     cats = scored.get_column(S.CATEGORY).fill_null("unknown").to_numpy().astype(str)
     tiers = scored.get_column(M.TIER).fill_null("unknown").to_numpy().astype(str)
-    reach = _reach_vs_size(scored, judged, config, model.reach_link if model is not None else None)
+    # The reach link is learned where the peers are: from the cohort when it fits its own
+    # forest, from the saved model's roster (none for older models), not in peer-check mode.
+    reach = _reach_vs_size(scored, judged, config, model.reach_link if model is not None else None,
+                           fit=model is None and judged.sum() >= fc.min_cohort)
     raw = _raw_features(scored, judged, config, reach)
 
     mode = "forest"
@@ -944,8 +976,9 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
                             scored.get_column(C.TOP_REPEATED_NOTES).cast(pl.Float64).fill_null(0).to_numpy())
     lead_thr = {name: weakest_confirming_sign(fc.pattern_z, name) for name in PATTERN_SIGNS}
     # A confirmed pattern's own signs are named from the weakest level that confirms it.
-    no_likes = scored.get_column(M.LIKES_JUDGED).fill_null(0).to_numpy() == 0
-    reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z, jump_dates, burst, comments, changed, no_likes, PATTERN_SIGNS[leading[i]],
+    facts = NoteFacts(scored.get_column(M.LIKES_JUDGED).fill_null(0).to_numpy() == 0,
+                      scored.get_column(M.VIEWS_PER_FOLLOWER).cast(pl.Float64).to_numpy())
+    reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z, jump_dates, burst, comments, changed, facts, PATTERN_SIGNS[leading[i]],
                         lead_thr[leading[i]] if strength[i] >= fc.pattern_z else fc.reason_z)
                if judged[i] and combined[i] >= fc.watch_score else [] for i in range(n)]
     has_reason = np.array([bool(r) for r in reasons], dtype=bool)

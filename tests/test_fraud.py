@@ -324,3 +324,26 @@ def test_saves_against_no_likes_are_counted_not_called_a_ratio():
     saves = posts.filter(pl.col("creator_id") == target).get_column("saves").sum()
     assert f"{saves:,} saves and no likes (" in row["fraud_reasons"], row["fraud_reasons"]
     assert not re.search(r"saves are \d+x likes \(", row["fraud_reasons"])
+    # Nor is any sign read off each note's ratio to its likes.
+    assert not re.search(r"(saves|comments)/likes barely varies|move with likes|grow with a note's likes", row["fraud_reasons"])
+
+
+def test_a_saved_model_expects_no_more_reach_of_a_cohort_whose_notes_all_engage_well(tmp_path):
+    # Twelve of a roster's most engaging honest creators, vetted alone with the roster's model:
+    # their reach is judged against their own size curve, so the model's link must be centred
+    # on them too, or they would be expected to reach further twice over.
+    posts, truth = synth.generate(synth.World(creators=400, seed=21))
+    full = vet_loaded(loaded_from_frame(posts))
+    best = (full.creators.join(truth.select("creator_id", "pattern"), on="creator_id")
+            .filter((pl.col("pattern") == "none") & pl.col("fraud_score").is_not_null())
+            .sort("log_like_rate", descending=True).head(12).get_column("creator_id"))
+    alone = vet_loaded(loaded_from_frame(posts.filter(pl.col("creator_id").is_in(best.implode()))),
+                       fraud_model=full.fraud_model).creators
+    assert not alone.get_column("fraud_reasons").str.contains("reach only").any()
+
+
+def test_the_same_roster_fits_the_same_model_bytes(tmp_path):
+    posts, _ = synth.generate(synth.World(creators=200, seed=8))
+    for name in ("a", "b"):
+        vet_loaded(loaded_from_frame(posts)).fraud_model.save(tmp_path / f"{name}.model")
+    assert (tmp_path / "a.model").read_bytes() == (tmp_path / "b.model").read_bytes()
