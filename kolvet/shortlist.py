@@ -92,19 +92,23 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     )
 
 
+def behind_on_cost() -> list[pl.Expr]:
+    """Sort keys that, in an order by cost, put after the rest creators with too little data
+    (a few notes say little about cost) and flagged ones (bought engagement makes engagement
+    look cheap): `vet --sort cpe` and the browser's cost sort alike."""
+    return [pl.col(VERDICT) == "insufficient_data", pl.col(F.FRAUD_FLAG).fill_null(False)]
+
+
 def rank(scored: pl.DataFrame, sort: str = "score") -> pl.DataFrame:
     """rank 1 = best. Judged creators first (by score, or by cost per engagement with
     sort="cpe"), creators with too little data last; ties broken by creator_id so the order
     is the same on every run. By cost, flagged creators come after the unflagged: bought
     engagement makes engagement look cheap. With no cost known at all, by score."""
-    insufficient = pl.col(VERDICT) == "insufficient_data"
     if sort == "cpe" and scored.get_column(SC.CPE).null_count() < scored.height:
-        flagged = pl.col(F.FRAUD_FLAG).fill_null(False)
-        keys = [insufficient, flagged, pl.col(SC.CPE).is_null(), SC.CPE, pl.col(SC.SCORE).is_null(), SC.SCORE,
-                S.CREATOR_ID]
+        keys = [*behind_on_cost(), pl.col(SC.CPE).is_null(), SC.CPE, pl.col(SC.SCORE).is_null(), SC.SCORE, S.CREATOR_ID]
         desc = [False, False, False, False, False, True, False]
     else:
-        keys = [insufficient, pl.col(SC.SCORE).is_null(), SC.SCORE, S.CREATOR_ID]
+        keys = [pl.col(VERDICT) == "insufficient_data", pl.col(SC.SCORE).is_null(), SC.SCORE, S.CREATOR_ID]
         desc = [False, False, True, False]
     ordered = scored.sort(keys, descending=desc)
     group, group_n = _percentile_within([S.CATEGORY, M.TIER])

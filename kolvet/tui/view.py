@@ -98,12 +98,9 @@ def apply(frame: pl.DataFrame, filters: Filters, sort: Sort, last: Shown | None 
     # Verdicts sort best first (shortlist, review, reject, insufficient data), not by spelling.
     key = (pl.col(SL.VERDICT).replace_strict({v: -i for i, v in enumerate(SL.VERDICTS)}, default=None, return_dtype=pl.Int64)
            if sort.column == SL.VERDICT else pl.col(sort.column))
-    if sort.column == SC.CPE:
-        # As `vet --sort cpe`: bought engagement makes a flagged creator look cheap, and a few
-        # notes say little about cost, so both come after the rest.
-        unjudged = pl.col(SL.VERDICT) == "insufficient_data"
-        return out.sort([unjudged, pl.col(F.FRAUD_FLAG).fill_null(False), key, SL.RANK],
-                        descending=[False, False, sort.descending, False], nulls_last=True)
+    if sort.column == SC.CPE:  # as `vet --sort cpe`: unjudged and flagged creators after the rest
+        return out.sort([*SL.behind_on_cost(), key, SL.RANK], descending=[False, False, sort.descending, False],
+                        nulls_last=True)
     return out.sort([key, SL.RANK], descending=[sort.descending, False], nulls_last=True)
 
 
