@@ -44,6 +44,8 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         f"{row.get(M.N_POSTS)} notes judged of {row.get(M.N_POSTS_TOTAL) or 0}"
         + (f" ({aside} more row{'s' if aside != 1 else ''} set aside)" if (aside := row.get(S.ROWS_SET_ASIDE) or 0) else "")
         + f"; rates are {per}",
+        *([f"  newest note {row[M.LAST_POST]:%Y-%m-%d}, {row[M.DAYS_SINCE_LAST]:,} days before the as-of date"]
+          if row.get(M.LAST_POST) is not None and row.get(M.DAYS_SINCE_LAST) is not None else []),
         "",
     ]
     judged = row.get(SL.VERDICT) != "insufficient_data"

@@ -75,6 +75,7 @@ VANISHED_SHARE = "vanished_share"  # notes a later crawl should have re-read, an
 VANISHED_EARNED = "vanished_earned"  # those notes' median engagement / the creator's median: deleted flops are < 1
 VIEWS_PER_FOLLOWER = "views_per_follower"  # median views of a note / followers (views known only)
 LAST_POST = "last_post_at"
+DAYS_SINCE_LAST = "days_since_last_note"  # days from its newest note to the as-of date
 # The busiest burst: the JUMP_DAYS window with the most notes earning >= 2x the creator's median.
 BURST_SPIKED = "burst_spiked_notes"  # such notes in that window
 BURST_NOTES = "burst_notes"  # all notes in that window
@@ -95,6 +96,7 @@ INTERACTIONS = "interactions"
 WEIGHTED = "weighted_engagement"
 IN_WINDOW = "in_window"
 BY_AS_OF = "_by_as_of"  # posted on or before the as-of date
+NOTE_AGE_DAYS = "_days_before_as_of"  # whole days from the note to the as-of date
 NOTE_RATIO_DEV = "note_ratio_deviation"  # robust z of the note's ratios against the creator's own
 NOTE_SPIKE = "note_spike"  # note interactions / creator's median interactions
 NOTE_Z_SL = "_note_z_save_like"  # robust z of the note's log saves/likes against the creator's own
@@ -220,6 +222,7 @@ def annotate_posts(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, 
             weighted_expr(config.weights).alias(WEIGHTED),
             # Notes after the as-of date are never judged (--as-of looks back from a date).
             (pl.col(S.POSTED_AT) <= pl.lit(as_of)).fill_null(False).alias(BY_AS_OF),
+            (pl.lit(as_of) - pl.col(S.POSTED_AT)).dt.total_days().alias(NOTE_AGE_DAYS),
             (
                 (pl.col(S.POSTED_AT) <= pl.lit(as_of))
                 & (
@@ -365,6 +368,7 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
     all_counts = posts.group_by(by).agg(pl.col(BY_AS_OF).sum().cast(pl.UInt32).alias(N_POSTS_TOTAL),
                                         (~pl.col(BY_AS_OF)).sum().cast(pl.UInt32).alias(N_POSTS_LATER),
                                         pl.col(S.POSTED_AT).filter(pl.col(BY_AS_OF)).max().alias(LAST_POST),
+                                        pl.col(NOTE_AGE_DAYS).filter(pl.col(BY_AS_OF)).min().alias(DAYS_SINCE_LAST),
                                         (pl.col(S.LIKES) + pl.col(S.SAVES)).sum().alias(LIKES_SAVES_CRAWLED))
     # Notes from JUMP_DAYS before a follower jump to its end: a viral note explains a jump.
     jump = pl.col(FOLLOWER_JUMP_DATE).cast(pl.Datetime("us"))

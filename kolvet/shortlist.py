@@ -32,13 +32,17 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     too_few = pl.col(M.N_POSTS) < min_posts
     no_reach = pl.col(M.RATE_BASIS) == "none"
     flagged = pl.col(F.FRAUD_FLAG).fill_null(False)
+    # No note in the window: judged on older notes, and may have stopped posting. A campaign
+    # needs a creator who posts now, so such a creator goes to a human rather than the shortlist.
+    days = config.window.days
+    inactive = pl.col(M.DAYS_SINCE_LAST).fill_null(0) > days
     verdict = (
         pl.when(too_few | no_reach).then(pl.lit("insufficient_data"))
         .when(flagged & (pl.col(F.FRAUD_SCORE) >= v.reject_fraud_score)).then(pl.lit("reject"))
         # A flag sends a creator to a human, never up: one that scores under the review line
         # is rejected, flagged or not.
         .when(flagged & (pl.col(SC.SCORE) >= v.review_min_score)).then(pl.lit("review"))
-        .when(pl.col(SC.SCORE) >= v.shortlist_min_score).then(pl.lit("shortlist"))
+        .when((pl.col(SC.SCORE) >= v.shortlist_min_score) & ~inactive).then(pl.lit("shortlist"))
         .when(pl.col(SC.SCORE) >= v.review_min_score).then(pl.lit("review"))
         .otherwise(pl.lit("reject"))
     )
@@ -57,10 +61,19 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
         .when(too_few).then(pl.format("only {} note{} in the window; {} needed to judge{}", pl.col(M.N_POSTS),
                                       pl.when(pl.col(M.N_POSTS) == 1).then(pl.lit("")).otherwise(pl.lit("s")),
                                       pl.lit(min_posts), set_aside))
+        .when(flagged & (pl.col(F.FRAUD_SCORE) >= v.reject_fraud_score))
+        .then(pl.format("likely fake engagement ({}, fraud score {} >= {})", pl.col(F.FRAUD_PATTERN),
+                        pl.col(F.FRAUD_SCORE), pl.lit(v.reject_fraud_score)))
         .when(flagged & (pl.col(SC.SCORE) < v.review_min_score))
-        .then(pl.format("score {} < {}, and likely fake engagement ({})", pl.col(SC.SCORE), pl.lit(v.review_min_score),
-                        pl.col(F.FRAUD_PATTERN)))
-        .when(flagged).then(pl.format("likely fake engagement ({})", pl.col(F.FRAUD_PATTERN)))
+        .then(pl.format("score {} < {}, and likely fake engagement ({}, fraud score {})", pl.col(SC.SCORE),
+                        pl.lit(v.review_min_score), pl.col(F.FRAUD_PATTERN), pl.col(F.FRAUD_SCORE)))
+        .when(flagged).then(pl.format("likely fake engagement ({}, fraud score {} < {}), score {} >= {}: for a person to check",
+                                      pl.col(F.FRAUD_PATTERN), pl.col(F.FRAUD_SCORE), pl.lit(v.reject_fraud_score),
+                                      pl.col(SC.SCORE), pl.lit(v.review_min_score)))
+        .when((pl.col(SC.SCORE) >= v.shortlist_min_score) & inactive)
+        .then(pl.format("score {} >= {}, but no note in the {} days before the as-of date (newest {}, {} days before): "
+                        "check it still posts", pl.col(SC.SCORE), pl.lit(v.shortlist_min_score), pl.lit(days),
+                        pl.col(M.LAST_POST).dt.date(), pl.col(M.DAYS_SINCE_LAST)))
         .when(pl.col(SC.SCORE) >= v.shortlist_min_score).then(pl.format("score {} >= {}", pl.col(SC.SCORE), pl.lit(v.shortlist_min_score)))
         .when(pl.col(SC.SCORE) >= v.review_min_score).then(pl.format("score {} between {} and {}", pl.col(SC.SCORE), pl.lit(v.review_min_score), pl.lit(v.shortlist_min_score)))
         .otherwise(pl.format("score {} < {}", pl.col(SC.SCORE), pl.lit(v.review_min_score)))
@@ -70,6 +83,12 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
         .then(pl.format("; on fraud watch ({}fraud score {})",
                         pl.when(pl.col(F.FRAUD_PATTERN) != "").then(pl.col(F.FRAUD_PATTERN) + ", ").otherwise(pl.lit("")),
                         pl.col(F.FRAUD_SCORE)))
+        .otherwise(pl.lit(""))
+    )
+    stale = (
+        pl.when(inactive & ~too_few & ~no_reach & ((pl.col(SC.SCORE) < v.shortlist_min_score) | flagged))
+        .then(pl.format("; no note in the {} days before the as-of date (newest {}, {} days before)",
+                        pl.lit(days), pl.col(M.LAST_POST).dt.date(), pl.col(M.DAYS_SINCE_LAST)))
         .otherwise(pl.lit(""))
     )
     caveat = (
@@ -85,7 +104,7 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     # peers and size lead one to expect: a number would look like a judgement.
     unjudged = pl.col(VERDICT) == "insufficient_data"
     return scored.with_columns(verdict.alias(VERDICT)).with_columns(
-        pl.concat_str([reason, watch, caveat, followers_unknown]).alias(VERDICT_REASON),
+        pl.concat_str([reason, watch, stale, caveat, followers_unknown]).alias(VERDICT_REASON),
         *[pl.when(unjudged).then(None).otherwise(pl.col(c)).alias(c)
           for c in (SC.SCORE, SC.QUALITY_SCORE, SC.AUTHENTICITY_PENALTY, *SC.COMPONENTS, SC.SAVES_VS_EXPECTED,
                     SC.ENGAGEMENT_VS_EXPECTED, SC.ENGAGEMENT_VS_EXPECTED_RAW, SC.COMMENT_DEPTH_VS_PEERS)],

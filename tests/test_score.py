@@ -163,6 +163,30 @@ def test_a_flag_never_improves_a_verdict():
     assert flagged_low["verdict_reason"].startswith(f"score {flagged_low['score']} < {line}, and likely fake engagement (")
 
 
+def test_a_strong_creator_who_stopped_posting_goes_to_review_not_the_shortlist(cohort):
+    # The same strong record twice: one posting now, one whose notes all stopped 200 days ago.
+    active = creator_notes("active", 5_000, 800, 400, 80, 40, n=20)
+    quiet = creator_notes("quiet", 5_000, 800, 400, 80, 40, n=20).with_columns(pl.col("posted_at") - pl.duration(days=200))
+    result = vet_with(cohort, active, quiet)
+    rows = {r["creator_id"]: r for r in result.filter(pl.col("creator_id").is_in(["active", "quiet"])).iter_rows(named=True)}
+    assert rows["active"]["verdict"] == "shortlist" and rows["active"]["days_since_last_note"] <= 90
+    assert rows["quiet"]["score"] >= Config().verdict.shortlist_min_score  # as strong: only its silence differs
+    assert rows["quiet"]["verdict"] == "review"
+    newest = (END - timedelta(days=200)).date()
+    assert rows["quiet"]["days_since_last_note"] > 90
+    assert f"no note in the 90 days before the as-of date (newest {newest}, " in rows["quiet"]["verdict_reason"]
+
+
+def test_a_flagged_verdict_says_its_fraud_score_and_why_review_or_reject(vetted_300):
+    line = Config().verdict.reject_fraud_score
+    for row in vetted_300.creators.filter(pl.col("fraud_flag")).iter_rows(named=True):
+        assert f"fraud score {row['fraud_score']}" in row["verdict_reason"]
+        if row["verdict"] == "review":
+            assert f"< {line}), score {row['score']} >= " in row["verdict_reason"]
+        elif row["fraud_score"] >= line:
+            assert f">= {line})" in row["verdict_reason"]
+
+
 def test_window_uses_last_90_days_but_at_least_10_notes():
     old = creator_notes("old", 10_000, 100, 50, 10, 5, n=30)
     shifted = old.with_columns(pl.col("posted_at") - pl.duration(days=400))  # all long ago
