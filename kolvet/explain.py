@@ -29,6 +29,19 @@ def _vs(x: Any) -> str:
     return "n/a" if x is None else f"{x:.2f}x"
 
 
+def _per_like(row: dict[str, Any], column: str) -> str:
+    return "n/a (no likes)" if row.get(M.LIKES_JUDGED) == 0 else _num(row.get(column), "{:.2f}")
+
+
+def _save_like_line(row: dict[str, Any]) -> str:
+    """藏赞比 against domain.md's healthy range (35-60%), saying which side it falls on."""
+    ratio = row.get(M.SAVE_LIKE)
+    if row.get(M.LIKES_JUDGED) == 0 or ratio is None:
+        return f"  藏赞比 saves/likes {_per_like(row, M.SAVE_LIKE)}"
+    side = ", above that" if ratio > 0.6 else ", below that" if ratio < 0.35 else ""
+    return f"  藏赞比 saves/likes {ratio:.2f}; healthy notes: 0.35-0.60{side}"
+
+
 def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weights: str = "",
                   config: Config | None = None) -> list[str]:
     """Each component with its number, the peer comparison, and the fraud reasons."""
@@ -55,10 +68,10 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         lines += [
             "Not scored: too little data to judge (see why). What its usable notes show:",
             f"  median save rate {_pct(row.get(M.SAVE_RATE))} {per}; weighted engagement {_pct(row.get(M.WEIGHTED_RATE))} {per}; "
-            f"评赞比 comments/likes {_num(row.get(M.COMMENT_LIKE), '{:.2f}')}",
+            f"评赞比 comments/likes {_per_like(row, M.COMMENT_LIKE)}",
             "",
             f"Peers: not compared; engagement {_pct(row.get(M.ENGAGEMENT_RATE))} {per} is {row.get(SC.BENCHMARK)}",
-            f"  藏赞比 saves/likes {_num(row.get(M.SAVE_LIKE), '{:.2f}')} (healthy notes: 0.35-0.60)",
+            _save_like_line(row),
         ]
     else:
         lines += _score_lines(row, per, weights)
@@ -73,8 +86,10 @@ def _score_lines(row: dict[str, Any], per: str, weights: str) -> list[str]:
         f"  engagement quality  {_num(row.get(SC.ENGAGEMENT_QUALITY), '{:5.1f}')}  weighted engagement {_pct(row.get(M.WEIGHTED_RATE))} {per}; "
         f"{_vs(row.get(SC.ENGAGEMENT_VS_EXPECTED))} the {_pct(row.get(SC.EXPECTED_WEIGHTED_RATE))} expected"
         + (f" ({weights})" if weights else ""),
-        f"  comment depth       {_num(row.get(SC.COMMENT_DEPTH), '{:5.1f}')}  评赞比 comments/likes {_num(row.get(M.COMMENT_LIKE), '{:.2f}')}; "
-        f"{_vs(row.get(SC.COMMENT_DEPTH_VS_PEERS))} the category median",
+        ("  comment depth         n/a  no likes to count comments against: left out of the score"
+         if row.get(M.LIKES_JUDGED) == 0 else
+         f"  comment depth       {_num(row.get(SC.COMMENT_DEPTH), '{:5.1f}')}  评赞比 comments/likes {_per_like(row, M.COMMENT_LIKE)}; "
+         f"{_vs(row.get(SC.COMMENT_DEPTH_VS_PEERS))} the category median"),
         f"  consistency         {_num(row.get(SC.CONSISTENCY), '{:5.1f}')}  hit rate {_pct(row.get(M.HIT_RATE), 0)} of notes >= 3x own median; "
         f"{_num(row.get(M.POSTS_PER_WEEK), '{:.1f}')} notes a week",
         f"  quality score {_num(row.get(SC.QUALITY_SCORE), '{:.1f}')} - authenticity penalty "
@@ -86,7 +101,7 @@ def _score_lines(row: dict[str, Any], per: str, weights: str) -> list[str]:
         (f"Peers: ahead of {row[SL.PEER_PERCENTILE]:,.0f}% of {row.get(S.CATEGORY)} {row.get(M.TIER)} creators; "
          if row.get(SL.PEER_PERCENTILE) is not None else "Peers: no other judged creator to compare with; ")
         + f"engagement {_pct(row.get(M.ENGAGEMENT_RATE))} {per} is {row.get(SC.BENCHMARK)}",
-        f"  藏赞比 saves/likes {_num(row.get(M.SAVE_LIKE), '{:.2f}')} (healthy notes: 0.35-0.60)",
+        _save_like_line(row),
     ]
 
 

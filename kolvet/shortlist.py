@@ -103,7 +103,12 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     # A creator we can't judge gets no score, nor score parts, nor comparisons with what its
     # peers and size lead one to expect: a number would look like a judgement.
     unjudged = pl.col(VERDICT) == "insufficient_data"
+    # Ratios to likes count at least one like (the fraud checks read a creator with saves and no
+    # likes that way); shown to people, a ratio to no likes is blank.
+    no_likes = pl.col(M.LIKES_JUDGED).fill_null(0) == 0
     return scored.with_columns(verdict.alias(VERDICT)).with_columns(
+        *[pl.when(no_likes).then(None).otherwise(pl.col(c)).alias(c) for c in (M.SAVE_LIKE, M.COMMENT_LIKE, M.SHARE_LIKE)],
+    ).with_columns(
         pl.concat_str([reason, watch, stale, caveat, followers_unknown]).alias(VERDICT_REASON),
         *[pl.when(unjudged).then(None).otherwise(pl.col(c)).alias(c)
           for c in (SC.SCORE, SC.QUALITY_SCORE, SC.AUTHENTICITY_PENALTY, *SC.COMPONENTS, SC.SAVES_VS_EXPECTED,

@@ -177,6 +177,14 @@ def test_a_strong_creator_who_stopped_posting_goes_to_review_not_the_shortlist(c
     assert f"no note in the 90 days before the as-of date (newest {newest}, " in rows["quiet"]["verdict_reason"]
 
 
+def test_a_creator_with_no_likes_gets_no_ratio_to_likes_nor_comment_depth(cohort):
+    no_likes = creator_notes("nolikes", 5_000, 0, 300, 50, 20, n=20)
+    row = vet_with(cohort, no_likes).filter(pl.col("creator_id") == "nolikes").row(0, named=True)
+    assert row["save_like_ratio"] is None and row["comment_like_ratio"] is None and row["share_like_ratio"] is None
+    assert row["comment_depth"] is None and row["comment_like_vs_peers"] is None  # not 100 for 50 comments per 0 likes
+    assert row["score"] is not None and row["save_quality"] is not None
+
+
 def test_a_flagged_verdict_says_its_fraud_score_and_why_review_or_reject(vetted_300):
     line = Config().verdict.reject_fraud_score
     for row in vetted_300.creators.filter(pl.col("fraud_flag")).iter_rows(named=True):
