@@ -341,7 +341,11 @@ def _problems(roster: Roster, previous_problem: str | None = None, warnings: Seq
         reasons = loaded.rejected.group_by(S.REASON).len().sort(["len", S.REASON], descending=[True, False])
         shown = "; ".join(f"{r} ({n:,})" for r, n in reasons.head(3).iter_rows())
         more = f"; {reasons.height - 3} more reasons" if reasons.height > 3 else ""
-        notes.append(f"{loaded.rejected.height:,} rows set aside ({shown}{more}), see {roster.name}{REJECTED_SUFFIX}")
+        aside = loaded.rejected.filter(~S.row_kept()).height
+        emptied = loaded.rejected.height - aside
+        counted = ", ".join(x for x in (f"{aside:,} rows set aside" if aside else "",
+                                        f"{emptied:,} cells left empty" if emptied else "") if x)
+        notes.append(f"{counted} ({shown}{more}), see {roster.name}{REJECTED_SUFFIX}")
     if loaded is not None and loaded.skipped:
         shown = "; ".join(f"{Path(s.source).name}: {s.reason}" for s in loaded.skipped[:3])
         n = len(loaded.skipped)
@@ -375,7 +379,7 @@ def summary_row(roster: Roster, table: pl.DataFrame | None, previous_problem: st
     if current.height:
         top = current.row(0, named=True)
         row["top_creator"] = f"{top[S.NICKNAME]} ({top[S.CREATOR_ID]})" if top.get(S.NICKNAME) else top[S.CREATOR_ID]
-    row["rows_set_aside"] = roster.loaded.rejected.height
+    row["rows_set_aside"] = roster.loaded.rejected.filter(~S.row_kept()).height
     row["shared_creators"] = int(current.get_column(ALSO_IN).is_not_null().sum())
     if with_changes:
         row.update(change_counts(table))

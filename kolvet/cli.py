@@ -101,6 +101,7 @@ def _sample_path() -> Path:
 def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10) -> None:
     from kolvet import export
     from kolvet import fraud as F
+    from kolvet import schema as S
     from kolvet import shortlist as SL
 
     creators = result.creators
@@ -128,11 +129,17 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
         + f"; [bold]{flagged:,} flagged[/] for likely fake engagement"
     )
     reasons = result.rejected_by_reason()
-    if reasons:
-        total = sum(n for _, n in reasons)
-        out.print(f"{total:,} row{'s' if total != 1 else ''} set aside: " + "; ".join(f"{r} ({n:,})" for r, n in reasons[:6]), markup=False)
+    aside = [(r, n) for r, n in reasons if not r.endswith(S.CELL_EMPTIED)]
+    emptied = [(r.removesuffix(S.CELL_EMPTIED), n) for r, n in reasons if r.endswith(S.CELL_EMPTIED)]
+    if aside:
+        total = sum(n for _, n in aside)
+        out.print(f"{total:,} row{'s' if total != 1 else ''} set aside: " + "; ".join(f"{r} ({n:,})" for r, n in aside[:6]), markup=False)
     else:
         out.print("no rows set aside")
+    if emptied:
+        total = sum(n for _, n in emptied)
+        out.print(f"{total:,} creators row{'s' if total != 1 else ''} kept with a bad cell left empty: "
+                  + "; ".join(f"{r} ({n:,})" for r, n in emptied[:6]), markup=False)
     out.print(f"[dim]weights {result.meta.get('weights')}; as of {result.meta.get('as_of')}; fraud: {result.meta.get('fraud_mode')}[/]")
     table = Table(title=f"Top {min(top, creators.height)}", show_lines=False)
     by_cost = result.meta.get("sort") == "cpe"  # ranked by cost: show the cost

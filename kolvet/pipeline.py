@@ -211,8 +211,7 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
         rejected = pl.concat([rejected, older])
     notes_files = {t.source for t in tables if t.kind == "posts"}
     on_notes = pl.col(S.SOURCE).is_in(sorted(notes_files))
-    without_notes = S.creators_without_notes(posts, rejected.filter(on_notes), [creators, roster],
-                                             aside=rejected.filter(~on_notes))
+    without_notes = S.creators_without_notes(posts, rejected.filter(on_notes), [creators, roster])
     comments = None
     if comment_parts:  # comments on notes that aren't here: say so
         comments, orphans = S.attach_comments(pl.concat(comment_parts), posts)
@@ -222,7 +221,7 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
         raise _no_usable_notes(rejected, notes_files)
 
     taken = dict(posts.group_by(S.SOURCE).len().iter_rows())
-    aside = dict(rejected.group_by(S.SOURCE).len().iter_rows())
+    aside = dict(rejected.filter(~S.row_kept()).group_by(S.SOURCE).len().iter_rows())
     sources = [
         SourceReport(t.source, t.family, t.kind, t.frame.height,
                      taken.get(t.source, 0) if t.kind == "posts" else t.frame.height - aside.get(t.source, 0),

@@ -742,15 +742,15 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     series, series_problem = parse_follower_series(frame.get_column(series_src).to_list() if series_src
                                                    else [None] * frame.height)
     frame = frame.with_columns(series.alias("_kolvet_series"), series_problem.alias("_kolvet_series_problem"))
+    # A row read wrong, or naming no creator, is set aside whole. A bad cell is not: the row
+    # holds other facts (a good quote beside a mistyped active-fan share), so only that cell is
+    # left empty, and reported with the set-aside rows.
     reason = pl.coalesce(
         row_problem(frame),
         pl.when(cid.is_null()).then(pl.lit(f"missing {CREATOR_ID}")),
-        followers.problem,
-        lifetime.problem,
-        quote_problem,
-        active_problem,
-        pl.col("_kolvet_series_problem"),
     )
+    cell_reason = pl.concat_str([followers.problem, lifetime.problem, quote_problem, active_problem,
+                                 pl.col("_kolvet_series_problem")], separator="; ", ignore_nulls=True)
     staged = numbered(frame).select(
         _unless_misread(frame, cid).alias(CREATOR_ID),
         blank_to_null(_raw(frame, mapping, NICKNAME)[0]).alias(NICKNAME),
@@ -764,6 +764,7 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         parse_time(raw_snap, snap_dtype).alias(SNAPSHOT_AT),
         pl.lit(source).alias(SOURCE),
         reason.alias(REASON),
+        pl.when(cell_reason != "").then(cell_reason + CELL_EMPTIED).alias("_cell_reason"),
         pl.col(ROW_INDEX).cast(pl.Int64).alias(ROW),
         _unless_misread(frame, _as_written(*_raw(frame, mapping, FOLLOWERS)) if FOLLOWERS in mapping.source_of
                         else pl.lit(None, pl.String)).alias("_raw_followers"),
@@ -771,7 +772,11 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     creators = staged.filter(pl.col(REASON).is_null()).select(
         pl.col(k).cast(t) for k, t in CREATOR_SCHEMA.items()
     )
-    rejected = _creator_rejects(staged.filter(pl.col(REASON).is_not_null()), pl.col(REASON), pl.col("_raw_followers"))
+    rejected = pl.concat([
+        _creator_rejects(staged.filter(pl.col(REASON).is_not_null()), pl.col(REASON), pl.col("_raw_followers")),
+        _creator_rejects(staged.filter(pl.col(REASON).is_null() & pl.col("_cell_reason").is_not_null()),
+                         pl.col("_cell_reason"), pl.col("_raw_followers")),
+    ]).sort(ROW, maintain_order=True)
     return creators, rejected
 
 
@@ -915,6 +920,14 @@ def _comment_rejects(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 NO_NOTES = "no_notes"  # why a creator named in the inputs has no usable note
+# Ends the reason of a creators row kept without one bad cell: reported beside the set-aside
+# rows, but not one of them.
+CELL_EMPTIED = " (that cell left empty; the row's other fields kept)"
+
+
+def row_kept() -> pl.Expr:
+    """A rejected-file entry for a row that was kept, without a bad cell (CELL_EMPTIED)."""
+    return pl.col(REASON).str.ends_with(CELL_EMPTIED)
 ROWS_SET_ASIDE = "rows_set_aside"  # rows naming the creator that couldn't be used (duplicates aside)
 
 
@@ -928,16 +941,17 @@ def _naming_a_creator(rejected: pl.DataFrame) -> pl.DataFrame:
 def rows_set_aside(rejected: pl.DataFrame) -> pl.DataFrame:
     """Per creator, the set-aside rows that name it, other than older copies of a row kept
     (duplicates): what a creator with too few notes lost."""
-    lost = _naming_a_creator(rejected).filter(~pl.col(REASON).str.starts_with(DUPLICATE))
+    lost = _naming_a_creator(rejected).filter(~pl.col(REASON).str.starts_with(DUPLICATE) & ~row_kept())
     return lost.group_by(CREATOR_ID).len(name=ROWS_SET_ASIDE).with_columns(pl.col(ROWS_SET_ASIDE).cast(pl.Int64))
 
 
 def creators_without_notes(posts: pl.DataFrame, rejected: pl.DataFrame,
-                           creators: Iterable[pl.DataFrame | None], aside: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Creators named in the inputs (on set-aside notes, in profiles or in the roster, or on
-    set-aside rows of those: `aside`, with their reason) who have no usable note, with the
-    reason: they can't be judged, but every input creator appears in the output exactly once,
-    so they are listed as insufficient_data rather than dropped."""
+                           creators: Iterable[pl.DataFrame | None]) -> pl.DataFrame:
+    """Creators named in the inputs (on set-aside notes, in profiles or in the roster) who have
+    no usable note, with the reason: they can't be judged, but every input creator appears in
+    the output exactly once, so they are listed as insufficient_data rather than dropped. (A
+    creators row is never set aside with its id: one naming no creator, or read under the wrong
+    columns, names none; a bad cell only empties that cell.)"""
     have = posts.select(CREATOR_ID).unique()
     lost = _naming_a_creator(rejected).join(have, on=CREATOR_ID, how="anti")
     by_reason = lost.group_by(CREATOR_ID, REASON).len().sort([CREATOR_ID, "len", REASON], descending=[False, True, False])
@@ -946,16 +960,8 @@ def creators_without_notes(posts: pl.DataFrame, rejected: pl.DataFrame,
     ).select(CREATOR_ID, pl.format("no usable notes: all {} set aside ({})", "_n", "_why").alias(NO_NOTES))
     listed = [t.select(CREATOR_ID) for t in creators if t is not None]
     kept = pl.concat(listed).unique() if listed else pl.DataFrame(schema={CREATOR_ID: pl.String})
-    aside = (aside.select(blank_to_null(pl.col(CREATOR_ID)).alias(CREATOR_ID), REASON).drop_nulls(CREATOR_ID)
-             .group_by(CREATOR_ID, maintain_order=True).first()
-             if aside is not None else pl.DataFrame(schema={CREATOR_ID: pl.String, REASON: pl.String}))
-    # Named only on a set-aside creators row: say so, or the row's reason is lost from view.
-    only_aside = aside.join(kept, on=CREATOR_ID, how="anti").select(
-        CREATOR_ID, pl.format("no notes of this creator in the inputs, and its creators row was set aside ({})",
-                              REASON).alias(NO_NOTES))
-    only_listed = kept.with_columns(pl.lit("no notes of this creator in the inputs").alias(NO_NOTES))
-    found = (pl.concat([only_listed, only_aside]).join(have, on=CREATOR_ID, how="anti")
-             .join(from_notes, on=CREATOR_ID, how="anti"))
+    found = (kept.with_columns(pl.lit("no notes of this creator in the inputs").alias(NO_NOTES))
+             .join(have, on=CREATOR_ID, how="anti").join(from_notes, on=CREATOR_ID, how="anti"))
     return pl.concat([from_notes, found]).sort(CREATOR_ID)
 
 

@@ -40,18 +40,22 @@ def test_active_fan_share_reads_percent_strings_percent_numbers_and_fractions():
     assert fractions.get_column(S.ACTIVE_FANS).to_list() == [pytest.approx(0.42)]
 
 
-def test_a_bad_active_share_or_series_sets_the_row_aside_with_its_reason():
+def test_a_bad_active_share_or_series_empties_that_cell_keeps_the_row_and_says_why():
     creators, rejected = _creators(pl.DataFrame({
-        "id": ["a", "b", "c"], "fans": ["100", "200", "300"],
+        "id": ["a", "b", "c"], "fans": ["100", "200", "300"], "图文报价": ["800元/篇", "¥ 2,000", "3000~5000"],
         "active_fan_share": ["50%", "lots", "150%"],
         "follower_series": [None, None, "not json"],
     }))
-    assert creators.get_column(S.CREATOR_ID).to_list() == ["a"]
+    # The rows' other facts survive: a mistyped share must not cost a creator its quote.
+    assert creators.select(S.CREATOR_ID, S.FOLLOWERS, S.QUOTE, S.ACTIVE_FANS).rows() == [
+        ("a", 100, 800.0, 0.5), ("b", 200, 2000.0, None), ("c", 300, 4000.0, None)]
     assert rejected.get_column("row").to_list() == [2, 3]
+    share = "active_fan_share: not a share between 0% and 100%"
     assert rejected.get_column("reason").to_list() == [
-        "active_fan_share: not a share between 0% and 100%", "active_fan_share: not a share between 0% and 100%"]
-    _, bad_series = _creators(pl.DataFrame({"id": ["a"], "fans": ["1"], "fans_trend": ['[{"day": 1}]']}))
-    assert bad_series.get_column("reason").to_list() == ["follower_series: not a list of {dateKey, num} points"]
+        share + S.CELL_EMPTIED, f"{share}; follower_series: not a list of {{dateKey, num}} points{S.CELL_EMPTIED}"]
+    kept, bad_series = _creators(pl.DataFrame({"id": ["a"], "fans": ["1"], "fans_trend": ['[{"day": 1}]']}))
+    assert kept.get_column(S.FOLLOWER_SERIES).to_list() == [None]
+    assert bad_series.get_column("reason").to_list() == [f"follower_series: not a list of {{dateKey, num}} points{S.CELL_EMPTIED}"]
 
 
 def test_follower_series_reads_from_json_text_and_from_lists():
@@ -74,8 +78,8 @@ def test_lifetime_likes_and_saves_read_from_every_shape_that_holds_them():
         got = _creators(pl.DataFrame({"user_id": ["a", "b"], "fans": ["900", "1000"], header: cells}))[0]
         assert got.get_column(S.LIFETIME_LIKES_SAVES).to_list() == want, header
     creators, rejected = _creators(pl.DataFrame({"id": ["a", "b"], "fans": ["1", "2"], "interaction": ["5", "lots"]}))
-    assert creators.get_column(S.CREATOR_ID).to_list() == ["a"]
-    assert rejected.select("row", "reason").rows() == [(2, "lifetime_likes_saves: not a count")]
+    assert creators.select(S.CREATOR_ID, S.LIFETIME_LIKES_SAVES).rows() == [("a", 5), ("b", None)]
+    assert rejected.select("row", "reason").rows() == [(2, "lifetime_likes_saves: not a count" + S.CELL_EMPTIED)]
 
 
 def _series(days: int, start: int, jump_on: int | None = None, jump: int = 0) -> list[dict]:

@@ -148,16 +148,18 @@ def test_roster_creator_without_notes_is_listed_not_dropped():
         "insufficient_data", "no notes of this creator in the inputs", 500, 30.0, None)
 
 
-def test_roster_creator_whose_only_row_is_set_aside_says_why(tmp_path):
+def test_roster_row_with_a_bad_cell_is_kept_without_it_and_reported(tmp_path):
     roster = tmp_path / "roster.csv"
-    roster.write_text("user_id,fans\n9f9f9f9f,many\n", encoding="utf-8")
+    roster.write_text("user_id,fans,图文报价\n9f9f9f9f,many,800\n", encoding="utf-8")
     for run in (pipeline.vet, lambda *a, **k: pipeline.vet_streaming(*a, rows_per_part=2, **k)):
         result = run([FORMATS / "mediacrawler_notes.csv"], Config(), creators_file=str(roster))
         assert result.rejected.filter(pl.col(S.CREATOR_ID) == "9f9f9f9f").get_column(S.REASON).to_list() == [
-            "followers: not a count"]
+            "followers: not a count" + S.CELL_EMPTIED]
         row = result.creator("9f9f9f9f")
-        assert (row["verdict"], row["verdict_reason"]) == ("insufficient_data", "no notes of this creator in the inputs, "
-                                                          "and its creators row was set aside (followers: not a count)")
+        assert (row["verdict"], row["verdict_reason"], row["followers"], row["quote"]) == (
+            "insufficient_data", "no notes of this creator in the inputs", None, 800.0)
+        roster_file = next(s for s in result.sources if s.source.endswith("roster.csv"))
+        assert (roster_file.taken, roster_file.set_aside) == (1, 0)
 
 
 def test_creator_whose_every_note_is_set_aside_is_listed_with_the_reasons(tmp_path):
