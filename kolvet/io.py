@@ -14,7 +14,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -39,6 +39,7 @@ class RawTable:
     mapping: S.ColumnMapping
     scan: pl.LazyFrame | None = None  # --streaming: the rows, read part by part; frame holds the header
     found: dict = field(default_factory=dict, compare=False)  # what parts learnt about the whole file
+    unread_sheets: str = ""  # a workbook's other sheets that hold notes or creators too (not read)
 
     def part(self, index: int, parts: int) -> RawTable:
         """The rows whose creator falls in partition `index` of `parts` (by a hash of the
@@ -58,7 +59,7 @@ class RawTable:
                     path = Path(self.source)
                     raise _cant_read(path, path, _csv_separator(path), exc) from None
                 frame = self._part_of_ragged_csv(mine)
-        return RawTable(self.source, frame, self.family, self.kind, self.mapping)
+        return RawTable(self.source, frame, self.family, self.kind, self.mapping, unread_sheets=self.unread_sheets)
 
     def _part_of_ragged_csv(self, mine: pl.Expr) -> pl.DataFrame:
         """A part of a scanned CSV with rows longer than the header: they are read cut to it
@@ -646,6 +647,27 @@ def read_excel(path: Path, sheet: str | None = None) -> pl.DataFrame:
         raise KolvetError(f"{path}: can't read as a workbook ({_first_line(exc)})") from None
 
 
+def unread_sheets(path: Path, sheet: str | None, aliases: dict[str, list[str]]) -> str:
+    """A workbook read without --sheet is read from its first sheet: name the other sheets
+    whose headers hold notes or creators too, so none is left out unsaid."""
+    if sheet is not None or path.suffix.lower() not in (".xlsx", ".xls"):
+        return ""
+    try:
+        import fastexcel
+
+        book = fastexcel.read_excel(path)
+        found = []
+        for name in list(book.sheet_names)[1:]:
+            mapping = S.map_columns([c.name for c in book.load_sheet(name, n_rows=0).available_columns()], aliases)
+            if not mapping.missing(S.REQUIRED_POST_COLUMNS):
+                found.append(f"{name!r} (notes)")
+            elif not mapping.missing([S.CREATOR_ID]):
+                found.append(f"{name!r} (creators)")
+        return ", ".join(found)
+    except Exception:  # the first sheet was read; a sheet that can't be looked at is no reason to stop
+        return ""
+
+
 def _sheet_names(path: Path) -> list[str] | None:
     try:
         import fastexcel
@@ -852,7 +874,8 @@ def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list
             if frame.height == 0 and not explicit:
                 skipped.append(SkippedFile(str(path), "no rows"))
                 continue
-            tables.append(classify(frame, str(path), aliases or {}))
+            tables.append(replace(classify(frame, str(path), aliases or {}),
+                                  unread_sheets=unread_sheets(path, sheet, aliases or {})))
         except UsageError:
             raise
         except KolvetError as exc:
@@ -876,7 +899,8 @@ def read_creators_file(path: str | os.PathLike[str], aliases: dict[str, list[str
         raise KolvetError(f"{p}: is a folder; --creators takes one roster or profile file")
     if not p.is_file():
         raise KolvetError(f"{p}: no such file")
-    return classify(read_table(p, encoding, sheet, aliases), str(p), aliases or {}, want="creators")
+    return replace(classify(read_table(p, encoding, sheet, aliases), str(p), aliases or {}, want="creators"),
+                   unread_sheets=unread_sheets(p, sheet, aliases or {}))
 
 
 # ---- writing ------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ class SourceReport:
     taken: int
     set_aside: int
     columns_passed_over: str = ""  # ColumnMapping.ambiguity(): a header left unread beside one that was
+    unread_sheets: str = ""  # io.unread_sheets: a workbook's other sheets with notes or creators
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,10 @@ class VetResult:
         out += [(s.source, f"columns: {s.source}: read {s.columns_passed_over}, which name the same thing; "
                            "to read another, name it in [input.aliases] of a kolvet.toml")
                 for s in self.sources if s.columns_passed_over]
+        out += [(s.source, f"sheets: {s.source}: read its first sheet only; {s.unread_sheets} hold"
+                           f"{'s' if ',' not in s.unread_sheets else ''} data too: pass --sheet NAME to read one "
+                           "(it applies to every workbook), or save each sheet as its own file")
+                for s in self.sources if s.unread_sheets]
         out += [("", n) for n in self.notices]
         for source, n, post_id, creators in (self.shared_ids.iter_rows() if self.shared_ids is not None else []):
             out.append((source, f"note ids: {source}: {n:,} note{'s' if n != 1 else ''} share a post_id with another "
@@ -225,7 +230,7 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
     sources = [
         SourceReport(t.source, t.family, t.kind, t.frame.height,
                      taken.get(t.source, 0) if t.kind == "posts" else t.frame.height - aside.get(t.source, 0),
-                     aside.get(t.source, 0), t.mapping.ambiguity())
+                     aside.get(t.source, 0), t.mapping.ambiguity(), t.unread_sheets)
         for t in all_tables
     ]
     return Loaded(posts, creators, rejected, sources, skipped, roster, comments, digits, without_notes)
@@ -421,13 +426,13 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
 
 def _sum_sources(reports: list[SourceReport]) -> list[SourceReport]:
     """One report per file from per-partition reports, in first-seen order."""
-    totals: dict[tuple[str, str, str, str], list[int]] = {}
+    totals: dict[tuple[str, str, str, str, str], list[int]] = {}
     for r in reports:
-        acc = totals.setdefault((r.source, r.family, r.kind, r.columns_passed_over), [0, 0, 0])
+        acc = totals.setdefault((r.source, r.family, r.kind, r.columns_passed_over, r.unread_sheets), [0, 0, 0])
         acc[0] += r.rows
         acc[1] += r.taken
         acc[2] += r.set_aside
-    return [SourceReport(src, fam, kind, *vals, passed) for (src, fam, kind, passed), vals in totals.items()]
+    return [SourceReport(src, fam, kind, *vals, passed, unread) for (src, fam, kind, passed, unread), vals in totals.items()]
 
 
 def vet(inputs: Sequence[str | os.PathLike[str]], config: Config | None = None, *,

@@ -359,6 +359,13 @@ def test_xlsx_first_sheet_by_default_and_sheet_option(tmp_path):
     assert pipeline.load([book], Config(), sheet="2").posts.height == 4
     res = runner.invoke(app, ["vet", str(book), "--sheet", "nope", "-o", str(tmp_path / "o.csv")])
     assert res.exit_code == 1 and "no sheet named 'nope'" in res.stderr
+    # Read from its first sheet, a workbook says which other sheets hold data: none left out unsaid.
+    loaded = pipeline.load([book], Config())
+    warned = [w for _, w in pipeline.vet_loaded(loaded, Config()).warnings_by_file() if w.startswith("sheets:")]
+    assert warned == [f"sheets: {book}: read its first sheet only; '全部笔记' (notes) holds data too: pass --sheet NAME "
+                      "to read one (it applies to every workbook), or save each sheet as its own file"]
+    picked = pipeline.load([book], Config(), sheet="全部笔记")
+    assert not [w for _, w in pipeline.vet_loaded(picked, Config()).warnings_by_file() if w.startswith("sheets:")]
 
 
 # ---- crawl folders -------------------------------------------------------------------------
