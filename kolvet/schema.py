@@ -351,8 +351,13 @@ def count_parts(raw: pl.Expr, dtype: pl.DataType) -> dict[str, pl.Expr]:
         num = raw.cast(pl.Float64)
         return {"num": num, "missing": num.is_null() | num.is_nan() | (num == -1),
                 "unit": pl.lit(None, pl.String), "bound": pl.lit(False)}
-    # Thousands separators (ASCII and full-width commas, spaces) carry no meaning.
-    text = raw.cast(pl.String).str.replace_all(r"[,，\s]", "")
+    # Thousands separators (ASCII and full-width commas, spaces) carry no meaning, but only
+    # between groups of three digits: "12,00" or "1,2" is a decimal comma, not 1200 or 12.
+    written = raw.cast(pl.String).str.strip_chars()
+    misgrouped = ((written.str.contains(",", literal=True) | written.str.contains("，", literal=True))
+                  & ~written.str.contains(r"^[+-]?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?[^\d,，]*$"))
+    text = pl.when(misgrouped.fill_null(False)).then(pl.lit("not a count")).otherwise(
+        raw.cast(pl.String).str.replace_all(r"[,，\s]", ""))
     groups = text.str.extract_groups(_COUNT_RE)
     number = groups.struct.field("1").cast(pl.Float64, strict=False)
     unit = groups.struct.field("2")

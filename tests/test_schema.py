@@ -14,6 +14,7 @@ COUNTS = [
     ("1.5w", 15000, S.ROUNDED), ("1.1K", 1100, S.ROUNDED), ("2亿", 200_000_000, S.ROUNDED),
     ("10万+", 100_000, S.LOWER_BOUND), ("10+", 10, S.LOWER_BOUND), ("100+", 100, S.LOWER_BOUND),
     ("1千+", 1000, S.LOWER_BOUND), ("116000", 116000, S.EXACT), (" 45 ", 45, S.EXACT),
+    ("12,000,000", 12_000_000, S.EXACT), ("1，200", 1200, S.EXACT), ("3,000+", 3000, S.LOWER_BOUND),
 ]
 
 
@@ -33,7 +34,9 @@ def test_missing_count_markers_are_missing_not_errors(text):
 
 @pytest.mark.parametrize("text,problem", [("abc", "likes: not a count"), ("-5", "likes: negative"),
                                           ("1e15", "likes: implausibly large"), ("inf", "likes: not a count"),
-                                          ("1.5", "likes: not a whole number")])
+                                          ("1.5", "likes: not a whole number"),
+                                          # a comma not between groups of three is a decimal comma
+                                          ("12,00", "likes: not a count"), ("1,2", "likes: not a count")])
 def test_bad_counts_name_the_problem(text, problem):
     parsed = S.parse_count(pl.col("v"), pl.String(), "likes")
     assert pl.DataFrame({"v": [text]}).select(parsed.problem.alias("x")).item() == problem
