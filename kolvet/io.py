@@ -253,6 +253,8 @@ def _text(path: Path, encoding: str, forced: str | None = None) -> str:
     data = path.read_bytes()
     if encoding == LOSSY:
         return data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    if not encoding.lower().replace("_", "-").startswith("utf") and data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]  # a UTF-8 mark before a GBK body (--encoding gbk): not text
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -342,6 +342,12 @@ def test_encoding_option_overrides_detection(tmp_path):
     assert wrong.exit_code == 1 and "not valid utf-8" in wrong.stderr and wrong.stderr.count("\n") == 1
     unknown = runner.invoke(app, ["vet", str(path), "--encoding", "klingon", "-o", str(tmp_path / "c.csv")])
     assert unknown.exit_code == 2 and "klingon" in unknown.stderr
+    # A UTF-8 mark before a GBK body: the error's advice (--encoding gbk) must then work.
+    marked = tmp_path / "bom-gbk.csv"
+    marked.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    advice = runner.invoke(app, ["vet", str(marked), "-o", str(tmp_path / "d.csv"), "-q"])
+    assert advice.exit_code == 1 and "--encoding (e.g. gbk)" in advice.stderr
+    assert_frame_equal(_posts(pipeline.load([marked], Config(), encoding="gbk")), _posts(pipeline.load([path], Config())))
 
 
 # ---- XLSX ----------------------------------------------------------------------------------
