@@ -338,14 +338,12 @@ def _problems(roster: Roster, previous_problem: str | None = None, warnings: Seq
     loaded = roster.loaded
     notes = []
     if loaded is not None and loaded.rejected.height:
-        reasons = loaded.rejected.group_by(S.REASON).len().sort(["len", S.REASON], descending=[True, False])
-        shown = "; ".join(f"{r} ({n:,})" for r, n in reasons.head(3).iter_rows())
-        more = f"; {reasons.height - 3} more reasons" if reasons.height > 3 else ""
-        aside = loaded.rejected.filter(~S.row_kept()).height
-        emptied = loaded.rejected.height - aside
-        counted = ", ".join(x for x in (f"{aside:,} rows set aside" if aside else "",
-                                        f"{emptied:,} cells left empty" if emptied else "") if x)
-        notes.append(f"{counted} ({shown}{more}), see {roster.name}{REJECTED_SUFFIX}")
+        for kept, what in ((False, "rows set aside"), (True, "creators rows kept with a bad cell left empty")):
+            reasons = S.reasons_counted(loaded.rejected, kept)
+            if reasons:
+                shown = "; ".join(f"{r} ({n:,})" for r, n in reasons[:3])
+                more = f"; {len(reasons) - 3} more reasons" if len(reasons) > 3 else ""
+                notes.append(f"{sum(n for _, n in reasons):,} {what} ({shown}{more}), see {roster.name}{REJECTED_SUFFIX}")
     if loaded is not None and loaded.skipped:
         shown = "; ".join(f"{Path(s.source).name}: {s.reason}" for s in loaded.skipped[:3])
         n = len(loaded.skipped)

@@ -101,7 +101,6 @@ def _sample_path() -> Path:
 def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10) -> None:
     from kolvet import export
     from kolvet import fraud as F
-    from kolvet import schema as S
     from kolvet import shortlist as SL
 
     creators = result.creators
@@ -128,9 +127,7 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
         + ", ".join(f"{counts.get(v, 0):,} {v}" for v in SL.VERDICTS)
         + f"; [bold]{flagged:,} flagged[/] for likely fake engagement"
     )
-    reasons = result.rejected_by_reason()
-    aside = [(r, n) for r, n in reasons if not r.endswith(S.CELL_EMPTIED)]
-    emptied = [(r.removesuffix(S.CELL_EMPTIED), n) for r, n in reasons if r.endswith(S.CELL_EMPTIED)]
+    aside, emptied = result.rejected_by_reason(), result.rejected_by_reason(kept=True)
     if aside:
         total = sum(n for _, n in aside)
         out.print(f"{total:,} row{'s' if total != 1 else ''} set aside: " + "; ".join(f"{r} ({n:,})" for r, n in aside[:6]), markup=False)

@@ -976,7 +976,7 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
                             scored.get_column(C.TOP_REPEATED_NOTES).cast(pl.Float64).fill_null(0).to_numpy())
     lead_thr = {name: weakest_confirming_sign(fc.pattern_z, name) for name in PATTERN_SIGNS}
     # A confirmed pattern's own signs are named from the weakest level that confirms it.
-    facts = NoteFacts(scored.get_column(M.LIKES_JUDGED).fill_null(0).to_numpy() == 0,
+    facts = NoteFacts(scored.select(M.no_likes()).to_series().to_numpy(),
                       scored.get_column(M.VIEWS_PER_FOLLOWER).cast(pl.Float64).to_numpy())
     reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z, jump_dates, burst, comments, changed, facts, PATTERN_SIGNS[leading[i]],
                         lead_thr[leading[i]] if strength[i] >= fc.pattern_z else fc.reason_z)

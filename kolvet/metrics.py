@@ -96,7 +96,6 @@ INTERACTIONS = "interactions"
 WEIGHTED = "weighted_engagement"
 IN_WINDOW = "in_window"
 BY_AS_OF = "_by_as_of"  # posted on or before the as-of date
-NOTE_AGE_DAYS = "_days_before_as_of"  # whole days from the note to the as-of date
 NOTE_RATIO_DEV = "note_ratio_deviation"  # robust z of the note's ratios against the creator's own
 NOTE_SPIKE = "note_spike"  # note interactions / creator's median interactions
 NOTE_Z_SL = "_note_z_save_like"  # robust z of the note's log saves/likes against the creator's own
@@ -107,6 +106,12 @@ SMOOTH = 0.5  # added to counts before logs so that zero counts stay finite
 MIN_COUNT_FOR_CORR = 5  # median saves/comments per note needed before their correlation with likes means anything
 MIN_RELIABILITY = 0.1  # floor of that share when it only scales what a correlation is expected to be
 MIN_LIKES_RELIABILITY = 0.5  # share of the variance of log likes that must be more than counting noise to fit a slope on it
+
+
+def no_likes() -> pl.Expr:
+    """Per creator: no likes on its judged notes, so its ratios to likes (counted against 1
+    like) are its counts themselves, and mean nothing as ratios."""
+    return pl.col(LIKES_JUDGED).fill_null(0) == 0
 
 
 def tier_expr(followers: pl.Expr, tiers: dict[str, int]) -> pl.Expr:
@@ -222,7 +227,6 @@ def annotate_posts(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, 
             weighted_expr(config.weights).alias(WEIGHTED),
             # Notes after the as-of date are never judged (--as-of looks back from a date).
             (pl.col(S.POSTED_AT) <= pl.lit(as_of)).fill_null(False).alias(BY_AS_OF),
-            (pl.lit(as_of) - pl.col(S.POSTED_AT)).dt.total_days().alias(NOTE_AGE_DAYS),
             (
                 (pl.col(S.POSTED_AT) <= pl.lit(as_of))
                 & (
@@ -330,7 +334,7 @@ def _attenuation(count: str) -> pl.Expr:
     return (reliability(S.LIKES) * reliability(count)).sqrt()
 
 
-def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config) -> pl.LazyFrame:
+def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, as_of: datetime) -> pl.LazyFrame:
     """Per-creator rates, ratios, spreads and the raw material for fraud features, from notes
     annotated by annotate_posts (which decides, by the as-of date, which notes are judged)."""
     by = S.CREATOR_ID
@@ -368,7 +372,8 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config)
     all_counts = posts.group_by(by).agg(pl.col(BY_AS_OF).sum().cast(pl.UInt32).alias(N_POSTS_TOTAL),
                                         (~pl.col(BY_AS_OF)).sum().cast(pl.UInt32).alias(N_POSTS_LATER),
                                         pl.col(S.POSTED_AT).filter(pl.col(BY_AS_OF)).max().alias(LAST_POST),
-                                        pl.col(NOTE_AGE_DAYS).filter(pl.col(BY_AS_OF)).min().alias(DAYS_SINCE_LAST),
+                                        (pl.lit(as_of) - pl.col(S.POSTED_AT).filter(pl.col(BY_AS_OF)).max())
+                                        .dt.total_days().alias(DAYS_SINCE_LAST),
                                         (pl.col(S.LIKES) + pl.col(S.SAVES)).sum().alias(LIKES_SAVES_CRAWLED))
     # Notes from JUMP_DAYS before a follower jump to its end: a viral note explains a jump.
     jump = pl.col(FOLLOWER_JUMP_DATE).cast(pl.Datetime("us"))

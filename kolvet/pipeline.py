@@ -133,11 +133,9 @@ class VetResult:
                                 "Is the creator column right?"))
         return out
 
-    def rejected_by_reason(self) -> list[tuple[str, int]]:
-        if self.rejected.height == 0:
-            return []
-        counts = self.rejected.group_by(S.REASON).len().sort(["len", S.REASON], descending=[True, False])
-        return [(r, n) for r, n in counts.iter_rows()]
+    def rejected_by_reason(self, kept: bool = False) -> list[tuple[str, int]]:
+        """The rows set aside by reason; with `kept`, the creators rows kept with a bad cell emptied."""
+        return S.reasons_counted(self.rejected, kept)
 
     def creator(self, creator_id: str) -> dict | None:
         rows = self.creators.filter(pl.col(S.CREATOR_ID) == creator_id)
@@ -292,7 +290,7 @@ def _per_creator(loaded: Loaded, config: Config, as_of: datetime) -> tuple[pl.Da
     profiles = M.creator_profiles(loaded.posts.lazy(), loaded.creators, loaded.roster,
                                   also=without.get_column(S.CREATOR_ID)).collect().lazy()
     notes = NotesPlan(loaded.posts, profiles, config, as_of)
-    creators = (M.creator_metrics(notes.plan(), profiles, config).join(without.lazy(), on=S.CREATOR_ID, how="left")
+    creators = (M.creator_metrics(notes.plan(), profiles, config, as_of).join(without.lazy(), on=S.CREATOR_ID, how="left")
                 .join(S.rows_set_aside(loaded.rejected).lazy(), on=S.CREATOR_ID, how="left")
                 .with_columns(pl.col(S.ROWS_SET_ASIDE).fill_null(0))
                 .sort(S.CREATOR_ID).collect(engine="in-memory"))

@@ -357,7 +357,7 @@ def count_parts(raw: pl.Expr, dtype: pl.DataType) -> dict[str, pl.Expr]:
     misgrouped = ((written.str.contains(",", literal=True) | written.str.contains("，", literal=True))
                   & ~written.str.contains(r"^[+-]?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?[^\d,，]*$"))
     text = pl.when(misgrouped.fill_null(False)).then(pl.lit("not a count")).otherwise(
-        raw.cast(pl.String).str.replace_all(r"[,，\s]", ""))
+        written.str.replace_all(r"[,，\s]", ""))
     groups = text.str.extract_groups(_COUNT_RE)
     number = groups.struct.field("1").cast(pl.Float64, strict=False)
     unit = groups.struct.field("2")
@@ -933,6 +933,16 @@ CELL_EMPTIED = " (that cell left empty; the row's other fields kept)"
 def row_kept() -> pl.Expr:
     """A rejected-file entry for a row that was kept, without a bad cell (CELL_EMPTIED)."""
     return pl.col(REASON).str.ends_with(CELL_EMPTIED)
+
+
+def reasons_counted(rejected: pl.DataFrame, kept: bool = False) -> list[tuple[str, int]]:
+    """(reason, rows), most common first: of the rows set aside or, with `kept`, of the
+    creators rows kept with a bad cell left empty (reasons without CELL_EMPTIED)."""
+    entries = rejected.filter(row_kept() if kept else ~row_kept())
+    counts = entries.group_by(REASON).len().sort(["len", REASON], descending=[True, False])
+    return [(r.removesuffix(CELL_EMPTIED), n) for r, n in counts.iter_rows()]
+
+
 ROWS_SET_ASIDE = "rows_set_aside"  # rows naming the creator that couldn't be used (duplicates aside)
 
 

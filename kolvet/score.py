@@ -174,7 +174,7 @@ def quality(creators: pl.DataFrame, config: Config) -> pl.DataFrame:
     # Comment depth against category peers (judged creators), shrunk the same way.
     cl = creators.get_column(M.COMMENT_LIKE).cast(pl.Float64).to_numpy()
     # Without a single like, comments per like is no depth at all: the component is left out.
-    cl = np.where(creators.get_column(M.LIKES_JUDGED).fill_null(0).to_numpy() > 0, cl, np.nan)
+    cl = np.where(creators.select(M.no_likes()).to_series().to_numpy(), np.nan, cl)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_cl = np.log(np.maximum(cl, 0) + 1e-3)
     peer = np.full(len(cl), np.nanmedian(log_cl[judged]) if judged.any() else np.nan)

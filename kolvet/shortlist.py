@@ -36,6 +36,8 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     # needs a creator who posts now, so such a creator goes to a human rather than the shortlist.
     days = config.window.days
     inactive = pl.col(M.DAYS_SINCE_LAST).fill_null(0) > days
+    silent = pl.format("no note in the {} days before the as-of date (newest {}, {} days before)",
+                       pl.lit(days), pl.col(M.LAST_POST).dt.date(), pl.col(M.DAYS_SINCE_LAST))
     verdict = (
         pl.when(too_few | no_reach).then(pl.lit("insufficient_data"))
         .when(flagged & (pl.col(F.FRAUD_SCORE) >= v.reject_fraud_score)).then(pl.lit("reject"))
@@ -71,9 +73,8 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
                                       pl.col(F.FRAUD_PATTERN), pl.col(F.FRAUD_SCORE), pl.lit(v.reject_fraud_score),
                                       pl.col(SC.SCORE), pl.lit(v.review_min_score)))
         .when((pl.col(SC.SCORE) >= v.shortlist_min_score) & inactive)
-        .then(pl.format("score {} >= {}, but no note in the {} days before the as-of date (newest {}, {} days before): "
-                        "check it still posts", pl.col(SC.SCORE), pl.lit(v.shortlist_min_score), pl.lit(days),
-                        pl.col(M.LAST_POST).dt.date(), pl.col(M.DAYS_SINCE_LAST)))
+        .then(pl.format("score {} >= {}, but {}: check it still posts", pl.col(SC.SCORE), pl.lit(v.shortlist_min_score),
+                        silent))
         .when(pl.col(SC.SCORE) >= v.shortlist_min_score).then(pl.format("score {} >= {}", pl.col(SC.SCORE), pl.lit(v.shortlist_min_score)))
         .when(pl.col(SC.SCORE) >= v.review_min_score).then(pl.format("score {} between {} and {}", pl.col(SC.SCORE), pl.lit(v.review_min_score), pl.lit(v.shortlist_min_score)))
         .otherwise(pl.format("score {} < {}", pl.col(SC.SCORE), pl.lit(v.review_min_score)))
@@ -87,8 +88,7 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     )
     stale = (
         pl.when(inactive & ~too_few & ~no_reach & ((pl.col(SC.SCORE) < v.shortlist_min_score) | flagged))
-        .then(pl.format("; no note in the {} days before the as-of date (newest {}, {} days before)",
-                        pl.lit(days), pl.col(M.LAST_POST).dt.date(), pl.col(M.DAYS_SINCE_LAST)))
+        .then(pl.lit("; ") + silent)
         .otherwise(pl.lit(""))
     )
     caveat = (
@@ -105,7 +105,7 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     unjudged = pl.col(VERDICT) == "insufficient_data"
     # Ratios to likes count at least one like (the fraud checks read a creator with saves and no
     # likes that way); shown to people, a ratio to no likes is blank.
-    no_likes = pl.col(M.LIKES_JUDGED).fill_null(0) == 0
+    no_likes = M.no_likes()
     return scored.with_columns(verdict.alias(VERDICT)).with_columns(
         *[pl.when(no_likes).then(None).otherwise(pl.col(c)).alias(c) for c in (M.SAVE_LIKE, M.COMMENT_LIKE, M.SHARE_LIKE)],
     ).with_columns(

@@ -123,9 +123,12 @@ def cohort_summary(result: VetResult) -> str:
     frame = result.creators
     counts = dict(frame.group_by(SL.VERDICT).len().iter_rows())
     flagged = int(frame.get_column(F.FRAUD_FLAG).fill_null(False).sum())
-    aside = result.rejected.height
     verdicts = ", ".join(f"{counts.get(v, 0):,} {v.replace('_', ' ')}" for v in SL.VERDICTS)
     reasons = result.rejected_by_reason()
+    aside = sum(n for _, n in reasons)
     most = f" (most: {reasons[0][0]}, {reasons[0][1]:,})" if len(reasons) > 1 else f" ({reasons[0][0]})" if reasons else ""
     aside_text = f"{aside:,} row{'s' if aside != 1 else ''} set aside{most}" if aside else "no rows set aside"
+    emptied = sum(n for _, n in result.rejected_by_reason(kept=True))
+    if emptied:  # creators rows kept without a bad cell: not set aside, but said
+        aside_text += f"; {emptied:,} bad roster cell{'s' if emptied != 1 else ''} left empty"
     return f"{frame.height:,} creator{'s' if frame.height != 1 else ''}: {verdicts}; {flagged:,} flagged; {aside_text}"
