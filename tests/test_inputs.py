@@ -160,6 +160,11 @@ def test_roster_row_with_a_bad_cell_is_kept_without_it_and_reported(tmp_path):
             "insufficient_data", "no notes of this creator in the inputs", None, 800.0)
         roster_file = next(s for s in result.sources if s.source.endswith("roster.csv"))
         assert (roster_file.taken, roster_file.set_aside) == (1, 0)
+        # Counted as a cell left empty, not a row set aside, wherever the run is summed up.
+        assert ("followers: not a count", 1) in result.rejected_by_reason(kept=True)
+        assert ("followers: not a count", 1) not in result.rejected_by_reason()
+        from kolvet.tui.view import cohort_summary
+        assert cohort_summary(result).endswith("; 1 bad roster cell left empty")
 
 
 def test_creator_whose_every_note_is_set_aside_is_listed_with_the_reasons(tmp_path):
