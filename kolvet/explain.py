@@ -53,10 +53,10 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         + (f"score {row[SC.SCORE]:.1f}/100" if row.get(SC.SCORE) is not None else "not scored")
         + f", verdict {row[SL.VERDICT]}",
         f"  why: {row.get(SL.VERDICT_REASON) or ''}",
-        f"  {row.get(S.CATEGORY)} creator, {_num(row.get(S.FOLLOWERS))} followers ({row.get(M.TIER)} tier), "
-        f"{row.get(M.N_POSTS)} notes judged of {row.get(M.N_POSTS_TOTAL) or 0}"
+        f"  {M.category_words(row.get(S.CATEGORY))} creator, {_num(row.get(S.FOLLOWERS))} followers ({row.get(M.TIER)} tier), "
+        + (f"{row.get(M.N_POSTS)} notes judged of {total}" if (total := row.get(M.N_POSTS_TOTAL)) else "no notes in the inputs")
         + (f" ({aside} more row{'s' if aside != 1 else ''} set aside)" if (aside := row.get(S.ROWS_SET_ASIDE) or 0) else "")
-        + f"; rates are {per}",
+        + (f"; rates are {per}" if basis in ("views", "followers") else "; no followers or views known, so no rates" if total else ""),
         *([f"  newest note {row[M.LAST_POST]:%Y-%m-%d}, {row[M.DAYS_SINCE_LAST]:,} days before the as-of date"]
           if row.get(M.LAST_POST) is not None and row.get(M.DAYS_SINCE_LAST) is not None else []),
         "",

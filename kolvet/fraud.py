@@ -241,7 +241,7 @@ class ReachLink:
     def fit(cls, resid: np.ndarray, creators: pl.DataFrame, judged: np.ndarray, min_creators: int) -> ReachLink | None:
         """None when too few judged creators have views to tell."""
         mix = _engagement_mix(creators)
-        cats = creators.get_column(S.CATEGORY).fill_null("unknown").to_numpy().astype(str)
+        cats = creators.get_column(S.CATEGORY).fill_null(S.UNKNOWN).to_numpy().astype(str)
         ok = judged & np.isfinite(resid) & np.isfinite(mix).all(axis=1)
         if ok.sum() < max(min_creators, MIN_REACH_FIT):
             return None
@@ -279,7 +279,7 @@ class ReachLink:
 
     def explained(self, creators: pl.DataFrame) -> np.ndarray:
         """The log reach each creator's engagement explains (0 without views)."""
-        cats = creators.get_column(S.CATEGORY).fill_null("unknown").to_numpy().astype(str)
+        cats = creators.get_column(S.CATEGORY).fill_null(S.UNKNOWN).to_numpy().astype(str)
         part = (_engagement_mix(creators) - self._centre_of(self.centres, cats)) @ np.array(self.slopes)
         return np.nan_to_num(part, nan=0.0)
 
@@ -380,7 +380,7 @@ class PeerTable:
 
     def lookup(self, name: str, cat: str, tier: str) -> tuple[float, float, str]:
         """(median, sd, who the peers are) for one feature."""
-        for key, label in (((cat, tier), f"{cat} {tier} peers"), ((cat, "*"), f"{cat} peers"),
+        for key, label in (((cat, tier), M.peer_words(cat, tier)), ((cat, "*"), M.peer_words(cat)),
                            (("*", "*"), "cohort")):
             stats = self.groups.get(key, {}).get(name)
             if stats and stats[2] >= MIN_PEERS and np.isfinite(stats[1]):
@@ -901,6 +901,8 @@ def known_features(raw: dict[str, np.ndarray], judged: np.ndarray) -> tuple[str,
 def why_not_judged(row: dict, fc: FraudConfig) -> str:
     """Why detect() left a creator unjudged, in its own terms (the `judged` mask there)."""
     n = row.get(M.N_POSTS) or 0
+    if not row.get(M.N_POSTS_TOTAL):
+        return "no notes of this creator in the inputs"
     if n < fc.min_posts:
         return f"only {n} notes judged (it takes {fc.min_posts})"
     if row.get(M.RATE_BASIS) in (None, "none"):
@@ -918,8 +920,8 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     basis = scored.get_column(M.RATE_BASIS).fill_null("none").to_numpy()
     total = (scored.get_column(M.MEDIAN_INTERACTIONS).fill_null(0).to_numpy() * n_posts)
     judged = (n_posts >= fc.min_posts) & (basis != "none") & (total >= fc.min_interactions)  # why not: why_not_judged
-    cats = scored.get_column(S.CATEGORY).fill_null("unknown").to_numpy().astype(str)
-    tiers = scored.get_column(M.TIER).fill_null("unknown").to_numpy().astype(str)
+    cats = scored.get_column(S.CATEGORY).fill_null(S.UNKNOWN).to_numpy().astype(str)
+    tiers = scored.get_column(M.TIER).fill_null(S.UNKNOWN).to_numpy().astype(str)
     # The reach link is learned where the peers are: from the cohort when it fits its own
     # forest, from the saved model's roster (none for older models), not in peer-check mode.
     reach = _reach_vs_size(scored, judged, config, model.reach_link if model is not None else None,

@@ -114,9 +114,23 @@ def no_likes() -> pl.Expr:
     return pl.col(LIKES_JUDGED).fill_null(0) == 0
 
 
+def category_words(category: str | None) -> str:
+    """A category as a sentence names it: "unknown" is a group label, not a category."""
+    return "uncategorised" if category in (None, S.UNKNOWN) else category
+
+
+def peer_words(category: str | None, tier: str | None = None) -> str:
+    """A peer group in words: "beauty nano peers", "uncategorised nano peers", "unknown-size beauty peers"."""
+    if tier is None:
+        return f"{category_words(category)} peers"
+    if tier == S.UNKNOWN:
+        return f"unknown-size {category_words(category)} peers"
+    return f"{category_words(category)} {tier} peers"
+
+
 def tier_expr(followers: pl.Expr, tiers: dict[str, int]) -> pl.Expr:
     names = list(tiers)
-    expr = pl.when(followers.is_null()).then(pl.lit("unknown"))
+    expr = pl.when(followers.is_null()).then(pl.lit(S.UNKNOWN))
     for name in reversed(names[1:]):
         expr = expr.when(followers >= tiers[name]).then(pl.lit(name))
     return expr.otherwise(pl.lit(names[0]))
@@ -438,7 +452,7 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config,
         .join(around_jump, on=by, how="left")
         .with_columns(
             tier_expr(pl.col(S.FOLLOWERS), config.tiers).alias(TIER),
-            pl.col(S.CATEGORY).fill_null("unknown"),
+            pl.col(S.CATEGORY).fill_null(S.UNKNOWN),
             pl.col(N_POSTS).fill_null(0),
         )
     )

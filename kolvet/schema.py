@@ -513,6 +513,9 @@ def parse_time_column(values: pl.Series) -> pl.Series:
 
 # ---- text normalisation -------------------------------------------------------------------
 
+UNKNOWN = "unknown"  # the category (and tier) of a creator whose category (or followers) isn't given
+
+
 def normalise_category(expr: pl.Expr, benchmarks: Mapping[str, Iterable[str]]) -> pl.Expr:
     """Map category names and their aliases (美妆, skincare...) onto the benchmark keys."""
     lookup: dict[str, str] = {}
@@ -522,7 +525,7 @@ def normalise_category(expr: pl.Expr, benchmarks: Mapping[str, Iterable[str]]) -
     text = expr.cast(pl.String).str.strip_chars()
     lowered = text.str.to_lowercase()
     return (
-        pl.when(text.is_null() | (text == "")).then(pl.lit("unknown"))
+        pl.when(text.is_null() | (text == "")).then(pl.lit(UNKNOWN))
         .otherwise(lowered.replace_strict(lookup, default=text, return_dtype=pl.String))
     )
 

@@ -141,7 +141,7 @@ def quality(creators: pl.DataFrame, config: Config) -> pl.DataFrame:
     followers = creators.get_column(S.FOLLOWERS).cast(pl.Float64).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         log_f = np.where(followers > 0, np.log(followers), np.nan)
-    cats = creators.get_column(S.CATEGORY).fill_null("unknown").to_numpy().astype(str)
+    cats = creators.get_column(S.CATEGORY).fill_null(S.UNKNOWN).to_numpy().astype(str)
     basis = creators.get_column(M.RATE_BASIS).fill_null("none").to_numpy().astype(str)
     judged = n >= sc.min_posts
     spread = creators.get_column(M.LOG_WEIGHTED_SPREAD).cast(pl.Float64).to_numpy()

@@ -347,3 +347,12 @@ def test_the_same_roster_fits_the_same_model_bytes(tmp_path):
     for name in ("a", "b"):
         vet_loaded(loaded_from_frame(posts)).fraud_model.save(tmp_path / f"{name}.model")
     assert (tmp_path / "a.model").read_bytes() == (tmp_path / "b.model").read_bytes()
+
+
+def test_peer_groups_are_named_in_words():
+    """Reasons name a creator's peers: a missing category or follower count is not a group's name."""
+    from kolvet import metrics as M
+    assert M.peer_words("beauty", "nano") == "beauty nano peers"
+    assert M.peer_words("unknown", "nano") == "uncategorised nano peers"
+    assert M.peer_words("beauty", "unknown") == "unknown-size beauty peers"
+    assert M.peer_words(None) == "uncategorised peers"

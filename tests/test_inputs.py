@@ -146,6 +146,11 @@ def test_roster_creator_without_notes_is_listed_not_dropped():
     row = pipeline.vet_loaded(loaded, Config()).creator("7a7a7a7a7a7a7a7a7a7a7a7a")
     assert (row["verdict"], row["verdict_reason"], row[S.FOLLOWERS], row[S.QUOTE], row["score"]) == (
         "insufficient_data", "no notes of this creator in the inputs", 500, 30.0, None)
+    # Explained in the same words: no "0 notes judged of 0", no "unknown creator".
+    from kolvet.explain import explain_lines
+    lines = explain_lines(row)
+    assert lines[2] == "  uncategorised creator, 500 followers (nano tier), no notes in the inputs"
+    assert "Fake engagement: not judged: no notes of this creator in the inputs" in lines
 
 
 def test_roster_row_with_a_bad_cell_is_kept_without_it_and_reported(tmp_path):
