@@ -151,7 +151,8 @@ def read_creators(creators_file: str, config: Config, encoding: str | None,
     """The shared creators table, read once for all rosters (pipeline.load would re-read it
     per roster). An unusable creators file stops the batch: every roster depends on it."""
     table = io.read_creators_file(creators_file, config.input.aliases,
-                                  encoding or config.input.encoding, sheet or config.input.sheet)
+                                  encoding or config.input.encoding,
+                                  config.input.creators_sheet)
     bench = {k: b.aliases for k, b in config.benchmarks.items()}
     creators, rejected = S.parse_creators(table.frame, table.mapping, table.source, bench)
     creators, conflicting = SN.one_row_per_creator(creators)  # as pipeline.load does

@@ -38,7 +38,8 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="kolvet.t
 PresetOpt = Annotated[str | None, typer.Option("--preset", help="Weight preset: save-first (default) or ces.")]
 CreatorsOpt = Annotated[Path | None, typer.Option("--creators", help="Creators table or roster (creator_id, nickname, followers, category, quote).")]
 EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Force the text encoding (utf-8, gbk, gb18030, or utf-8-lossy to replace damaged characters); default: detect.")]
-SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet to read; default: the first.")]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Sheet of the notes workbooks to read (a name, or its number from 1); default: the first.")]
+CreatorsSheetOpt = Annotated[str | None, typer.Option("--creators-sheet", help="Sheet of the --creators workbook to read; default: the first.")]
 def _end_of_day(day: datetime | str | None) -> datetime | None:
     """--as-of 2025-06-30 includes every note of that day (China time)."""
     if day is None:
@@ -81,17 +82,20 @@ def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _config(config: Path | None, preset: str | None):
+def _config(config: Path | None, preset: str | None, creators_sheet: str | None = None):
     from kolvet.config import load_config
 
-    return load_config(config, preset)
+    cfg = load_config(config, preset)
+    if creators_sheet is not None:
+        cfg = cfg.model_copy(update={"input": cfg.input.model_copy(update={"creators_sheet": creators_sheet})})
+    return cfg
 
 
-def _settings(config: Path | None, preset: str | None, fraud_model: Path | None):
+def _settings(config: Path | None, preset: str | None, fraud_model: Path | None, creators_sheet: str | None = None):
     """The run's config and, when given, the saved fraud model: every vetting command's start."""
     from kolvet.fraud import FraudModel
 
-    return _config(config, preset), (FraudModel.load(fraud_model) if fraud_model else None)
+    return _config(config, preset, creators_sheet), (FraudModel.load(fraud_model) if fraud_model else None)
 
 
 def _sample_path() -> Path:
@@ -185,6 +189,7 @@ def vet(
     posts_out: Annotated[Path | None, typer.Option("--posts-out", help="Also write every note with its per-note boost flag.")] = None,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
+    creators_sheet: CreatorsSheetOpt = None,
     as_of: AsOfOpt = None,
     fraud_model: FraudModelOpt = None,
     streaming: Annotated[bool, typer.Option("--streaming", help="Vet part by part, for inputs too big to hold in memory (Parquet or UTF-8 CSV); same result.")] = False,
@@ -195,7 +200,7 @@ def vet(
 
     if sort not in ("score", "cpe"):
         raise UsageError(f"--sort {sort}: use score or cpe")
-    cfg, model = _settings(config, preset, fraud_model)
+    cfg, model = _settings(config, preset, fraud_model, creators_sheet)
     inputs_read = pipeline.input_paths(inputs, str(creators) if creators else None)
     export.check_outputs(output, inputs_read, posts_out)
     with _progress(quiet) as progress:
@@ -237,6 +242,7 @@ def explain(
     preset: PresetOpt = None,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
+    creators_sheet: CreatorsSheetOpt = None,
     as_of: AsOfOpt = None,
     fraud_model: FraudModelOpt = None,
 ) -> None:
@@ -249,7 +255,7 @@ def explain(
 
     if not inputs and Path(creator_id).exists():
         raise UsageError(f"{creator_id} is a file, not a creator id: kolvet explain CREATOR_ID {creator_id}")
-    cfg, model = _settings(config, preset, fraud_model)
+    cfg, model = _settings(config, preset, fraud_model, creators_sheet)
     result = pipeline.vet(inputs or [str(_sample_path())], cfg, creators_file=str(creators) if creators else None,
                           fraud_model=model, as_of=as_of, encoding=encoding, sheet=sheet)
     creator_id = creator_id.strip()  # ids are trimmed when inputs are read
@@ -354,11 +360,12 @@ def fit_fraud(
     config: ConfigOpt = None,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
+    creators_sheet: CreatorsSheetOpt = None,
 ) -> None:
     """Fit the fake-engagement model on a large reference roster, to reuse on small cohorts."""
     from kolvet import pipeline
 
-    cfg = _config(config, None)
+    cfg = _config(config, None, creators_sheet)
     result, model = pipeline.fit_fraud_model(inputs, cfg, creators_file=str(creators) if creators else None,
                                              encoding=encoding, sheet=sheet)
     if model is None:
@@ -377,6 +384,7 @@ def browse(
     shortlist: Annotated[Path | None, typer.Option("--shortlist", help="Shortlist file; default: kolvet-shortlist.csv beside the first input.")] = None,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
+    creators_sheet: CreatorsSheetOpt = None,
     as_of: AsOfOpt = None,
     fraud_model: FraudModelOpt = None,
 ) -> None:
@@ -384,7 +392,7 @@ def browse(
     from kolvet import pipeline
     from kolvet.tui.app import run_browser
 
-    cfg, model = _settings(config, preset, fraud_model)
+    cfg, model = _settings(config, preset, fraud_model, creators_sheet)
     paths = inputs or [str(_sample_path())]
     pipeline.input_paths(paths, str(creators) if creators else None)  # fail fast on missing paths
     if shortlist is None and not inputs:  # the bundled sample lives inside the installed package
@@ -414,6 +422,7 @@ def batch(
     fail_on_flagged: Annotated[bool, typer.Option("--fail-on-flagged", help="Exit 3 when any creator is flagged.")] = False,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
+    creators_sheet: CreatorsSheetOpt = None,
     as_of: AsOfOpt = None,
     fraud_model: FraudModelOpt = None,
     quiet: QuietOpt = False,
@@ -421,7 +430,7 @@ def batch(
     """Vet many agency rosters against one combined cohort; one ranked file per roster."""
     from kolvet.batch import run_batch
 
-    cfg, model = _settings(config, preset, fraud_model)
+    cfg, model = _settings(config, preset, fraud_model, creators_sheet)
     report = run_batch(rosters, out_dir, cfg, creators_file=str(creators) if creators else None,
                        previous=previous, xlsx=xlsx, encoding=encoding, sheet=sheet, as_of=as_of,
                        fraud_model=model, quiet=quiet, console=err)

@@ -140,7 +140,8 @@ class InputConfig(_Frozen):
         description="extra column names per canonical column, e.g. likes = [\"赞\", \"like_total\"]",
     )
     encoding: str | None = Field(None, description="force a text encoding (utf-8, gbk, gb18030); default: detect")
-    sheet: str | None = Field(None, description="XLSX sheet to read; default: the first")
+    sheet: str | None = Field(None, description="sheet of the notes workbooks to read (a name, or its number from 1); default: the first")
+    creators_sheet: str | None = Field(None, description="sheet of the --creators workbook to read; default: the first")
 
 
 class Config(_Frozen):

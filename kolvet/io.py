@@ -660,10 +660,10 @@ def unread_sheets(path: Path, sheet: str | None, aliases: dict[str, list[str]]) 
         book = fastexcel.read_excel(path)
         found = []
         for name in list(book.sheet_names)[1:]:
-            mapping = S.map_columns([c.name for c in book.load_sheet(name, n_rows=0).available_columns()], aliases)
-            if not mapping.missing(S.REQUIRED_POST_COLUMNS):
+            header = [c.name for c in book.load_sheet(name, n_rows=0).available_columns()]
+            if not S.map_columns(header, aliases).missing(S.REQUIRED_POST_COLUMNS):
                 found.append(f"{name!r} (notes)")
-            elif not mapping.missing([S.CREATOR_ID]):
+            elif not S.map_columns(header, aliases, kind="creators").missing([S.CREATOR_ID]):  # as classify reads a roster
                 found.append(f"{name!r} (creators)")
         return ", ".join(found)
     except Exception:  # the first sheet was read; a sheet that can't be looked at is no reason to stop

@@ -123,8 +123,10 @@ class VetResult:
                            "to read another, name it in [input.aliases] of a kolvet.toml")
                 for s in self.sources if s.columns_passed_over]
         out += [(s.source, f"sheets: {s.source}: read its first sheet only; {s.unread_sheets} hold"
-                           f"{'s' if ',' not in s.unread_sheets else ''} data too: pass --sheet NAME to read one "
-                           "(it applies to every workbook), or save each sheet as its own file")
+                           f"{'s' if ',' not in s.unread_sheets else ''} data too: pass "
+                           + ("--creators-sheet NAME to read one" if s.kind == "creators" else
+                              "--sheet NAME to read one (it applies to every notes workbook)")
+                           + ", or save each sheet as its own file")
                 for s in self.sources if s.unread_sheets]
         out += [("", n) for n in self.notices]
         for source, n, post_id, creators in (self.shared_ids.iter_rows() if self.shared_ids is not None else []):
@@ -168,7 +170,8 @@ def _read(inputs: Sequence[str | os.PathLike[str]], config: Config, creators_fil
     sheet = sheet or config.input.sheet
     aliases = config.input.aliases
     tables, skipped = io.read_inputs(inputs, aliases, encoding, sheet, progress, streaming=streaming)
-    roster_table = io.read_creators_file(creators_file, aliases, encoding, sheet) if creators_file else None
+    roster_table = (io.read_creators_file(creators_file, aliases, encoding, config.input.creators_sheet)
+                    if creators_file else None)
     return tables, skipped, roster_table
 
 

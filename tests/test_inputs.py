@@ -379,9 +379,42 @@ def test_xlsx_first_sheet_by_default_and_sheet_option(tmp_path):
     loaded = pipeline.load([book], Config())
     warned = [w for _, w in pipeline.vet_loaded(loaded, Config()).warnings_by_file() if w.startswith("sheets:")]
     assert warned == [f"sheets: {book}: read its first sheet only; '全部笔记' (notes) holds data too: pass --sheet NAME "
-                      "to read one (it applies to every workbook), or save each sheet as its own file"]
+                      "to read one (it applies to every notes workbook), or save each sheet as its own file"]
     picked = pipeline.load([book], Config(), sheet="全部笔记")
     assert not [w for _, w in pipeline.vet_loaded(picked, Config()).warnings_by_file() if w.startswith("sheets:")]
+
+
+def test_notes_and_creators_workbooks_can_need_different_sheets(tmp_path):
+    """An agency's notes export and its roster rarely keep their data on same-named sheets."""
+    import xlsxwriter
+
+    notes = pl.read_csv(FORMATS / "mediacrawler_notes.csv", infer_schema=False)
+    roster = pl.read_csv(FORMATS / "roster_quotes.csv", infer_schema=False)
+    notes_book, roster_book = tmp_path / "notes.xlsx", tmp_path / "roster.xlsx"
+    with xlsxwriter.Workbook(notes_book) as wb:
+        pl.DataFrame({"说明": ["二月导出"]}).write_excel(wb, worksheet="封面")
+        notes.write_excel(wb, worksheet="笔记")
+    with xlsxwriter.Workbook(roster_book) as wb:
+        pl.DataFrame({"说明": ["报价单"]}).write_excel(wb, worksheet="封面")
+        roster.write_excel(wb, worksheet="达人")
+    out = tmp_path / "o.csv"
+    res = runner.invoke(app, ["vet", str(notes_book), "--sheet", "笔记", "--creators", str(roster_book),
+                              "--creators-sheet", "达人", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    ranked = pl.read_csv(out, schema_overrides={S.CREATOR_ID: pl.String})
+    assert dict(ranked.select(S.CREATOR_ID, S.QUOTE).iter_rows()) == {U1: 800.0, U2: 120.0, "7a7a7a7a7a7a7a7a7a7a7a7a": 30.0}
+    res = runner.invoke(app, ["vet", str(notes_book), "--sheet", "笔记", "--creators", str(roster_book),
+                              "--creators-sheet", "名单", "-o", str(out)])
+    assert res.exit_code == 1 and f"{roster_book}: no sheet named '名单' (sheets: 封面, 达人)" in res.stderr
+    # Read from its first sheet, a creators workbook points at its own option.
+    two = tmp_path / "two.xlsx"
+    with xlsxwriter.Workbook(two) as wb:
+        roster.write_excel(wb, worksheet="一月")
+        roster.write_excel(wb, worksheet="二月")
+    loaded = pipeline.load([notes_book], Config(), creators_file=str(two), sheet="笔记")
+    assert [w for _, w in pipeline.vet_loaded(loaded, Config()).warnings_by_file() if w.startswith("sheets:")] == [
+        f"sheets: {two}: read its first sheet only; '二月' (creators) holds data too: pass --creators-sheet NAME "
+        "to read one, or save each sheet as its own file"]
 
 
 # ---- crawl folders -------------------------------------------------------------------------
