@@ -605,8 +605,9 @@ def read_json(path: Path, encoding: str | None = None) -> pl.DataFrame:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         if text.lstrip().startswith("["):  # an array that breaks off: say where
-            raise KolvetError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno} "
-                              f"({exc.msg}); is the file cut short?") from None
+            # Broken off at the end: likely a crawl stopped mid-write; anywhere else, a typo.
+            cut = "; is the file cut short?" if exc.pos >= len(text.rstrip()) else ""
+            raise KolvetError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}){cut}") from None
         data = _JSON_LINES
     if data is _JSON_LINES:  # one object per line
         records = []
@@ -615,7 +616,7 @@ def read_json(path: Path, encoding: str | None = None) -> pl.DataFrame:
                 try:
                     records.append(json.loads(line))
                 except json.JSONDecodeError as exc:
-                    raise KolvetError(f"{path}: line {lineno}: not valid JSON ({exc.msg})") from None
+                    raise KolvetError(f"{path}: line {lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
         return _records_frame(records, path)
     if isinstance(data, dict):
         lists = [v for v in data.values() if isinstance(v, list)]

@@ -315,6 +315,11 @@ CASES = [
     Case("a ranking kolvet wrote, given as notes", _a_ranking, "error", ("ranked.csv", "a file kolvet wrote")),
     Case("json that isn't a list", _not_a_list, "error", ("scalar.json",)),
     Case("truncated json", _truncated_json, "error", ("cut.json", "not valid JSON", "cut short")),
+    # A typo mid-file is not a file cut short: the line names where, and no more.
+    Case("json with a typo", _text("typo.json", '[{"note_id": "a1", "user_id": "u1"},\n{"note_id": "a2" "user_id": "u1"}]'),
+         "error", ("typo.json: not valid JSON at line 2, column 18 (Expecting ',' delimiter)",)),
+    Case("json lines with a typo", _text("typo.jsonl", '{"note_id": "a1", "user_id": "u1"}\n{"note_id": "a2", user_id: "u1"}\n'),
+         "error", ("typo.jsonl: line 2, column 19: not valid JSON (Expecting property name enclosed in double quotes)",)),
     Case("a text file named .xlsx", _fake_xlsx, "error", ("notes.xlsx", "workbook")),
     Case("a workbook named .csv", _workbook_named_csv, "error", ("notes.csv: is an Excel workbook, not text: rename it to notes.xlsx",)),
     Case("a broken parquet", _fake_parquet, "error", ("notes.parquet", "Parquet")),
