@@ -204,7 +204,15 @@ def detect_encoding(path: Path, forced: str | None = None) -> str:
         pass
     # UTF-8 with a few bad bytes, as a crawler cutting a title mid-character leaves: say where,
     # before GB18030, which reads almost any bytes, turns it into nonsense.
-    damaged = _damaged_utf8(head if final else head[: head.rfind(b"\n") + 1])
+    whole_lines = head if final else head[: head.rfind(b"\n") + 1]
+    # UTF-8 that turns into something else: two exports pasted into one file. GB18030 would
+    # read the UTF-8 part as nonsense without a word.
+    switched = _utf8_then_not(whole_lines)
+    if switched is not None:
+        line = head.count(b"\n", 0, switched) + 1
+        raise KolvetError(f"{path}: UTF-8 up to line {line:,}, another encoding (GBK?) from there: two exports pasted "
+                          "together? Re-save the file in one encoding")
+    damaged = _damaged_utf8(whole_lines)
     if damaged is not None:
         raise _not_valid(path, "utf-8", damaged, None, head)
     try:
@@ -223,7 +231,7 @@ def _damaged_utf8(data: bytes) -> int | None:
     bad = text.count("\ufffd") - data.count("\ufffd".encode())
     if bad == 0 or bad > 20:
         return None
-    well_formed = len(text) - len(text.encode("ascii", errors="ignore")) - text.count("\ufffd")
+    well_formed = _non_ascii(text) - text.count("\ufffd")
     if well_formed < 20 * bad:
         return None
     try:
@@ -233,13 +241,36 @@ def _damaged_utf8(data: bytes) -> int | None:
     return None
 
 
+def _non_ascii(text: str) -> int:
+    return len(text) - len(text.encode("ascii", errors="ignore"))
+
+
+def _utf8_then_not(data: bytes) -> int | None:
+    """Where text that starts as UTF-8 stops being it for good: None when it is valid, when
+    fewer than 10 well-formed non-ASCII characters come first (text in another encoding forms
+    a run of them only by chance), or when well-formed ones still outnumber the damaged after
+    it (characters cut short in UTF-8 text, which _damaged_utf8 places)."""
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        at = exc.start
+    if _non_ascii(data[:at].decode("utf-8")) < 10:
+        return None
+    tail = data[at:].decode("utf-8", errors="replace")
+    damaged = tail.count("\ufffd")
+    return at if _non_ascii(tail) - damaged < damaged else None
+
+
 def _not_valid(path: Path, encoding: str, at: int, forced: str | None, data: bytes | None = None) -> KolvetError:
     """A decode failure, with the line it is on; the hint depends on whether the user chose
     the encoding and on what else would read the file."""
     if data is None:
         data = path.read_bytes()
     line = data.count(b"\n", 0, at) + 1
-    if encoding.startswith("utf-8") and _damaged_utf8(data) is not None:
+    if encoding.startswith("utf-8") and _utf8_then_not(data) is not None:
+        hint = "another encoding (GBK?) from there: two exports pasted together? Re-save the file in one encoding"
+    elif encoding.startswith("utf-8") and _damaged_utf8(data) is not None:
         hint = ("a character cut short? Re-save the file as UTF-8, or pass --encoding utf-8-lossy to read it "
                 "with the damaged characters replaced by \ufffd")
     elif forced:

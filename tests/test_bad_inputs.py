@@ -64,6 +64,17 @@ def _cut_character(tmp: Path) -> Path:
     return _bytes("cut.csv", data[:at + 2] + data[at + 3:])(tmp)
 
 
+def _pasted_gbk(tmp: Path) -> Path:
+    """A UTF-8 export with a GBK one pasted below it (from line 50)."""
+    rows = [[*r[:-1], f"小红薯{r[0]}"] for r in cohort()]
+    data = write_rows(tmp / "x.csv", rows).read_bytes()
+    head, body = data.split(b"\n", 1)
+    lines = body.split(b"\n")
+    half = len(lines) // 2
+    gbk = b"\n".join(lines[half:]).decode("utf-8").encode("gbk")
+    return _bytes("pasted.csv", head + b"\n" + b"\n".join(lines[:half]) + b"\n" + gbk)(tmp)
+
+
 def _open_quote(tmp: Path) -> Path:
     path = write_rows(tmp / "open_quote.csv", cohort())
     path.write_text(path.read_text(encoding="utf-8") + 'c99,c99-0,"2025-05-01 12:', encoding="utf-8")
@@ -231,6 +242,11 @@ CASES = [
     Case("a UTF-8 character cut short, forced UTF-8", _cut_character, "error", ("cut.csv", "on line 3", "utf-8-lossy"),
          args=["--encoding", "utf-8"]),
     Case("a UTF-8 character cut short, read lossy", _cut_character, "ok", args=["--encoding", "utf-8-lossy"]),
+    # Read as GB18030, the UTF-8 half would be nonsense without a word: stop and say where it turns.
+    Case("a GBK export pasted below a UTF-8 one", _pasted_gbk, "error",
+         ("pasted.csv: UTF-8 up to line 50, another encoding (GBK?) from there: two exports pasted together?",)),
+    Case("a GBK export pasted below a UTF-8 one, forced UTF-8", _pasted_gbk, "error",
+         ("pasted.csv: not valid utf-8 on line 50", "another encoding (GBK?) from there"), args=["--encoding", "utf-8"]),
     Case("truncated csv", _truncated, "ok", ("missing saves",)),
     Case("truncated inside a quote", _open_quote, "error", ("open_quote.csv", "can't read as CSV", "on line 98 is never closed")),
     Case("truncated inside a quote, streamed", _open_quote, "error", ("open_quote.csv", "on line 98 is never closed"),
