@@ -248,8 +248,8 @@ def _non_ascii(text: str) -> int:
 def _utf8_then_not(data: bytes) -> int | None:
     """Where text that starts as UTF-8 stops being it for good: None when it is valid, when
     fewer than 10 well-formed non-ASCII characters come first (text in another encoding forms
-    a run of them only by chance), or when well-formed ones still outnumber the damaged after
-    it (characters cut short in UTF-8 text, which _damaged_utf8 places)."""
+    a run of them only by chance), or when after it come fewer than 3 damaged characters or
+    more well-formed than damaged ones (characters cut short in UTF-8 text: _damaged_utf8)."""
     try:
         data.decode("utf-8")
         return None
@@ -259,7 +259,7 @@ def _utf8_then_not(data: bytes) -> int | None:
         return None
     tail = data[at:].decode("utf-8", errors="replace")
     damaged = tail.count("\ufffd")
-    return at if _non_ascii(tail) - damaged < damaged else None
+    return at if damaged >= 3 and _non_ascii(tail) - damaged < damaged else None  # one cut character is damage
 
 
 def _not_valid(path: Path, encoding: str, at: int, forced: str | None, data: bytes | None = None) -> KolvetError:
