@@ -277,7 +277,7 @@ def sample(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the posts (.csv, .parquet, .json, .xlsx).")] = Path("posts.csv"),
     creators: Annotated[int, typer.Option("--creators", "-n", min=1, help="How many creators.")] = 300,
     seed: Annotated[int, typer.Option("--seed", "-s", help="Random seed: the same seed gives the same file.")] = 0,
-    posts_per_creator: Annotated[float, typer.Option("--posts-per-creator", min=1.0, help="Mean notes per creator.")] = 30.0,
+    posts_per_creator: Annotated[float, typer.Option("--posts-per-creator", min=5.0, help="Mean notes per creator, 5 or more (each has 5 to 400, bar the few-note creators among the honest hard cases).")] = 30.0,
     fake_rate: Annotated[float, typer.Option("--fake-rate", min=0.0, max=0.9, help="Share of creators with injected fake engagement.")] = 0.08,
     hard_rate: Annotated[float, typer.Option("--hard-rate", min=0.0, max=0.9, help="Share of honest hard cases (viral, tutorial, discussion, few notes).")] = 0.12,
     views: Annotated[bool, typer.Option("--views/--no-views", help="Include views (marketplace data) or not (crawler data).")] = True,
