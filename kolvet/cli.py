@@ -381,7 +381,7 @@ def browse(
     creators: CreatorsOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
-    shortlist: Annotated[Path | None, typer.Option("--shortlist", help="Shortlist file; default: kolvet-shortlist.csv beside the first input.")] = None,
+    shortlist: Annotated[Path | None, typer.Option("--shortlist", help="Shortlist file (.csv), saved on every change; default: kolvet-shortlist.csv in this folder.")] = None,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
     creators_sheet: CreatorsSheetOpt = None,
@@ -391,22 +391,21 @@ def browse(
     """Browse the ranking in the terminal, inspect creators and build a shortlist."""
     from kolvet import pipeline
     from kolvet.tui.app import run_browser
+    from kolvet.tui.shortlist_store import check_shortlist_file
 
     cfg, model = _settings(config, preset, fraud_model, creators_sheet)
     paths = inputs or [str(_sample_path())]
-    pipeline.input_paths(paths, str(creators) if creators else None)  # fail fast on missing paths
-    if shortlist is None and not inputs:  # the bundled sample lives inside the installed package
-        shortlist = Path("kolvet-shortlist.csv")
-    if shortlist is None:
-        first = Path(paths[0])
-        base = first if first.is_dir() else first.parent
-        shortlist = base / "kolvet-shortlist.csv" if os.access(base, os.W_OK) else Path("kolvet-shortlist.csv")
+    inputs_read = pipeline.input_paths(paths, str(creators) if creators else None)  # fails fast on missing paths
+    # In the working folder, as vet's ranking: never among the inputs, where a crawl folder
+    # would read it back as a file to skip on every launch.
+    shortlist = shortlist or Path("kolvet-shortlist.csv")
+    check_shortlist_file(shortlist, inputs_read)
 
     def job():
         return pipeline.vet(paths, cfg, creators_file=str(creators) if creators else None, fraud_model=model,
                             as_of=as_of, encoding=encoding, sheet=sheet)
 
-    run_browser(job, shortlist_path=shortlist, title=", ".join(Path(p).name for p in paths))
+    run_browser(job, shortlist_path=shortlist, title=", ".join(Path(p).name for p in paths), inputs=inputs_read)
 
 
 @app.command()

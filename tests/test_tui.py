@@ -365,6 +365,35 @@ async def test_export_brief_as_csv_and_xlsx(sample_result, tmp_path):
         assert brief.columns[: len(export.HEAD)] == list(export.HEAD) and brief.columns[-1] == NOTE
 
 
+def test_shortlist_store_never_writes_over_an_input(sample_result, tmp_path):
+    """A brief exported over a notes file, or a --shortlist naming an input or a roster,
+    would replace the user's data with a few shortlist rows."""
+    from typer.testing import CliRunner
+
+    from kolvet.cli import app as cli
+    from kolvet.tui.shortlist_store import check_shortlist_file
+
+    notes = tmp_path / "notes.csv"
+    notes.write_text("kept\n", encoding="utf-8")
+    store = ShortlistStore(tmp_path / "sl.csv", {notes.resolve()})
+    store.restore(sample_result)
+    store.toggle(sample_result.creators.get_column(S.CREATOR_ID)[0])
+    with pytest.raises(ShortlistError, match="is one of the inputs"):
+        store.export(notes)
+    assert notes.read_text(encoding="utf-8") == "kept\n"
+    with pytest.raises(KolvetError, match="is one of the inputs"):
+        check_shortlist_file(notes, {notes.resolve()})
+    roster = tmp_path / "roster.csv"
+    roster.write_text("creator_id,followers,quote\nu1,1000,800\n", encoding="utf-8")
+    with pytest.raises(KolvetError, match="is not a kolvet shortlist"):
+        check_shortlist_file(roster, set())
+    check_shortlist_file(tmp_path / "sl.csv", {notes.resolve()})  # its own earlier shortlist: fine
+    check_shortlist_file(tmp_path / "new.csv", set())
+    res = CliRunner().invoke(cli, ["browse", str(notes), "--shortlist", str(roster)])
+    assert res.exit_code == 1 and "is not a kolvet shortlist" in res.stderr
+    assert roster.read_text(encoding="utf-8").startswith("creator_id,followers,quote")
+
+
 @run
 async def test_unreadable_shortlist_file_is_reported_and_kept(sample_result, tmp_path):
     path = tmp_path / "sl.csv"

@@ -33,10 +33,10 @@ class KolvetBrowser(App[None]):
     ENABLE_COMMAND_PALETTE = False  # every action has a key; `?` lists them
     BINDINGS = keys.APP
 
-    def __init__(self, job: Job, shortlist_path: Path, title: str = "") -> None:
+    def __init__(self, job: Job, shortlist_path: Path, title: str = "", inputs: set[Path] | None = None) -> None:
         super().__init__()
         self.job = job
-        self.store = ShortlistStore(shortlist_path)
+        self.store = ShortlistStore(shortlist_path, inputs or set())
         self.result: VetResult | None = None
         self.error: BaseException | None = None  # why vetting failed; run_browser re-raises it
         self.sub_title = title
@@ -177,15 +177,16 @@ class KolvetBrowser(App[None]):
         return self.last_export or self.store.path.with_name("kolvet-brief.csv")
 
 
-def create_app(job: Job, shortlist_path: Path, title: str = "") -> KolvetBrowser:
-    """The app without running it: tests inject a job that returns a ready VetResult."""
-    return KolvetBrowser(job, Path(shortlist_path), title)
+def create_app(job: Job, shortlist_path: Path, title: str = "", inputs: set[Path] | None = None) -> KolvetBrowser:
+    """The app without running it: tests inject a job that returns a ready VetResult.
+    `inputs`: the files the job reads, which no export may write over."""
+    return KolvetBrowser(job, Path(shortlist_path), title, inputs)
 
 
-def run_browser(job: Job, shortlist_path: Path, title: str = "") -> None:
+def run_browser(job: Job, shortlist_path: Path, title: str = "", inputs: set[Path] | None = None) -> None:
     """Run the browser in this terminal. If vetting fails, the error is raised here, after
     the terminal is restored, so the CLI reports it in one line with its exit code."""
-    app = create_app(job, shortlist_path, title)
+    app = create_app(job, shortlist_path, title, inputs)
     app.run()
     if app.error is not None:
         raise app.error

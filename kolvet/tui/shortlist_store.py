@@ -15,6 +15,7 @@ import polars as pl
 from kolvet import export, io
 from kolvet import schema as S
 from kolvet import shortlist as SL
+from kolvet.errors import KolvetError
 from kolvet.pipeline import VetResult
 
 NOTE = "note"
@@ -27,9 +28,26 @@ class ShortlistError(Exception):
     """The shortlist file could not be read or written; the message says why in one line."""
 
 
+def check_shortlist_file(path: Path, inputs: set[Path]) -> None:
+    """Before the browser opens: the shortlist file is not an input, and a file already there
+    is a shortlist (or a ranking) kolvet wrote. A roster has a creator_id column too, and the
+    first change would replace it with the brief. Raises KolvetError (one line, exit 1)."""
+    io.check_targets({"shortlist": path}, inputs, {"shortlist": (".csv",)})
+    if not path.exists():
+        return
+    try:
+        header = io.read_previous(path).columns
+    except KolvetError:
+        return  # unreadable: restore() says so, and save() keeps it as .unreadable
+    if S.recognise_family(header) != S.KOLVET_OUTPUT:
+        raise KolvetError(f"{path}: is not a kolvet shortlist (no rank, score and verdict columns), and the first "
+                          "change would replace it: name a new file, or a shortlist kolvet wrote, with --shortlist")
+
+
 class ShortlistStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, inputs: set[Path] | frozenset[Path] = frozenset()) -> None:
         self.path = Path(path)
+        self.inputs = set(inputs)  # files this run reads: an export never writes over one
         self.notes: dict[str, str] = {}  # creator_id -> note, in the order they were added
         self.carried = pl.DataFrame()  # rows from the file for creators not in these inputs
         self._ranked: pl.DataFrame | None = None
@@ -138,8 +156,10 @@ class ShortlistStore:
 
     def export(self, path: Path) -> Path:
         """A campaign-brief copy as CSV or XLSX (by extension)."""
-        if path.suffix.lower() not in (".csv", ".xlsx"):
-            raise ShortlistError(f"{path}: export as .csv or .xlsx")
+        try:
+            io.check_targets({"brief": path}, self.inputs, {"brief": (".csv", ".xlsx")})
+        except KolvetError as exc:
+            raise ShortlistError(str(exc)) from None
         try:
             return export.write_shortlist(self.table(), path)
         except Exception as exc:
