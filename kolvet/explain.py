@@ -98,7 +98,7 @@ def _score_lines(row: dict[str, Any], per: str, weights: str) -> list[str]:
             f"beside its {row.get(M.N_POSTS)} judged ones: the fewer its notes, the stronger the pull)"]
           if row.get(SC.PRIOR_WEIGHT) is not None else []),
         "",
-        (f"Peers: ahead of {row[SL.PEER_PERCENTILE]:,.0f}% of {row.get(S.CATEGORY)} {row.get(M.TIER)} creators; "
+        (f"Peers: ahead of {row[SL.PEER_PERCENTILE]:,.0f}% of {row.get(SL.PEER_GROUP)}; "
          if row.get(SL.PEER_PERCENTILE) is not None else "Peers: no other judged creator to compare with; ")
         + f"engagement {_pct(row.get(M.ENGAGEMENT_RATE))} {per} is {row.get(SC.BENCHMARK)}",
         _save_like_line(row),

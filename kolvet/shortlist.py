@@ -14,6 +14,7 @@ RANK = "rank"
 VERDICT = "verdict"
 VERDICT_REASON = "verdict_reason"
 PEER_PERCENTILE = "peer_percentile"
+PEER_GROUP = "peer_group"  # whom peer_percentile compares with: the category and tier, else the category, else all
 VERDICTS = ("shortlist", "review", "reject", "insufficient_data")
 MIN_PEER_GROUP = 5
 
@@ -138,14 +139,24 @@ def rank(scored: pl.DataFrame, sort: str = "score") -> pl.DataFrame:
     group, group_n = _percentile_within([S.CATEGORY, M.TIER])
     cat, cat_n = _percentile_within([S.CATEGORY])
     cohort, _ = _percentile_within(["_all"])
+    # The peers in words ("beauty nano peers"), for the few category-and-tier pairs there are.
+    pairs = ordered.select(S.CATEGORY, M.TIER).unique(maintain_order=True)
+    words = pairs.with_columns(
+        pl.Series("_group_words", [M.peer_words(c, t) for c, t in pairs.rows()], dtype=pl.String),
+        pl.Series("_cat_words", [M.peer_words(c) for c, _ in pairs.rows()], dtype=pl.String))
     return (
         ordered.with_columns(pl.lit(1).alias("_all"))
+        .join(words, on=[S.CATEGORY, M.TIER], how="left", nulls_equal=True, maintain_order="left")
         .with_columns(
             pl.when(group_n >= MIN_PEER_GROUP).then(group)
             .when(cat_n >= MIN_PEER_GROUP).then(cat)
-            .otherwise(cohort).round(0).alias(PEER_PERCENTILE)
+            .otherwise(cohort).round(0).alias(PEER_PERCENTILE),
+            pl.when(cohort.is_null()).then(None)
+            .when(group_n >= MIN_PEER_GROUP).then(pl.col("_group_words"))
+            .when(cat_n >= MIN_PEER_GROUP).then(pl.col("_cat_words"))
+            .otherwise(pl.lit("the whole cohort")).alias(PEER_GROUP),
         )
-        .drop("_all")
+        .drop("_all", "_group_words", "_cat_words")
         .with_row_index(RANK, offset=1)
         .with_columns(pl.col(RANK).cast(pl.Int64))
     )

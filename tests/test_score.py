@@ -117,6 +117,15 @@ def test_tiers_and_benchmarks_label_every_creator(vetted_300):
     judged = c.filter(pl.col("verdict") != "insufficient_data")
     pct = judged.get_column("peer_percentile")
     assert pct.min() >= 0 and pct.max() <= 100
+    # peer_group names whom each percentile compares with: the category and tier when 5+ judged
+    # creators share them, else the category, else the whole cohort.
+    sizes = dict(judged.group_by("category", "tier").len().select(pl.concat_str("category", "tier", separator=" "), "len").iter_rows())
+    by_cat = dict(judged.group_by("category").len().iter_rows())
+    for row in judged.iter_rows(named=True):
+        expected = (f"{row['category']} {row['tier']} peers" if sizes[f"{row['category']} {row['tier']}"] >= 5
+                    else f"{row['category']} peers" if by_cat[row["category"]] >= 5 else "the whole cohort")
+        assert row["peer_group"] == expected
+    assert {"the whole cohort"} != set(judged.get_column("peer_group")) != {None}
 
 
 def test_ces_preset_weights_comments_and_shares(cohort):

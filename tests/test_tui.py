@@ -540,6 +540,7 @@ def tiny_result() -> VetResult:
         SC.SAVE_QUALITY: [92.3, 70.0, 30.0, 45.0, None], SC.ENGAGEMENT_QUALITY: [88.7, 72.0, 40.0, 50.0, None],
         SC.QUALITY_SCORE: [86.1, 73.2, 36.0, 48.0, None], SC.AUTHENTICITY_PENALTY: [0.0, 0.0, 4.2, 0.0, None],
         SL.PEER_PERCENTILE: [100.0, 80.0, 10.0, 40.0, None],
+        SL.PEER_GROUP: ["beauty peers", "travel nano peers", "food micro peers", "the whole cohort", None],
         SC.EXPECTED_SAVE_RATE: [0.0195, 0.021, 0.018, 0.015, None],
         SC.SAVES_VS_EXPECTED: [3.46, 1.94, 1.6, 0.8, None],
         M.WEIGHTED_RATE: [0.4355, 0.31, 0.21, 0.12, None],
