@@ -1001,10 +1001,11 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
                               for i, (r, lead) in enumerate(zip(reasons, best, strict=True))], dtype=object)
     out = scored.with_columns(
         pl.Series(FRAUD_SCORE, np.round(fraud_score, 3), dtype=pl.Float64, nan_to_null=True),
-        pl.Series(FRAUD_FLAG, flag, dtype=pl.Boolean),
+        # Blank, not false, for a creator that wasn't judged: "not flagged" would read as cleared.
+        pl.Series(FRAUD_FLAG, np.where(judged, flag, None).tolist(), dtype=pl.Boolean),
         pl.Series(FRAUD_REASONS, reason_text, dtype=pl.String),
         pl.Series(FRAUD_PATTERN, np.where(flag | watch, shown_pattern, "").tolist(), dtype=pl.String),
-        pl.Series(FRAUD_WATCH, watch, dtype=pl.Boolean),
+        pl.Series(FRAUD_WATCH, np.where(judged, watch, None).tolist(), dtype=pl.Boolean),
         pl.Series(BURST_CONFIRMED, judged & (patterns["boosted burst"] >= fc.pattern_z), dtype=pl.Boolean),
         pl.Series(FOREST_SCORE, np.round(forest, 3), dtype=pl.Float64, nan_to_null=True),
         pl.lit(mode).alias(FRAUD_MODE),

@@ -454,5 +454,6 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config,
             tier_expr(pl.col(S.FOLLOWERS), config.tiers).alias(TIER),
             pl.col(S.CATEGORY).fill_null(S.UNKNOWN),
             pl.col(N_POSTS).fill_null(0),
+            pl.col(N_POSTS_TOTAL).fill_null(0),  # a roster-only creator: no notes, not an unknown number
         )
     )

@@ -331,7 +331,7 @@ def test_rerun_with_previous_adds_a_change_column(first_run, rosters, tmp_path):
         unjudged = r["score"] is None or r["score_old"] is None  # insufficient_data has no score
         delta = 0.0 if unjudged else round(r["score"] - r["score_old"], 1)
         assert (f"score {delta:+.1f}" in r["change"]) == (abs(delta) >= 1.0), r
-        assert ("newly flagged" in r["change"]) == (r["fraud_flag"] and not r["fraud_flag_old"])
+        assert ("newly flagged" in r["change"]) == (bool(r["fraud_flag"]) and not r["fraud_flag_old"])
         assert (r["change"] == "unchanged") == (abs(delta) < 1.0 and r["fraud_flag"] == r["fraud_flag_old"]
                                                 and r["verdict"] == r["verdict_old"])
     summary = pl.read_csv(after / "summary.csv").row(0, named=True)

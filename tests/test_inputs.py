@@ -146,6 +146,8 @@ def test_roster_creator_without_notes_is_listed_not_dropped():
     row = pipeline.vet_loaded(loaded, Config()).creator("7a7a7a7a7a7a7a7a7a7a7a7a")
     assert (row["verdict"], row["verdict_reason"], row[S.FOLLOWERS], row[S.QUOTE], row["score"]) == (
         "insufficient_data", "no notes of this creator in the inputs", 500, 30.0, None)
+    # Not judged is blank, not "not flagged"; no notes is 0, not an unknown number.
+    assert (row["fraud_flag"], row["fraud_watch"], row["n_posts"], row["n_posts_total"]) == (None, None, 0, 0)
     # Explained in the same words: no "0 notes judged of 0", no "unknown creator".
     from kolvet.explain import explain_lines
     lines = explain_lines(row)
