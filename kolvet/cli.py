@@ -137,6 +137,9 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
         out.print(f"{total:,} row{'s' if total != 1 else ''} set aside: " + "; ".join(f"{r} ({n:,})" for r, n in aside[:6]), markup=False)
     else:
         out.print("no rows set aside")
+    if replaced := result.snapshots_replaced():
+        out.print(f"{replaced:,} older snapshot{'s' if replaced != 1 else ''} of notes or profiles replaced by newer ones "
+                  "(listed with the rows set aside)", markup=False)
     if emptied:
         total = sum(n for _, n in emptied)
         out.print(f"{total:,} creators row{'s' if total != 1 else ''} kept with a bad cell left empty: "

@@ -136,8 +136,13 @@ class VetResult:
         return out
 
     def rejected_by_reason(self, kept: bool = False) -> list[tuple[str, int]]:
-        """The rows set aside by reason; with `kept`, the creators rows kept with a bad cell emptied."""
+        """The rows set aside by reason, older snapshots apart; with `kept`, the creators rows
+        kept with a bad cell emptied."""
         return S.reasons_counted(self.rejected, kept)
+
+    def snapshots_replaced(self) -> int:
+        """Older snapshots of notes and profiles that newer ones replaced (in the rejected file)."""
+        return S.snapshots_replaced(self.rejected)
 
     def creator(self, creator_id: str) -> dict | None:
         rows = self.creators.filter(pl.col(S.CREATOR_ID) == creator_id)

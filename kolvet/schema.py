@@ -938,10 +938,22 @@ def row_kept() -> pl.Expr:
     return pl.col(REASON).str.ends_with(CELL_EMPTIED)
 
 
+def older_snapshot() -> pl.Expr:
+    """A rejected-file entry for an older snapshot of a note or a profile that a newer one
+    replaced: routine when a crawl is re-run, so counted apart from rows that couldn't be used."""
+    return pl.col(REASON).str.starts_with(f"{DUPLICATE}post_id: older snapshot") | pl.col(REASON).str.starts_with(
+        f"{DUPLICATE}creator_id: an older snapshot")
+
+
+def snapshots_replaced(rejected: pl.DataFrame) -> int:
+    """How many older snapshots newer ones replaced (older_snapshot)."""
+    return rejected.filter(older_snapshot()).height
+
+
 def reasons_counted(rejected: pl.DataFrame, kept: bool = False) -> list[tuple[str, int]]:
-    """(reason, rows), most common first: of the rows set aside or, with `kept`, of the
-    creators rows kept with a bad cell left empty (reasons without CELL_EMPTIED)."""
-    entries = rejected.filter(row_kept() if kept else ~row_kept())
+    """(reason, rows), most common first: of the rows set aside (older snapshots apart) or,
+    with `kept`, of the creators rows kept with a bad cell left empty (reasons without CELL_EMPTIED)."""
+    entries = rejected.filter(row_kept() if kept else ~row_kept() & ~older_snapshot())
     counts = entries.group_by(REASON).len().sort(["len", REASON], descending=[True, False])
     return [(r.removesuffix(CELL_EMPTIED), n) for r, n in counts.iter_rows()]
 

@@ -131,4 +131,6 @@ def cohort_summary(result: VetResult) -> str:
     emptied = sum(n for _, n in result.rejected_by_reason(kept=True))
     if emptied:  # creators rows kept without a bad cell: not set aside, but said
         aside_text += f"; {emptied:,} bad roster cell{'s' if emptied != 1 else ''} left empty"
+    if replaced := result.snapshots_replaced():  # a re-crawl's routine: said apart from the problems
+        aside_text += f"; {replaced:,} older snapshot{'s' if replaced != 1 else ''} replaced"
     return f"{frame.height:,} creator{'s' if frame.height != 1 else ''}: {verdicts}; {flagged:,} flagged; {aside_text}"
