@@ -103,7 +103,6 @@ def _sample_path() -> Path:
 
 
 def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10) -> None:
-    from kolvet import export
     from kolvet import fraud as F
     from kolvet import shortlist as SL
 
@@ -151,7 +150,7 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
                       ("notes", "right"), ("score", "right"), ("save rate", "right"), ("藏赞比", "right"),
                       *([("quote", "right"), ("cpe", "right")] if by_cost else []), ("fraud", "right"), ("verdict", "left")):
         table.add_column(col, justify=just)
-    ranked = export.ranked_table(result).head(top)
+    ranked = result.creators.head(top)  # unrounded: the CSV's rounding rounded again would differ
     for r in ranked.iter_rows(named=True):
         cost = ["-" if r[c] is None else f"{r[c]:,.{d}f}" for c, d in (("quote", 0), ("cpe", 2))] if by_cost else []
         table.add_row(

@@ -139,17 +139,17 @@ def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None, config: Conf
     if fs is None:
         lines.append(f"Fake engagement: not judged: {F.why_not_judged(row, config.fraud)}")
     elif row.get(F.FRAUD_FLAG):
-        lines.append(f"Fake engagement: FLAGGED, fraud score {fs:.2f} ({row.get(F.FRAUD_PATTERN)})")
+        lines.append(f"Fake engagement: FLAGGED, fraud score {fs:.3f} ({row.get(F.FRAUD_PATTERN)})")
         for reason in (row.get(F.FRAUD_REASONS) or "").split("; "):
             lines.append(f"  - {reason}")
     elif row.get(F.FRAUD_WATCH):
         pattern = f"{row[F.FRAUD_PATTERN]}, " if row.get(F.FRAUD_PATTERN) else ""
-        lines.append(f"Fake engagement: not flagged but on watch, fraud score {fs:.2f} ({pattern}"
+        lines.append(f"Fake engagement: not flagged but on watch, fraud score {fs:.3f} ({pattern}"
                      f"-{row.get(SC.AUTHENTICITY_PENALTY) or 0:.1f} points)")
         for reason in (row.get(F.FRAUD_REASONS) or "").removeprefix("watch (not flagged): ").split("; "):
             lines.append(f"  - {reason}")
     else:
-        lines.append(f"Fake engagement: not flagged, fraud score {fs:.2f} (flags need >= 0.50 and a reason a peer check confirms)")
+        lines.append(f"Fake engagement: not flagged, fraud score {fs:.3f} (flags need >= 0.50 and a reason a peer check confirms)")
     lines.append(f"  method: {row.get(F.FRAUD_MODE)}")
     marked = (
         (F.BOOSTED, "notes that look boosted", lambda r: r[F.BOOST_REASON]),

@@ -341,6 +341,22 @@ async def test_shortlist_view_notes_and_remove(sample_result, tmp_path):
 
 
 @run
+async def test_shortlist_view_marks_flagged_and_watched_as_the_ranking_does(sample_result, tmp_path):
+    creators = sample_result.creators
+    watched = creators.filter(pl.col(F.FRAUD_WATCH).fill_null(False)).get_column(S.CREATOR_ID)[0]
+    flagged = creators.filter(pl.col(F.FRAUD_FLAG).fill_null(False)).get_column(S.CREATOR_ID)[0]
+    app = app_for(sample_result, tmp_path / "sl.csv")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        app.store.toggle(watched)
+        app.store.toggle(flagged)
+        await pilot.press("l")
+        listed = app.screen.query_one("#shortlist")
+        fraud = {str(listed.get_row(cid)[2]): str(listed.get_row(cid)[8]) for cid in (watched, flagged)}
+        assert fraud[watched].startswith("? ") and fraud[flagged].startswith("⚑ ")
+
+
+@run
 async def test_export_brief_as_csv_and_xlsx(sample_result, tmp_path):
     ids = sample_result.creators.get_column(S.CREATOR_ID).to_list()
     app = app_for(sample_result, tmp_path / "sl.csv")
