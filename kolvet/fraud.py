@@ -743,9 +743,11 @@ def weakest_confirming_sign(pattern_z: float, pattern: str = "") -> float:
 def pattern_of(key: str, strength: dict[str, float]) -> str:
     """The pattern a reason's sign points to, or "": of the patterns it is a sign of (low saves
     that don't follow likes are bought likes' as much as save farming's), the one that shows
-    most strongly for this creator."""
+    most strongly for this creator; "" when none shows even WEAKEST_SIGN strongly (few comments
+    alone, with engagement below its size's, is no sign of bought likes)."""
     mine = [name for name, signs in PATTERN_SIGNS.items() if key in signs]
-    return max(mine, key=lambda name: strength.get(name, 0.0)) if mine else ""
+    best = max(mine, key=lambda name: strength.get(name, 0.0)) if mine else ""
+    return best if best and strength.get(best, 0.0) >= WEAKEST_SIGN else ""
 
 
 class Reason(NamedTuple):

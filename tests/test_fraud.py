@@ -246,6 +246,8 @@ def test_a_sign_shared_by_two_patterns_names_the_one_that_shows():
     assert pattern_of("-saves_track_likes", {"save farming": 0.4, "bought likes": 1.9}) == "bought likes"
     assert pattern_of("-saves_track_likes", {"save farming": 1.2, "bought likes": 0.3}) == "save farming"
     assert pattern_of("spike", {"save farming": 1.0}) == ""
+    # A sign no pattern shows beside (few comments, with engagement below its size's) names none.
+    assert pattern_of("-comment_like", {"bought likes": 0.0, "comment farm": 0.0}) == ""
 
 
 def _engagement_cohort(n: int, link: float, seed: int = 3) -> tuple[np.ndarray, pl.DataFrame]:
