@@ -90,8 +90,10 @@ def _score_lines(row: dict[str, Any], per: str, weights: str) -> list[str]:
          if row.get(M.LIKES_JUDGED) == 0 else
          f"  comment depth       {_num(row.get(SC.COMMENT_DEPTH), '{:5.1f}')}  评赞比 comments/likes {_per_like(row, M.COMMENT_LIKE)}; "
          f"{_vs(row.get(SC.COMMENT_DEPTH_VS_PEERS))} the category median"),
-        f"  consistency         {_num(row.get(SC.CONSISTENCY), '{:5.1f}')}  hit rate {_pct(row.get(M.HIT_RATE), 0)} of notes >= 3x own median; "
-        f"{_num(row.get(M.POSTS_PER_WEEK), '{:.1f}')} notes a week",
+        f"  consistency         {_num(row.get(SC.CONSISTENCY), '{:5.1f}')}  "
+        + (f"its notes' engagement varies {row[SC.SPREAD_VS_COHORT]:.2f}x as much as the cohort's typical creator's; "
+           if row.get(SC.SPREAD_VS_COHORT) is not None else "too few notes to judge (50); ")
+        + f"hit rate {_pct(row.get(M.HIT_RATE), 0)} of notes >= 3x own median; {_num(row.get(M.POSTS_PER_WEEK), '{:.1f}')} notes a week",
         f"  quality score {_num(row.get(SC.QUALITY_SCORE), '{:.1f}')} - authenticity penalty "
         f"{_num(row.get(SC.AUTHENTICITY_PENALTY), '{:.1f}')} = {_num(row.get(SC.SCORE), '{:.1f}')}",
         *([f"  (rates are pulled toward what is expected for its size, which counts as {row[SC.PRIOR_WEIGHT]:.1f} notes "

@@ -39,6 +39,7 @@ ENGAGEMENT_VS_EXPECTED_RAW = "engagement_vs_expected_unshrunk"  # for fraud chec
 EXPECTED_SAVE_RATE = "expected_save_rate"
 EXPECTED_WEIGHTED_RATE = "expected_weighted_rate"
 COMMENT_DEPTH_VS_PEERS = "comment_like_vs_peers"
+SPREAD_VS_COHORT = "note_spread_vs_cohort"  # what consistency scores: its notes' spread / the cohort's typical
 PRIOR_WEIGHT = "prior_weight_posts"  # how many notes' worth of weight the size expectation got when shrinking
 BENCHMARK = "benchmark"
 CPE = "cpe"
@@ -194,6 +195,7 @@ def quality(creators: pl.DataFrame, config: Config) -> pl.DataFrame:
         rel = np.log(np.maximum(spread, 0.05) / typical)
     consistency = _sigmoid_score(-rel, sc.steepness)
     columns[CONSISTENCY] = np.where((n >= 4) & np.isfinite(consistency), consistency, 50.0)
+    columns[SPREAD_VS_COHORT] = np.where((n >= 4) & np.isfinite(rel), np.exp(rel), np.nan)
 
     weights = {SAVE_QUALITY: sc.save_quality, ENGAGEMENT_QUALITY: sc.engagement_quality,
                COMMENT_DEPTH: sc.comment_depth, CONSISTENCY: sc.consistency}

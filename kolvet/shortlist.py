@@ -113,7 +113,7 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
         pl.concat_str([reason, watch, stale, caveat, followers_unknown]).alias(VERDICT_REASON),
         *[pl.when(unjudged).then(None).otherwise(pl.col(c)).alias(c)
           for c in (SC.SCORE, SC.QUALITY_SCORE, SC.AUTHENTICITY_PENALTY, *SC.COMPONENTS, SC.SAVES_VS_EXPECTED,
-                    SC.ENGAGEMENT_VS_EXPECTED, SC.ENGAGEMENT_VS_EXPECTED_RAW, SC.COMMENT_DEPTH_VS_PEERS)],
+                    SC.ENGAGEMENT_VS_EXPECTED, SC.ENGAGEMENT_VS_EXPECTED_RAW, SC.COMMENT_DEPTH_VS_PEERS, SC.SPREAD_VS_COHORT)],
     )
 
 

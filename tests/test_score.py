@@ -233,3 +233,13 @@ def test_a_creator_whose_notes_all_come_after_the_as_of_date_is_told_so():
     assert row["verdict"] == "insufficient_data"
     assert row["verdict_reason"] == "no notes by the as-of date (its 6 notes are all later)"
     assert row["n_posts_total"] == 0 and row["last_post_at"] is None
+
+
+def test_consistency_is_explained_by_the_spread_it_scores(vetted_300):
+    """The column behind consistency: steadier notes than the cohort's typical (< 1) score above 50."""
+    judged = vetted_300.creators.filter(pl.col("note_spread_vs_cohort").is_not_null())
+    assert judged.height > 200
+    pairs = judged.select("note_spread_vs_cohort", "consistency").sort("note_spread_vs_cohort").rows()
+    scores = [c for _, c in pairs]
+    assert scores == sorted(scores, reverse=True)  # more spread, less consistency: one to one
+    assert all((c > 50) == (s < 1) for s, c in pairs if abs(s - 1) > 0.01)

@@ -565,6 +565,7 @@ def tiny_result() -> VetResult:
         SC.COMMENT_DEPTH: [78.2, 60.0, 12.0, 50.0, None], M.COMMENT_LIKE: [0.22, 0.15, 0.03, 0.1, None],
         SC.COMMENT_DEPTH_VS_PEERS: [1.97, 1.2, 0.25, 1.0, None],
         SC.CONSISTENCY: [73.4, 65.0, 20.0, 50.0, None], M.HIT_RATE: [0.06, 0.04, 0.21, 0.08, None],
+        SC.SPREAD_VS_COHORT: [0.78, 0.86, 1.9, None, None],
         M.POSTS_PER_WEEK: [1.75, 1.8, 3.2, 1.0, None],
         SC.BENCHMARK: ["beauty top", "travel top", "food typical", "fashion typical", None],
     })
