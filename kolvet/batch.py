@@ -357,6 +357,13 @@ def _problems(roster: Roster, previous_problem: str | None = None, warnings: Seq
     return "; ".join(notes) or None
 
 
+def roster_status(roster: Roster) -> str:
+    """failed (unreadable), files skipped (vetted without some of its files: see problems), or ok."""
+    if roster.error is not None:
+        return "failed"
+    return "files skipped" if roster.loaded is not None and roster.loaded.skipped else "ok"
+
+
 def summary_row(roster: Roster, table: pl.DataFrame | None, previous_problem: str | None,
                 with_changes: bool, result: VetResult | None = None) -> dict[str, object]:
     row: dict[str, object] = dict.fromkeys((*SUMMARY_COLUMNS, *EXTRA_SUMMARY_COLUMNS))
@@ -364,7 +371,7 @@ def summary_row(roster: Roster, table: pl.DataFrame | None, previous_problem: st
     files = {s.source for s in roster.loaded.sources} if roster.loaded is not None else set()
     warnings = [w for source, w in (result.warnings_by_file() if result else []) if source in files]
     row["problems"] = _problems(roster, previous_problem, warnings)
-    row["status"] = "failed" if roster.error is not None else "ok"
+    row["status"] = roster_status(roster)
     if with_changes:
         row.update(dict.fromkeys(CHANGE_COUNTS))
     if table is None or roster.loaded is None:
@@ -421,6 +428,12 @@ def run_batch(rosters: Sequence[str | os.PathLike[str]], out_dir: str | os.PathL
         raise KolvetError(f"--out-dir {out}: is a file, not a folder")
     creators, creators_aside = read_creators(creators_file, config, encoding, sheet) if creators_file else (None, None)
 
+    seen: dict[Path, str] = {}
+    for path in rosters:  # one roster twice would count its creators twice among everyone's peers
+        key = Path(path).resolve()
+        if key in seen:
+            raise KolvetError(f"{path}: given twice as a roster (also as {seen[key]}); give each roster once")
+        seen[key] = str(path)
     names = roster_names(rosters)
     batch = [Roster(name, str(path)) for name, path in zip(names, rosters, strict=True)]
     with _progress(console, quiet) as bar:
@@ -509,7 +522,7 @@ def _write(out: Path, batch: list[Roster], tables: dict[str, pl.DataFrame], summ
     if creators_file:
         meta["creators_file"] = {"file": creators_file, "set_aside": 0 if creators_aside is None else creators_aside.height}
     meta["rosters"] = [
-        {"roster": r.name, "input": r.path, "status": "failed" if r.error else "ok",
+        {"roster": r.name, "input": r.path, "status": roster_status(r),
          "files": [s.source for s in r.loaded.sources] if r.loaded else [], "error": r.error}
         for r in batch
     ]

@@ -455,14 +455,18 @@ def _print_batch(report, out_dir: Path, shown: int = 20) -> None:
 
     summary = report.summary
     failed_first = summary.sort(pl.col("status") != "failed", maintain_order=True)
-    table = Table(title=f"Batch: {summary.height} rosters" + (f" (first {shown} shown)" if summary.height > shown else ""))
-    cols = [c for c in ("roster", "creators", "shortlisted", "review", "rejected", "insufficient_data", "flagged",
-                        "median_score", "top_creator", "problems") if c in summary.columns]
+    table = Table(title=f"Batch: {summary.height} roster{'s' if summary.height != 1 else ''}"
+                  + (f" (first {shown} shown)" if summary.height > shown else ""))
+    cols = [c for c in ("roster", "status", "creators", "shortlisted", "review", "rejected", "insufficient_data", "flagged",
+                        "median_score", "top_creator") if c in summary.columns]
     for c in cols:
-        table.add_column(c.replace("_", " "))
+        table.add_column(c.replace("_", " "), no_wrap=c in ("roster", "status"))  # names whole: they tell rosters apart
     for r in failed_first.head(shown).iter_rows(named=True):
         table.add_row(*["" if r.get(c) is None else str(r.get(c)) for c in cols])
     out.print(table)
+    # Problems below the table, one roster a line: inside it they wrapped into dozens of lines.
+    for r in failed_first.head(shown).filter(pl.col("problems").is_not_null() & (pl.col("problems") != "")).iter_rows(named=True):
+        out.print(f"{r['roster']} ({r['status']}): {r['problems']}", markup=False)
     if len(report.written) > 10:
         out.print(f"wrote {len(report.written)} files to {out_dir} (summary: {out_dir / 'summary.csv'})", markup=False)
     else:

@@ -240,10 +240,23 @@ def test_files_skipped_inside_a_roster_folder_are_named_in_problems(tmp_path):
     folder.mkdir()
     roster_posts(30, seed=62).write_csv(folder / "notes.csv")
     (folder / "prices.csv").write_text("name,price\nx,1\n")
-    report = B.run_batch([folder], tmp_path / "out", Config(), quiet=True)
-    row = report.summary.row(0, named=True)
-    assert row["status"] == "ok" and row["creators"] == 30
+    res = runner.invoke(app, ["batch", str(folder), "--out-dir", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    row = pl.read_csv(tmp_path / "out" / "summary.csv").row(0, named=True)
+    # Vetted without one of its files: said in status, not only in problems.
+    assert row["status"] == "files skipped" and row["creators"] == 30
     assert row["problems"].startswith("1 file skipped (prices.csv: no column for creator_id")
+    # On screen, each roster's problems get a line of their own below the table.
+    assert "\nagency_west (files skipped): 1 file skipped (prices.csv: no column for creator_id" in res.output
+
+
+def test_a_roster_given_twice_is_refused(tmp_path):
+    """Its creators would sit twice among everyone's peers."""
+    roster_posts(30, seed=63).write_csv(tmp_path / "south.csv")
+    res = runner.invoke(app, ["batch", str(tmp_path / "south.csv"), str(tmp_path / "." / "south.csv"),
+                              "--out-dir", str(tmp_path / "out")])
+    assert res.exit_code == 1 and "given twice as a roster" in res.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_shared_creators_table_is_read_once_for_every_roster(tmp_path):

@@ -72,7 +72,7 @@ class ExportScreen(Dialog[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Export the shortlist ({self.count} creators) as a campaign brief", classes="dialog-title")
+            yield Label(f"Export the shortlist ({self.count} creator{'s' if self.count != 1 else ''}) as a campaign brief", classes="dialog-title")
             yield Input(str(self.default), id="export-path")
             yield Static("", id="export-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
