@@ -570,6 +570,7 @@ class FraudModel:
     version: int = 1
     features: tuple[str, ...] = FEATURES[:15]  # the forest's inputs, in order (older models: the first 15)
     reach_link: ReachLink | None = None  # how the reference roster's reach follows engagement (older models: none)
+    basis: str | None = None  # what the roster's rates were per: "views" or "followers" (older models: unknown)
 
     def save(self, path: str | Path) -> None:
         from kolvet.io import atomic_path
@@ -602,12 +603,27 @@ class FraudModel:
         return (f"{getattr(self, 'origin', 'in memory')}: fit on {f'{fit:,}' if fit is not None else 'an unknown number of'} creators, "
                 f"contamination {d.contamination:g}, {d.n_estimators} trees, random_state {d.random_state}")
 
+    def basis_differs(self, basis: np.ndarray) -> str:
+        """Why this model's peers may not fit the judged creators' rates ("" when they do):
+        per-view and per-follower rates differ several-fold, so peers fit on one misjudge the other."""
+        mine, theirs = getattr(self, "basis", None), majority_basis(basis)
+        if mine is None or theirs is None or mine == theirs:
+            return ""
+        return (f"fit on creators judged per {mine[:-1]}, these are judged per {theirs[:-1]}: its peers' ratios "
+                "don't carry over, so flags may be off; fit one on data like this with `kolvet fit-fraud`")
+
     def differs_from(self, cfg: FraudConfig) -> list[str]:
         """The run's forest settings the saved model overrides: the model's own are used."""
         d = self.detector
         pairs = [("contamination", d.contamination, cfg.contamination), ("n_estimators", d.n_estimators, cfg.n_estimators),
                  ("max_samples", d.max_samples, cfg.max_samples), ("random_state", d.random_state, cfg.random_state)]
         return [f"{k} {mine:g} (this run's config: {theirs:g})" for k, mine, theirs in pairs if mine != theirs]
+
+
+def majority_basis(basis: np.ndarray) -> str | None:
+    """The rate basis ("views" or "followers") most of these judged creators have, or None."""
+    known = [b for b in basis.tolist() if b in ("views", "followers")]
+    return max(("views", "followers"), key=known.count) if known else None
 
 
 # ---- pattern checks: what a marketer can verify -------------------------------------------
@@ -962,7 +978,8 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     forest = np.full(n, np.nan)
     if peers is not None and judged.any():
         if model is None:
-            model = FraudModel(FraudDetector.from_config(fc).fit(X[judged]), peers, features=features, reach_link=reach[1])
+            model = FraudModel(FraudDetector.from_config(fc).fit(X[judged]), peers, features=features, reach_link=reach[1],
+                               basis=majority_basis(basis[judged]))
         forest[judged] = model.detector.score_samples(X[judged])
         combined = np.sqrt(np.nan_to_num(forest, nan=0.0) * evidence)
     else:

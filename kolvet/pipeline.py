@@ -347,6 +347,10 @@ def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sou
         if overridden:
             meta["fraud_model"] += "; the model's own settings were used: " + ", ".join(overridden)
             notices.append(f"fraud model: {meta['fraud_model']}")
+        judged = ranked.filter(pl.col(F.FRAUD_SCORE).is_not_null())
+        if mismatch := fraud_model.basis_differs(judged.get_column(M.RATE_BASIS).fill_null("none").to_numpy()):
+            meta["fraud_model"] += f"; {mismatch}"
+            notices.append(f"fraud model: {mismatch}")
     if sort == "cpe" and ranked.height and ranked.get_column(S.QUOTE).null_count() == ranked.height:
         meta["sort"] = "score (cpe asked for, but no creator has a quote)"
         notices.append("--sort cpe: no creator has a quote (pass --creators with a roster that has 图文报价 or a "

@@ -129,6 +129,13 @@ def test_fit_fraud_and_posts_out_through_the_cli(tmp_path):
     meta = json.loads((tmp_path / "o.meta.json").read_text(encoding="utf-8"))
     assert meta["fraud_model"].startswith(f"{tmp_path / 'm.model'} (sha256 ") and "contamination 0.08" in meta["fraud_model"]
     assert meta["settings"]["fraud"]["contamination"] == 0.08
+    assert "judged per" not in meta["fraud_model"]  # both per view
+    # A model fit on per-view rates, used on creators judged per follower: said, not silently applied.
+    no_views = tmp_path / "no_views.csv"
+    assert runner.invoke(app, ["sample", "-n", "10", "-s", "3", "--no-views", "-o", str(no_views)]).exit_code == 0
+    res = runner.invoke(app, ["vet", str(no_views), "--fraud-model", str(tmp_path / "m.model"), "-o", str(tmp_path / "o3.csv")])
+    assert res.exit_code == 0 and ("fit on creators judged per view, these are judged per follower: its peers' ratios "
+                                   "don't carry over") in res.output
     # A model fit with other forest settings: its own are used, and the run says so.
     (tmp_path / "k.toml").write_text("[fraud]\ncontamination = 0.2\n", encoding="utf-8")
     res = runner.invoke(app, ["fit-fraud", str(ref), "-c", str(tmp_path / "k.toml"), "-o", str(tmp_path / "m2.model")])
