@@ -313,6 +313,9 @@ _MISSING_TOKENS = ["", "-", "-1", "—", "--", "null", "none", "nan", "n/a", "na
 TOTALS_ROW = "a totals row (合计), not a note"
 # Reasons for an older copy of a row that was kept: nothing of the creator is lost.
 DUPLICATE = "duplicate "
+# Older snapshots a newer one replaced (merge_snapshots, merge_creator_rows): routine, see older_snapshot.
+OLDER_NOTE = f"{DUPLICATE}post_id: older snapshot"
+OLDER_PROFILE = f"{DUPLICATE}creator_id: an older snapshot with other values"
 _TOTALS_LABELS = ["合计", "总计", "汇总", "小计", "total", "totals", "sum", "grand total"]
 
 
@@ -941,8 +944,7 @@ def row_kept() -> pl.Expr:
 def older_snapshot() -> pl.Expr:
     """A rejected-file entry for an older snapshot of a note or a profile that a newer one
     replaced: routine when a crawl is re-run, so counted apart from rows that couldn't be used."""
-    return pl.col(REASON).str.starts_with(f"{DUPLICATE}post_id: older snapshot") | pl.col(REASON).str.starts_with(
-        f"{DUPLICATE}creator_id: an older snapshot")
+    return pl.col(REASON).str.starts_with(OLDER_NOTE) | pl.col(REASON).str.starts_with(OLDER_PROFILE)
 
 
 def snapshots_replaced(rejected: pl.DataFrame) -> int:
@@ -1024,7 +1026,7 @@ def merge_snapshots(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     kept = ranked.filter("_keep").sort(order).drop(order, "_keep")
     older = ranked.filter(~pl.col("_keep")).sort(order)
-    return kept, set_aside(older, f"{DUPLICATE}post_id: older snapshot (kept the newest)")
+    return kept, set_aside(older, f"{OLDER_NOTE} (kept the newest)")
 
 
 # What a creators row says about the creator: two rows for one creator that disagree on one of
@@ -1054,10 +1056,10 @@ def merge_creator_rows(creators: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
     aside = aside.with_columns(pl.col(SNAPSHOT_AT).dt.date().alias("_day")).join(
         points, on=[CREATOR_ID, "_day", FOLLOWERS], how="left", maintain_order="left")
     reason = (pl.when(pl.col(f"_k_{SNAPSHOT_AT}").is_not_null() & pl.col("_point").is_not_null())
-              .then(pl.lit(f"{DUPLICATE}creator_id: an older snapshot with other values (kept the newest; "
+              .then(pl.lit(f"{OLDER_PROFILE} (kept the newest; "
                            "its followers are a point of the follower series)"))
               .when(pl.col(f"_k_{SNAPSHOT_AT}").is_not_null())
-              .then(pl.lit(f"{DUPLICATE}creator_id: an older snapshot with other values (kept the newest)"))
+              .then(pl.lit(f"{OLDER_PROFILE} (kept the newest)"))
               .otherwise(pl.lit(f"{DUPLICATE}creator_id: an earlier row with other values (kept the last)")))
     return kept.sort(order).select(creators.columns), _creator_rejects(aside, reason, pl.col(FOLLOWERS))
 
