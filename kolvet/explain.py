@@ -29,14 +29,19 @@ def _vs(x: Any) -> str:
     return "n/a" if x is None else f"{x:.2f}x"
 
 
+def _no_likes(row: dict[str, Any]) -> bool:
+    """metrics.no_likes() for one output row: its ratios to likes are blank."""
+    return row.get(M.LIKES_JUDGED) == 0
+
+
 def _per_like(row: dict[str, Any], column: str) -> str:
-    return "n/a (no likes)" if row.get(M.LIKES_JUDGED) == 0 else _num(row.get(column), "{:.2f}")
+    return "n/a (no likes)" if _no_likes(row) else _num(row.get(column), "{:.2f}")
 
 
 def _save_like_line(row: dict[str, Any]) -> str:
     """藏赞比 against domain.md's healthy range (35-60%), saying which side it falls on."""
     ratio = row.get(M.SAVE_LIKE)
-    if row.get(M.LIKES_JUDGED) == 0 or ratio is None:
+    if _no_likes(row) or ratio is None:
         return f"  藏赞比 saves/likes {_per_like(row, M.SAVE_LIKE)}"
     side = ", above that" if ratio > 0.6 else ", below that" if ratio < 0.35 else ""
     return f"  藏赞比 saves/likes {ratio:.2f}; healthy notes: 0.35-0.60{side}"
@@ -87,7 +92,7 @@ def _score_lines(row: dict[str, Any], per: str, weights: str) -> list[str]:
         f"{_vs(row.get(SC.ENGAGEMENT_VS_EXPECTED))} the {_pct(row.get(SC.EXPECTED_WEIGHTED_RATE))} expected"
         + (f" ({weights})" if weights else ""),
         ("  comment depth         n/a  no likes to count comments against: left out of the score"
-         if row.get(M.LIKES_JUDGED) == 0 else
+         if _no_likes(row) else
          f"  comment depth       {_num(row.get(SC.COMMENT_DEPTH), '{:5.1f}')}  评赞比 comments/likes {_per_like(row, M.COMMENT_LIKE)}; "
          f"{_vs(row.get(SC.COMMENT_DEPTH_VS_PEERS))} the category median"),
         f"  consistency         {_num(row.get(SC.CONSISTENCY), '{:5.1f}')}  "

@@ -681,11 +681,11 @@ def read_excel(path: Path, sheet: str | None = None) -> pl.DataFrame:
         raise KolvetError(f"{path}: can't read as a workbook ({_first_line(exc)})") from None
 
 
-def unread_sheets(path: Path, sheet: str | None, aliases: dict[str, list[str]]) -> str:
-    """A workbook read without --sheet is read from its first sheet: name the other sheets
-    whose headers hold notes or creators too, so none is left out unsaid."""
-    if sheet is not None or path.suffix.lower() not in (".xlsx", ".xls"):
-        return ""
+def other_sheets(path: Path, aliases: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """A workbook's sheets after the first whose headers hold notes or creators: (name, what).
+    Headers only; a sheet that can't be looked at is left out (this only ever adds a hint)."""
+    if path.suffix.lower() not in (".xlsx", ".xls") or not path.is_file():
+        return []
     try:
         import fastexcel
 
@@ -694,12 +694,18 @@ def unread_sheets(path: Path, sheet: str | None, aliases: dict[str, list[str]]) 
         for name in list(book.sheet_names)[1:]:
             header = [c.name for c in book.load_sheet(name, n_rows=0).available_columns()]
             if not S.map_columns(header, aliases).missing(S.REQUIRED_POST_COLUMNS):
-                found.append(f"{name!r} (notes)")
+                found.append((name, "notes"))
             elif not S.map_columns(header, aliases, kind="creators").missing([S.CREATOR_ID]):  # as classify reads a roster
-                found.append(f"{name!r} (creators)")
-        return ", ".join(found)
-    except Exception:  # the first sheet was read; a sheet that can't be looked at is no reason to stop
-        return ""
+                found.append((name, "creators"))
+        return found
+    except Exception:
+        return []
+
+
+def unread_sheets(path: Path, sheet: str | None, aliases: dict[str, list[str]]) -> str:
+    """A workbook read without --sheet is read from its first sheet: name the other sheets
+    whose headers hold notes or creators too, so none is left out unsaid."""
+    return "" if sheet is not None else ", ".join(f"{name!r} ({what})" for name, what in other_sheets(path, aliases))
 
 
 def _sheet_names(path: Path) -> list[str] | None:
@@ -866,15 +872,8 @@ def _header_hint(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]]
                 return f". The header looks like the row starting {', '.join(names[:3])}: remove the rows above it"
             return (f". The header looks like row {i + 2} of the file: remove the {i + 1} row"
                     f"{'s' if i else ''} above it")
-    if path.suffix.lower() in (".xlsx", ".xls") and path.is_file():
-        for name in (_sheet_names(path) or [])[1:]:
-            try:
-                header = pl.read_excel(path, sheet_name=name, infer_schema_length=0).columns
-            except Exception:
-                continue
-            if not S.map_columns(header, aliases).missing(S.REQUIRED_POST_COLUMNS):
-                return f". Sheet {name!r} has the notes: pass --sheet {name}"
-    return ""
+    notes = [name for name, what in other_sheets(path, aliases) if what == "notes"]
+    return f". Sheet {notes[0]!r} has the notes: pass --sheet {notes[0]}" if notes else ""
 
 
 def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list[str]] | None = None,
