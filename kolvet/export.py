@@ -72,9 +72,16 @@ def ranked_table(result: VetResult, extra: dict[str, pl.Expr] | None = None) -> 
     out = frame.select(cols).with_columns(
         pl.col(c).round(d) for c, d in ROUNDING.items() if c in cols
     )
+    if S.QUOTE in cols and _whole(out.get_column(S.QUOTE)):
+        out = out.with_columns(pl.col(S.QUOTE).cast(pl.Int64))  # prices in whole 元 read as 300, not 300.0
     if extra:
         out = out.with_columns(**extra)
     return out
+
+
+def _whole(values: pl.Series) -> bool:
+    given = values.drop_nulls()
+    return bool((given == given.round(0)).all())
 
 
 def metadata(result: VetResult) -> dict[str, str]:

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -1033,6 +1033,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # The same as a regex character class, for the CSV guard and for reading guarded cells back.
 FORMULA_CLASS = "[" + "".join("\\" + c if c in "-]\\^" else c for c in FORMULA_STARTS) + "]"
 XLSX_MAX_TEXT = 32_767  # Excel's limit for one cell
+# Times go out as "2025-06-25 23:55:02", China Standard Time like every time kolvet holds
+# (schema): the form Excel and WPS read as a date, where ISO's "T" and microseconds stay text.
+CSV_DATETIME = "%Y-%m-%d %H:%M:%S"
+XLSX_DATETIME = "yyyy-mm-dd hh:mm:ss"
 
 
 def _write_xlsx_sheets(sheets: dict[str, pl.DataFrame], path: Path) -> None:
@@ -1049,6 +1053,8 @@ def _write_xlsx_sheets(sheets: dict[str, pl.DataFrame], path: Path) -> None:
         workbook.set_properties({"created": datetime(2000, 1, 1)})
         bold = workbook.add_format({"bold": True})
         as_text = workbook.add_format({"quote_prefix": True})
+        as_time = workbook.add_format({"num_format": XLSX_DATETIME})
+        as_date = workbook.add_format({"num_format": "yyyy-mm-dd"})
         used: set[str] = set()
         for name, frame in sheets.items():
             title = _sheet_title(name, used)
@@ -1070,6 +1076,8 @@ def _write_xlsx_sheets(sheets: dict[str, pl.DataFrame], path: Path) -> None:
                     elif isinstance(value, (int, float)):
                         if value == value and value not in (float("inf"), float("-inf")):
                             sheet.write_number(i, j, value)
+                    elif isinstance(value, date):  # datetimes too: a datetime is a date
+                        sheet.write_datetime(i, j, value, as_time if isinstance(value, datetime) else as_date)
                     else:
                         sheet.write_string(i, j, str(value)[:XLSX_MAX_TEXT])
             sheet.freeze_panes(1, 0)
@@ -1094,7 +1102,7 @@ def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str], metadata: dic
         raise KolvetError(f"{target}: unsupported output format {suffix or '(none)'}; use {', '.join(WRITABLE)}")
     with atomic_path(target) as tmp:
         if suffix == ".csv":
-            frame.write_csv(tmp, include_bom=True)
+            frame.write_csv(tmp, include_bom=True, datetime_format=CSV_DATETIME)
         elif suffix == ".parquet":
             frame.write_parquet(tmp, metadata=metadata or None)
         elif suffix == ".json":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import re
+from dataclasses import replace
 
 import polars as pl
 import pytest
@@ -116,3 +118,18 @@ def test_followers_missing_and_no_views_is_insufficient_not_dropped():
     row = result.creators.row(0, named=True)
     assert row["verdict"] == "insufficient_data"
     assert "no follower count" in row["verdict_reason"]
+
+
+def test_times_and_whole_prices_read_as_such_in_a_spreadsheet(tmp_path, vetted_300):
+    # Excel and WPS read "2025-06-25 23:55:02" as a date; ISO's "T" and microseconds stay text.
+    # A price of 300 元 is 300, not 300.0.
+    quoted = replace(vetted_300, creators=vetted_300.creators.with_columns(
+        pl.when(pl.col("rank") == 1).then(300.0).otherwise(None).alias("quote")))
+    export.write_result(quoted, tmp_path / "r.csv")
+    row = next(csv.DictReader((tmp_path / "r.csv").open(encoding="utf-8-sig")))
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", row["last_post_at"]), row["last_post_at"]
+    assert row["quote"] == "300"
+    export.write_result(quoted, tmp_path / "r.xlsx")
+    back = pl.read_excel(tmp_path / "r.xlsx", sheet_name="ranking")
+    assert back.schema["last_post_at"].is_temporal()
+    assert back.get_column("last_post_at").drop_nulls().len() == vetted_300.creators.get_column("last_post_at").drop_nulls().len()
