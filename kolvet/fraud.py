@@ -632,6 +632,11 @@ def _fmt_ratio(x: float) -> str:
     return f"{x:.2f}x" if x < 10 else f"{x:.0f}x"
 
 
+def _fmt_rate(x: float) -> str:
+    """A rate as a percentage, to two significant places when it is small (0.056%)."""
+    return f"{x:.1%}" if x >= 0.1 else f"{x:.2%}" if x >= 0.001 else f"{x:.3%}"
+
+
 def _fmt_small(x: float) -> str:
     """A figure that may be well under 1 (views per follower): two significant places there."""
     return f"{x:.0f}" if x >= 10 else f"{x:.2f}" if x >= 0.1 else f"{x:.3f}"
@@ -786,6 +791,9 @@ class NoteFacts(NamedTuple):
 
     no_likes: np.ndarray  # no likes on the judged notes: ratios to likes counted 1
     views_per_follower: np.ndarray  # the median note's views / followers (NaN without views)
+    weighted_rate: np.ndarray  # the median note's weighted engagement per view or follower
+    like_rate: np.ndarray  # the median note's likes per view or follower
+    per: np.ndarray  # "per view" or "per follower": what those rates are per
 
 
 # Reasons read off each note's ratio to its likes: with no likes at all they say nothing.
@@ -859,10 +867,18 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
             f"{raw['template_comments'][i]:.0%} of {comments.read[i]:.0f} crawled comments are emoji-only or repeat word for word "
             f"under its other notes ({whose} median {med['template_comments'][i]:.0%})"
             + (f', e.g. "{C.quoted(comments.top[i])}" under {comments.top_notes[i]:.0f} notes' if comments.top[i] else ""))
+    def against_size(what: str, rate: float, times: float) -> str:
+        """The creator's rate and the one expected for its size, which `times` compares."""
+        return f"{what} {_fmt_rate(rate)} {facts.per[i]} on the median note, {_fmt_rate(rate / times)} expected"
+
     e = ev(raw["engagement_vs_size"][i])
-    add("engagement_vs_size", z["engagement_vs_size"][i], f"engagement is {_fmt_ratio(e)} what is expected for its size")
-    add("-engagement_vs_size", -z["engagement_vs_size"][i], f"engagement is only {_fmt_ratio(e)} what is expected for its size")
-    add("likes_vs_size", z["likes_vs_size"][i], f"likes are {_fmt_ratio(ev(raw['likes_vs_size'][i]))} the like rate expected for its size")
+    add("engagement_vs_size", z["engagement_vs_size"][i],
+        f"engagement is {_fmt_ratio(e)} what is expected for its size ({against_size('weighted engagement', facts.weighted_rate[i], e)})")
+    add("-engagement_vs_size", -z["engagement_vs_size"][i],
+        f"engagement is only {_fmt_ratio(e)} what is expected for its size ({against_size('weighted engagement', facts.weighted_rate[i], e)})")
+    lk = ev(raw["likes_vs_size"][i])
+    add("likes_vs_size", z["likes_vs_size"][i],
+        f"likes are {_fmt_ratio(lk)} the like rate expected for its size ({against_size('likes', facts.like_rate[i], lk)})")
     vpf = facts.views_per_follower[i]
     add("-reach_vs_size", -z["reach_vs_size"][i], f"notes reach only {_fmt_ratio(ev(raw['reach_vs_size'][i]))} the views per follower expected for its size and how "
         f"well they engage ({_fmt_small(vpf)} views per follower on the median note, {_fmt_small(vpf / ev(raw['reach_vs_size'][i]))} expected: followers may be bought)")
@@ -998,7 +1014,10 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     lead_thr = {name: weakest_confirming_sign(fc.pattern_z, name) for name in PATTERN_SIGNS}
     # A confirmed pattern's own signs are named from the weakest level that confirms it.
     facts = NoteFacts(scored.select(M.no_likes()).to_series().to_numpy(),
-                      scored.get_column(M.VIEWS_PER_FOLLOWER).cast(pl.Float64).to_numpy())
+                      scored.get_column(M.VIEWS_PER_FOLLOWER).cast(pl.Float64).to_numpy(),
+                      np.exp(scored.get_column(M.LOG_WEIGHTED).cast(pl.Float64).to_numpy()),
+                      np.exp(scored.get_column(M.LOG_LIKE).cast(pl.Float64).to_numpy()),
+                      np.where(basis == "views", "per view", "per follower"))
     reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z, jump_dates, burst, comments, changed, facts, PATTERN_SIGNS[leading[i]],
                         lead_thr[leading[i]] if strength[i] >= fc.pattern_z else fc.reason_z)
                if judged[i] and combined[i] >= fc.watch_score else [] for i in range(n)]

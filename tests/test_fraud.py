@@ -167,6 +167,12 @@ def test_uniformly_bought_likes_are_flagged():
     assert row["fraud_flag"], row
     assert row["fraud_pattern"] == "bought likes"
     assert "likes are" in row["fraud_reasons"] or "only" in row["fraud_reasons"]
+    # "Nx expected" is given with both rates, so a marketer can check it against the notes.
+    said = re.search(r"likes are ([\d.]+)x the like rate expected for its size "
+                     r"\(likes ([\d.]+)% per view on the median note, ([\d.]+)% expected\)", row["fraud_reasons"])
+    assert said, row["fraud_reasons"]
+    times, rate, expected = map(float, said.groups())
+    assert rate / expected == pytest.approx(times, rel=0.02)
 
 
 def test_watch_list_is_explained_and_costs_less_than_a_flag(labelled):
