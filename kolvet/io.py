@@ -838,7 +838,8 @@ def classify(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]], wa
                               and (S.FOLLOWERS in as_creators.source_of or S.QUOTE in as_creators.source_of)):
         missing = as_creators.missing([S.CREATOR_ID])
         if missing:
-            raise KolvetError(f"{source}: {_describe_missing(missing, frame.columns)}")
+            hint = _header_hint(frame, source, aliases, "creators") if want == "creators" else ""
+            raise KolvetError(f"{source}: {_describe_missing(missing, frame.columns)}{hint}")
         if frame.height == 0:
             raise KolvetError(f"{source}: has a header but no rows")
         return RawTable(source, frame, family, "creators", as_creators)
@@ -850,9 +851,16 @@ def classify(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]], wa
     return RawTable(source, frame, family, "posts", mapping)
 
 
-def _header_hint(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]]) -> str:
-    """Where the notes' header really is, when it isn't the first row: agency exports often put
-    a title above it, and workbooks a cover sheet before it."""
+def _header_hint(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]], kind: str = "notes") -> str:
+    """Where the header of the notes (or of the creators, for --creators) really is, when it
+    isn't the first row: agency exports often put a title above it, and workbooks a cover
+    sheet before it."""
+
+    def is_header(names: list[str]) -> bool:
+        if kind == "creators":
+            return not S.map_columns(names, aliases, kind="creators").missing([S.CREATOR_ID])
+        return not S.map_columns(names, aliases).missing(S.REQUIRED_POST_COLUMNS)
+
     path = Path(source)
     text_file = path.suffix.lower() in (".csv", ".tsv", ".txt") and path.is_file()
     if text_file:
@@ -867,13 +875,14 @@ def _header_hint(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]]
         rows = [[str(v) for v in row if v is not None] for row in frame.head(10).iter_rows()]
     for i, row in enumerate(rows):
         names = [v.strip().strip('"') for v in row if v.strip()]
-        if names and not S.map_columns(names, aliases).missing(S.REQUIRED_POST_COLUMNS):
+        if names and is_header(names):
             if not text_file:
                 return f". The header looks like the row starting {', '.join(names[:3])}: remove the rows above it"
             return (f". The header looks like row {i + 2} of the file: remove the {i + 1} row"
                     f"{'s' if i else ''} above it")
-    notes = [name for name, what in other_sheets(path, aliases) if what == "notes"]
-    return f". Sheet {notes[0]!r} has the notes: pass --sheet {notes[0]}" if notes else ""
+    option = "--creators-sheet" if kind == "creators" else "--sheet"
+    found = [name for name, what in other_sheets(path, aliases) if what == kind]
+    return f". Sheet {found[0]!r} has the {kind}: pass {option} {found[0]}" if found else ""
 
 
 def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list[str]] | None = None,

@@ -408,6 +408,9 @@ def test_notes_and_creators_workbooks_can_need_different_sheets(tmp_path):
     res = runner.invoke(app, ["vet", str(notes_book), "--sheet", "笔记", "--creators", str(roster_book),
                               "--creators-sheet", "名单", "-o", str(out)])
     assert res.exit_code == 1 and f"{roster_book}: no sheet named '名单' (sheets: 封面, 达人)" in res.stderr
+    # Without it, the cover sheet is read, and the error says which sheet holds the creators.
+    res = runner.invoke(app, ["vet", str(notes_book), "--sheet", "笔记", "--creators", str(roster_book), "-o", str(out)])
+    assert res.exit_code == 1 and "Sheet '达人' has the creators: pass --creators-sheet 达人" in res.stderr
     # Read from its first sheet, a creators workbook points at its own option.
     two = tmp_path / "two.xlsx"
     with xlsxwriter.Workbook(two) as wb:
@@ -417,6 +420,17 @@ def test_notes_and_creators_workbooks_can_need_different_sheets(tmp_path):
     assert [w for _, w in pipeline.vet_loaded(loaded, Config()).warnings_by_file() if w.startswith("sheets:")] == [
         f"sheets: {two}: read its first sheet only; '二月' (creators) holds data too: pass --creators-sheet NAME "
         "to read one, or save each sheet as its own file"]
+
+
+def test_a_roster_with_a_title_above_its_header_says_where_the_header_is(tmp_path):
+    titled = tmp_path / "roster.csv"
+    titled.write_text("2025年3月 KOC 投放名单,,\n,,\n" + (FORMATS / "roster_quotes.csv").read_text(encoding="utf-8-sig"),
+                      encoding="utf-8")
+    res = runner.invoke(app, ["vet", str(FORMATS / "mediacrawler_notes.csv"), "--creators", str(titled),
+                              "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 1
+    assert f"{titled}: no column for creator_id" in res.stderr
+    assert "The header looks like row 3 of the file: remove the 2 rows above it" in res.stderr
 
 
 # ---- crawl folders -------------------------------------------------------------------------
