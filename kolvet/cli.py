@@ -370,10 +370,18 @@ def fit_fraud(
     cfg = _config(config, None, creators_sheet)
     result, model = pipeline.fit_fraud_model(inputs, cfg, creators_file=str(creators) if creators else None,
                                              encoding=encoding, sheet=sheet)
+    from kolvet import fraud
+
+    unjudged = fraud.not_judged(result.creators, cfg.fraud)
+    why = f" ({', '.join(f'{reason}: {n:,}' for reason, n in unjudged)})" if unjudged else ""
+    left = sum(n for _, n in unjudged)
     if model is None:
-        raise KolvetError(f"only {result.creators.height} creators: too few to fit a forest (need {cfg.fraud.min_cohort} judged)")
+        raise KolvetError(f"only {result.creators.height - left:,} of {result.creators.height:,} creators can be judged{why}: "
+                          f"too few to fit a forest (it takes {cfg.fraud.min_cohort})")
     model.save(output)
-    out.print(f"fit on {model.detector.n_fit_:,} creators; saved {output}; use it with --fraud-model {output}", markup=False)
+    out.print(f"fit on {model.detector.n_fit_:,} of {result.creators.height:,} creators"
+              + (f"; {left:,} not judged{why}" if left else "")
+              + f"; saved {output}; use it with --fraud-model {output}", markup=False)
 
 
 @app.command()

@@ -121,6 +121,12 @@ def test_fit_fraud_and_posts_out_through_the_cli(tmp_path):
     assert runner.invoke(app, ["sample", "-n", "10", "-s", "3", "-o", str(small)]).exit_code == 0
     res = runner.invoke(app, ["fit-fraud", str(ref), "-o", str(tmp_path / "m.model")])
     assert res.exit_code == 0, res.output
+    # The creators the model isn't fit on are counted, with why.
+    said = re.search(r"fit on (\d+) of 200 creators; (\d+) not judged \(fewer than 5 notes judged: (\d+)\)", res.output)
+    assert said and int(said[1]) + int(said[2]) == 200 and said[2] == said[3], res.output
+    res = runner.invoke(app, ["fit-fraud", str(small), "-o", str(tmp_path / "m2.model")])
+    assert res.exit_code == 1 and re.search(r"only \d+ of 10 creators can be judged.*too few to fit a forest \(it takes 30\)",
+                                            res.output), res.output
     res = runner.invoke(app, ["vet", str(small), "--fraud-model", str(tmp_path / "m.model"), "-o", str(tmp_path / "o.csv"),
                               "--posts-out", str(tmp_path / "notes.csv")])
     assert res.exit_code == 0, res.output
