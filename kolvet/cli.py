@@ -415,7 +415,9 @@ def browse(
         return pipeline.vet(paths, cfg, creators_file=str(creators) if creators else None, fraud_model=model,
                             as_of=as_of, encoding=encoding, sheet=sheet)
 
-    run_browser(job, shortlist_path=shortlist, title=", ".join(Path(p).name for p in paths), inputs=inputs_read)
+    # The title names the inputs, as the shortlist's scored_in column does for each row.
+    title = ", ".join(Path(p).name for p in paths) + (f" + {Path(creators).name}" if creators else "")
+    run_browser(job, shortlist_path=shortlist, title=title, inputs=inputs_read)
 
 
 @app.command()

@@ -168,9 +168,13 @@ def write_posts(result: VetResult, path: str | Path) -> Path:
     return io.write_frame(guard_formulas(frame) if target.suffix.lower() == ".csv" else frame, target)
 
 
-def write_shortlist(table: pl.DataFrame, path: str | Path) -> Path:
-    """A campaign-brief export: the vet columns plus whatever note column the caller added."""
+def write_shortlist(table: pl.DataFrame, path: str | Path, about: dict[str, str] | None = None) -> Path:
+    """A campaign-brief export: the vet columns plus whatever note column the caller added.
+    An XLSX brief carries the run's metadata on an `about` sheet, as a ranking does."""
     target = Path(path)
     if target.suffix.lower() == ".xlsx":
-        return io.write_workbook({"shortlist": table}, target)
+        sheets = {"shortlist": table}
+        if about:
+            sheets["about"] = pl.DataFrame({"key": list(about), "value": list(about.values())})
+        return io.write_workbook(sheets, target)
     return io.write_frame(guard_formulas(table), target)

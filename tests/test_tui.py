@@ -300,7 +300,7 @@ async def test_shortlist_saves_as_it_changes_and_survives_a_restart(sample_resul
         await pilot.press("s", "down", "down", "s")
         saved = pl.read_csv(path, schema_overrides={S.CREATOR_ID: pl.String})
         assert saved.get_column(S.CREATOR_ID).to_list() == [ids[0], ids[2]]
-        assert saved.columns == [*export.ranked_table(sample_result).columns, NOTE]
+        assert saved.columns == [*export.ranked_table(sample_result).columns, "scored_in", NOTE]
         await pilot.press("q")
     assert app.return_code == 0
 
@@ -379,6 +379,9 @@ async def test_export_brief_as_csv_and_xlsx(sample_result, tmp_path):
     for brief in (book, csv):
         assert brief.get_column(S.CREATOR_ID).cast(pl.String).to_list() == ids[:2]
         assert brief.columns[: len(export.HEAD)] == list(export.HEAD) and brief.columns[-1] == NOTE
+    # The XLSX brief says how it was made, as a ranking's about sheet does.
+    about = dict(pl.read_excel(tmp_path / "brief.xlsx", sheet_name="about").iter_rows())
+    assert about["scored_in"] == "sample_posts.csv" and about["time_zone"] == "China Standard Time (UTC+8)"
 
 
 def test_shortlist_store_never_writes_over_an_input(sample_result, tmp_path):
@@ -464,6 +467,21 @@ def test_store_keeps_creators_missing_from_these_inputs(sample_result, tmp_path)
     assert kept.get_column("scored_in").to_list() == ["these inputs", "other inputs (not in these; rank and score from then)"]
     with pytest.raises(ShortlistError):
         other.export(tmp_path / "brief.txt")
+
+
+def test_a_brief_names_the_inputs_each_row_was_scored_in(sample_result, tmp_path):
+    path = tmp_path / "sl.csv"
+    ids = sample_result.creators.get_column(S.CREATOR_ID).to_list()
+    march = ShortlistStore(path, scored_in="march-crawl + roster.csv")
+    march.restore(sample_result)
+    march.toggle(ids[0])
+    smaller = VetResult(sample_result.creators.filter(pl.col(S.CREATOR_ID) != ids[0]), sample_result.posts,
+                        sample_result.rejected, config=sample_result.config)
+    april = ShortlistStore(path, scored_in="april-crawl")
+    april.restore(smaller)
+    april.toggle(ids[1])
+    kept = pl.read_csv(path, schema_overrides={S.CREATOR_ID: pl.String})
+    assert dict(kept.select(S.CREATOR_ID, "scored_in").iter_rows()) == {ids[1]: "april-crawl", ids[0]: "march-crawl + roster.csv"}
 
 
 def test_a_shortlist_that_cannot_be_saved_stays_as_on_disk(sample_result, tmp_path):

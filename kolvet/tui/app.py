@@ -36,7 +36,7 @@ class KolvetBrowser(App[None]):
     def __init__(self, job: Job, shortlist_path: Path, title: str = "", inputs: set[Path] | None = None) -> None:
         super().__init__()
         self.job = job
-        self.store = ShortlistStore(shortlist_path, inputs or set())
+        self.store = ShortlistStore(shortlist_path, inputs or set(), title)
         self.result: VetResult | None = None
         self.error: BaseException | None = None  # why vetting failed; run_browser re-raises it
         self.sub_title = title

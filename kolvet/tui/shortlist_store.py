@@ -1,7 +1,7 @@
 """The shortlist an account manager builds in the browser, and its file.
 
-The file is a campaign brief: the `kolvet vet` columns plus a `note` column, one row per
-shortlisted creator in rank order. It is rewritten (atomically, by kolvet.export) on every
+The file is a campaign brief: the `kolvet vet` columns plus `scored_in` (the inputs the row
+was ranked in) and a `note` column, one row per shortlisted creator in rank order. It is rewritten (atomically, by kolvet.export) on every
 change and read back on the next launch. Creators in the file that the current inputs don't
 contain are carried over unchanged, so browsing other data never silently drops someone."""
 
@@ -19,9 +19,10 @@ from kolvet.errors import KolvetError
 from kolvet.pipeline import VetResult
 
 NOTE = "note"
-SCORED_IN = "scored_in"  # a brief can hold creators shortlisted while browsing other inputs
-THIS_RUN = "these inputs"
-EARLIER_RUN = "other inputs (not in these; rank and score from then)"
+SCORED_IN = "scored_in"  # the inputs each row's rank and score come from: a brief can hold
+# creators shortlisted while browsing other inputs
+THIS_RUN = "these inputs"  # when the browser isn't told their names
+EARLIER_RUN = "other inputs (not in these; rank and score from then)"  # a file from before scored_in named them
 
 
 class ShortlistError(Exception):
@@ -45,12 +46,14 @@ def check_shortlist_file(path: Path, inputs: set[Path]) -> None:
 
 
 class ShortlistStore:
-    def __init__(self, path: Path, inputs: set[Path] | frozenset[Path] = frozenset()) -> None:
+    def __init__(self, path: Path, inputs: set[Path] | frozenset[Path] = frozenset(), scored_in: str = "") -> None:
         self.path = Path(path)
         self.inputs = set(inputs)  # files this run reads: an export never writes over one
+        self.scored_in = scored_in or THIS_RUN  # the inputs as the user named them ("crawl, roster.csv")
         self.notes: dict[str, str] = {}  # creator_id -> note, in the order they were added
         self.carried = pl.DataFrame()  # rows from the file for creators not in these inputs
         self._ranked: pl.DataFrame | None = None
+        self._about: dict[str, str] = {}  # the run's metadata, for an XLSX brief's about sheet
         self._unreadable = False  # the file on disk couldn't be read: move it aside before writing
 
     # ---- reading ---------------------------------------------------------------------------
@@ -58,6 +61,7 @@ class ShortlistStore:
         """Read the file (if any) against this result. Returns messages for the user; raises
         ShortlistError if the file exists but can't be read (the store then starts empty)."""
         self._ranked = export.ranked_table(result)
+        self._about = {"scored_in": self.scored_in, **export.metadata(result)}
         self.notes, self.carried = {}, pl.DataFrame()
         if not self.path.exists():
             return []
@@ -123,20 +127,23 @@ class ShortlistStore:
 
     # ---- writing ---------------------------------------------------------------------------
     def table(self) -> pl.DataFrame:
-        """The brief: vet columns plus note, rank order, then the carried-over rows, whose
-        rank and score come from the run they were shortlisted in (a `scored_in` column, when
-        there are any, says so)."""
+        """The brief: vet columns plus note and scored_in (these inputs' names), rank order,
+        then the carried-over rows, whose rank and score come from the run they were
+        shortlisted in: their scored_in names those inputs."""
         assert self._ranked is not None, "restore() first"
         ids = list(self.notes)
         fresh = (self._ranked.filter(pl.col(S.CREATOR_ID).is_in(ids)).sort(SL.RANK)
-                 .with_columns(pl.col(S.CREATOR_ID).replace_strict(self.notes, return_dtype=pl.String).alias(NOTE)))
+                 .with_columns(pl.lit(self.scored_in).alias(SCORED_IN),  # the user's note stays last
+                               pl.col(S.CREATOR_ID).replace_strict(self.notes, return_dtype=pl.String).alias(NOTE)))
         if not self.carried.height:
             return fresh
-        fresh = fresh.with_columns(pl.lit(THIS_RUN).alias(SCORED_IN))
+        then = pl.col(SCORED_IN).cast(pl.String) if SCORED_IN in self.carried.columns else pl.lit(None, pl.String)
         carried = self.carried.with_columns(
             pl.col(NOTE).cast(pl.String) if NOTE in self.carried.columns  # read_previous unguarded it
             else pl.lit("").alias(NOTE),
-            pl.lit(EARLIER_RUN).alias(SCORED_IN),
+            # Named when shortlisted; else (an older file, or unnamed inputs) only "other inputs".
+            pl.when(then.is_null() | then.is_in([THIS_RUN, EARLIER_RUN, ""]))
+            .then(pl.lit(EARLIER_RUN)).otherwise(then).alias(SCORED_IN),
         )
         try:
             return pl.concat([fresh, carried], how="diagonal_relaxed")
@@ -161,7 +168,7 @@ class ShortlistStore:
         except KolvetError as exc:
             raise ShortlistError(str(exc)) from None
         try:
-            return export.write_shortlist(self.table(), path)
+            return export.write_shortlist(self.table(), path, self._about)
         except Exception as exc:
             raise ShortlistError(f"{path}: couldn't export ({_first_line(exc)})") from None
 
