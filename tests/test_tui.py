@@ -275,7 +275,7 @@ async def test_detail_shows_breakdown_reasons_and_notes_with_boosts(sample_resul
         await loaded(pilot)
         await pilot.press("slash", *cid, "enter", "enter")
         assert isinstance(app.screen, DetailScreen) and app.screen.creator_id == cid
-        explain = str(app.screen.query_one("#explain").render())
+        explain = app.screen.query_one("#explain").content.plain
         for line in explain_lines(target, notes, sample_result.meta["weights"])[:6]:
             assert line.strip() in explain
         assert "FLAGGED" in explain

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import re
+
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -19,6 +22,34 @@ from kolvet.tui.screens import BrowserScreen
 from kolvet.tui.widgets.note_chart import NoteChart
 
 VERDICT_STYLE = {"shortlist": "bold green", "review": "bold yellow", "reject": "bold red", "insufficient_data": "dim"}
+
+
+# Where a line's wrapped part lines up: after a component's name and number, after a
+# reason's dash, or two past the line's own indent.
+_HANG = re.compile(r"^( +[a-z][a-z ]*? +-?[\d.]+ {2}| *- | *)")
+
+
+class HangingLines:
+    """Lines that wrap under their own text, not at the screen's edge: a long score or reason
+    line stays readable in a narrow terminal."""
+
+    def __init__(self, lines: list[tuple[str, str]]) -> None:
+        self.lines = lines  # (line, style)
+
+    @property
+    def plain(self) -> str:
+        return "\n".join(line for line, _ in self.lines)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        for line, style in self.lines:
+            head = _HANG.match(line).group(1)
+            hang = len(head) if head.strip() else len(head) + 2
+            if hang > width // 2:
+                hang = 2
+            body = Text(line[len(head):], style=style)
+            for i, part in enumerate(body.wrap(console, max(width - hang, 10))):
+                yield Text(head if i == 0 else " " * hang, style=style) + part if i or head else part
 
 
 def _count(v: object) -> str:
@@ -63,16 +94,16 @@ class DetailScreen(BrowserScreen):
         return text
 
     @staticmethod
-    def _explain(row: dict, notes, weights: str) -> Text:
-        text = Text()
+    def _explain(row: dict, notes, weights: str) -> HangingLines:
+        styled = []
         for line in explain_lines(row, notes, weights):
             style = ""
             if line.startswith("Fake engagement: FLAGGED") or line.startswith("  - "):
                 style = "red"
             elif line.endswith(":") and not line.startswith(" "):
                 style = "bold"
-            text.append(line + "\n", style=style)
-        return text
+            styled.append((line, style))
+        return HangingLines(styled)
 
     @staticmethod
     def _notes_table(notes) -> DataTable:
