@@ -932,26 +932,29 @@ def known_features(raw: dict[str, np.ndarray], judged: np.ndarray) -> tuple[str,
     return tuple(f for f in FEATURES if np.isfinite(raw[f][judged]).any())
 
 
+# Why detect() leaves a creator unjudged (the `judged` mask there), one test each.
+NO_NOTES, FEW_NOTES, NO_RATE, FEW_INTERACTIONS = "no notes", "few notes", "no rate", "few interactions"
+
+
 def _unjudged_because(row: dict, fc: FraudConfig) -> str:
-    """Which of detect()'s tests (the `judged` mask there) left a creator unjudged."""
     if not row.get(M.N_POSTS_TOTAL):
-        return "no notes"
+        return NO_NOTES
     if (row.get(M.N_POSTS) or 0) < fc.min_posts:
-        return f"fewer than {fc.min_posts} notes judged"
+        return FEW_NOTES
     if row.get(M.RATE_BASIS) in (None, "none"):
-        return "no follower count and no views"
-    return f"under {fc.min_interactions} interactions in all"
+        return NO_RATE
+    return FEW_INTERACTIONS
 
 
 def why_not_judged(row: dict, fc: FraudConfig) -> str:
     """Why detect() left a creator unjudged, in its own terms, with its numbers."""
     because = _unjudged_because(row, fc)
     n = row.get(M.N_POSTS) or 0
-    if because == "no notes":
+    if because == NO_NOTES:
         return "no notes of this creator in the inputs"
-    if because.startswith("fewer than"):
+    if because == FEW_NOTES:
         return f"only {n} notes judged (it takes {fc.min_posts})"
-    if because.startswith("no follower"):
+    if because == NO_RATE:
         return "no follower count and no views, so no rate to compare"
     median = row.get(M.MEDIAN_INTERACTIONS) or 0
     return (f"its notes earned about {median * n:,.0f} likes, saves, comments and shares in all ({median:,.{1 if median < 10 else 0}f} "
@@ -960,9 +963,11 @@ def why_not_judged(row: dict, fc: FraudConfig) -> str:
 
 def not_judged(creators: pl.DataFrame, fc: FraudConfig) -> list[tuple[str, int]]:
     """How many creators the check left unjudged, by why, most first (fraud_flag is blank)."""
+    label = {NO_NOTES: "no notes", FEW_NOTES: f"fewer than {fc.min_posts} notes judged",
+             NO_RATE: "no follower count and no views", FEW_INTERACTIONS: f"under {fc.min_interactions} interactions in all"}
     counts: dict[str, int] = {}
     for row in creators.filter(pl.col(FRAUD_FLAG).is_null()).iter_rows(named=True):
-        because = _unjudged_because(row, fc)
+        because = label[_unjudged_because(row, fc)]
         counts[because] = counts.get(because, 0) + 1
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 

@@ -1,9 +1,10 @@
 """The shortlist an account manager builds in the browser, and its file.
 
 The file is a campaign brief: the `kolvet vet` columns plus `scored_in` (the inputs the row
-was ranked in) and a `note` column, one row per shortlisted creator in rank order. It is rewritten (atomically, by kolvet.export) on every
-change and read back on the next launch. Creators in the file that the current inputs don't
-contain are carried over unchanged, so browsing other data never silently drops someone."""
+was ranked in) and a `note` column, one row per shortlisted creator in rank order. It is
+rewritten (atomically, by kolvet.export) on every change and read back on the next launch.
+Creators in the file that the current inputs don't contain are carried over unchanged, so
+browsing other data never silently drops someone."""
 
 from __future__ import annotations
 
