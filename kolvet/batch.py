@@ -530,9 +530,7 @@ def _write(out: Path, batch: list[Roster], tables: dict[str, pl.DataFrame], summ
     bar.advance(task)
     if xlsx:
         bar.update(task, description="writing the workbook")
-        about = pl.DataFrame({"key": list(result.meta) if result else [],
-                              "value": list(result.meta.values()) if result else []}, schema={"key": pl.String, "value": pl.String})
-        sheets = {"summary": summary, **tables, "about": about}
+        sheets = {"summary": summary, **tables, "about": export.about_sheet(result.meta if result else {})}
         written.append(io.write_workbook(sheets, out / WORKBOOK_FILE))
         bar.advance(task)
     written.append(io.write_frame(export.guard_formulas(summary), out / SUMMARY_FILE))

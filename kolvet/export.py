@@ -88,6 +88,28 @@ def metadata(result: VetResult) -> dict[str, str]:
     return dict(result.meta)
 
 
+def readable(meta: dict[str, str]) -> dict[str, object]:
+    """The metadata with `settings` as the object it is, for JSON files (Parquet's metadata
+    holds text only)."""
+    return {**meta, "settings": json.loads(meta["settings"])} if "settings" in meta else dict(meta)
+
+
+def about_sheet(meta: dict[str, str]) -> pl.DataFrame:
+    """An XLSX `about` sheet: one row per metadata key, and one per setting
+    (`settings.fraud.contamination`), rather than the settings as one cell of JSON."""
+    def rows(prefix: str, value: object):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                yield from rows(f"{prefix}.{k}", v)
+        else:
+            yield prefix, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+    pairs = [pair for key, value in readable(meta).items()
+             for pair in (rows(key, value) if key == "settings" else [(key, value)])]
+    return pl.DataFrame({"key": [k for k, _ in pairs], "value": [v for _, v in pairs]},
+                        schema={"key": pl.String, "value": pl.String})
+
+
 def sources_report(result: VetResult) -> list[dict[str, object]]:
     """Per input file: the format recognised and the rows taken or set aside."""
     rows: list[dict[str, object]] = [
@@ -129,15 +151,14 @@ def write_result(result: VetResult, out: str | Path, inputs: set[Path] | None = 
     suffix = out.suffix.lower()
     inputs_read = sources_report(result)  # per input file: format, rows taken and set aside
     if suffix == ".xlsx":
-        about = pl.DataFrame({"key": list(meta), "value": list(meta.values())})
-        sheets = {"ranking": table, "about": about}
+        sheets = {"ranking": table, "about": about_sheet(meta)}
         if inputs_read:
             sheets["inputs"] = pl.from_dicts(inputs_read, infer_schema_length=None)
         io.write_workbook(sheets, out)
     else:
-        with_inputs = {**meta, "inputs": json.dumps(inputs_read, ensure_ascii=False)}
+        as_text = {**meta, "inputs": json.dumps(inputs_read, ensure_ascii=False)}  # Parquet holds text only
         io.write_frame(guard_formulas(table) if suffix == ".csv" else table, out,
-                       metadata=with_inputs if suffix in (".parquet", ".json") else None)
+                       metadata={".parquet": as_text, ".json": {**readable(meta), "inputs": inputs_read}}.get(suffix))
     written = {"ranked": out}
     if result.rejected.height:
         io.write_frame(guard_formulas(result.rejected), paths["rejected"])
@@ -148,8 +169,7 @@ def write_result(result: VetResult, out: str | Path, inputs: set[Path] | None = 
         except OSError as exc:
             raise KolvetError(f"{paths['rejected']}: can't remove the earlier run's set-aside rows ({exc.strerror})") from None
     if suffix == ".csv":
-        readable = {**meta, "settings": json.loads(meta["settings"])} if "settings" in meta else meta
-        io.write_text(json.dumps({**readable, "inputs": inputs_read}, ensure_ascii=False, indent=1) + "\n", paths["meta"])
+        io.write_text(json.dumps({**readable(meta), "inputs": inputs_read}, ensure_ascii=False, indent=1) + "\n", paths["meta"])
         written["meta"] = paths["meta"]
     if posts_out is not None:
         write_posts(result, paths["posts"])
@@ -175,6 +195,6 @@ def write_shortlist(table: pl.DataFrame, path: str | Path, about: dict[str, str]
     if target.suffix.lower() == ".xlsx":
         sheets = {"shortlist": table}
         if about:
-            sheets["about"] = pl.DataFrame({"key": list(about), "value": list(about.values())})
+            sheets["about"] = about_sheet(about)
         return io.write_workbook(sheets, target)
     return io.write_frame(guard_formulas(table), target)

@@ -1102,7 +1102,7 @@ def _sheet_title(name: str, used: set[str]) -> str:
     return title
 
 
-def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str], metadata: dict[str, str] | None = None) -> Path:
+def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str], metadata: Mapping[str, object] | None = None) -> Path:
     """Write by extension: .csv (UTF-8 with a BOM, so Excel on Chinese Windows reads its
     Chinese as UTF-8, not GBK), .parquet, .json, .xlsx. Atomic."""
     target = Path(path)
@@ -1113,7 +1113,7 @@ def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str], metadata: dic
         if suffix == ".csv":
             frame.write_csv(tmp, include_bom=True, datetime_format=CSV_DATETIME)
         elif suffix == ".parquet":
-            frame.write_parquet(tmp, metadata=metadata or None)
+            frame.write_parquet(tmp, metadata={k: str(v) for k, v in metadata.items()} if metadata else None)
         elif suffix == ".json":
             rows = frame.to_dicts()
             payload = {"metadata": metadata or {}, "creators": rows} if metadata else rows

@@ -660,10 +660,14 @@ def test_per_file_report_travels_with_every_output_format(tmp_path):
         assert res.exit_code == 0, res.stderr
         if ext == "xlsx":
             report = pl.read_excel(out, sheet_name="inputs").to_dicts()
+            about = dict(pl.read_excel(out, sheet_name="about").iter_rows())
+            assert about["settings.fraud.contamination"] == "0.08"  # a row per setting, not a cell of JSON
         elif ext == "parquet":
             report = json.loads(pl.read_parquet_metadata(out)["inputs"])
         else:
-            report = json.loads(json.loads(out.read_text(encoding="utf-8"))["metadata"]["inputs"])
+            metadata = json.loads(out.read_text(encoding="utf-8"))["metadata"]
+            report = metadata["inputs"]  # objects, not JSON text inside JSON
+            assert metadata["settings"]["fraud"]["contamination"] == 0.08
         files = {Path(r["file"]).name: r for r in report}
         assert files["creator_contents_2025-03-11.jsonl"]["format"] == "MediaCrawler notes"
         assert files["creator_comments_2025-03-10.json"]["format"] == "MediaCrawler comments"
