@@ -146,12 +146,11 @@ def read_roster(roster: Roster, config: Config, encoding: str | None, sheet: str
     return roster
 
 
-def read_creators(creators_file: str, config: Config, encoding: str | None,
-                  sheet: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def read_creators(creators_file: str, config: Config, encoding: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The shared creators table, read once for all rosters (pipeline.load would re-read it
-    per roster). An unusable creators file stops the batch: every roster depends on it."""
-    table = io.read_creators_file(creators_file, config.input.aliases,
-                                  encoding or config.input.encoding,
+    per roster), from config.input.creators_sheet. An unusable creators file stops the batch:
+    every roster depends on it."""
+    table = io.read_creators_file(creators_file, config.input.aliases, encoding or config.input.encoding,
                                   config.input.creators_sheet)
     bench = {k: b.aliases for k, b in config.benchmarks.items()}
     creators, rejected = S.parse_creators(table.frame, table.mapping, table.source, bench)
@@ -426,7 +425,7 @@ def run_batch(rosters: Sequence[str | os.PathLike[str]], out_dir: str | os.PathL
                           f"*{RANKED_SUFFIX} in it; give that batch's --out-dir)")
     if out.exists() and not out.is_dir():
         raise KolvetError(f"--out-dir {out}: is a file, not a folder")
-    creators, creators_aside = read_creators(creators_file, config, encoding, sheet) if creators_file else (None, None)
+    creators, creators_aside = read_creators(creators_file, config, encoding) if creators_file else (None, None)
 
     seen: dict[Path, str] = {}
     for path in rosters:  # one roster twice would count its creators twice among everyone's peers

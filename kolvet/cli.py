@@ -365,13 +365,11 @@ def fit_fraud(
     creators_sheet: CreatorsSheetOpt = None,
 ) -> None:
     """Fit the fake-engagement model on a large reference roster, to reuse on small cohorts."""
-    from kolvet import pipeline
+    from kolvet import fraud, pipeline
 
     cfg = _config(config, None, creators_sheet)
     result, model = pipeline.fit_fraud_model(inputs, cfg, creators_file=str(creators) if creators else None,
                                              encoding=encoding, sheet=sheet)
-    from kolvet import fraud
-
     unjudged = fraud.not_judged(result.creators, cfg.fraud)
     why = f" ({', '.join(f'{reason}: {n:,}' for reason, n in unjudged)})" if unjudged else ""
     left = sum(n for _, n in unjudged)

@@ -622,8 +622,10 @@ class FraudModel:
 
 def majority_basis(basis: np.ndarray) -> str | None:
     """The rate basis ("views" or "followers") most of these judged creators have, or None."""
-    known = [b for b in basis.tolist() if b in ("views", "followers")]
-    return max(("views", "followers"), key=known.count) if known else None
+    views, followers = int(np.sum(basis == "views")), int(np.sum(basis == "followers"))
+    if views == followers == 0:
+        return None
+    return "views" if views >= followers else "followers"
 
 
 # ---- pattern checks: what a marketer can verify -------------------------------------------
@@ -841,18 +843,17 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
         if zval >= bar(feature):
             out.append(Reason(feature in lead, float(zval), text, feature))
 
-    sl, cl = raw["save_like"][i], raw["comment_like"][i]
-
-    def per_like(what: str, feature: str) -> str:
+    def per_like(what: str, feature: str, only: str = "") -> str:
+        """A ratio to likes in words; `only` for its low side, which no likes (counted as 1) never reach."""
         peers_ratio = _fmt_ratio(ev(med[feature][i]))
-        if facts.no_likes[i]:  # the ratio counted 1 like: it is the count itself
+        if facts.no_likes[i] and not only:  # the ratio counted 1 like: it is the count itself
             return f"{ev(raw[feature][i]):,.0f} {what} and no likes ({whose} median: {what} are {peers_ratio} likes)"
-        return f"{what} are {_fmt_ratio(ev(raw[feature][i]))} likes ({whose} median {peers_ratio})"
+        return f"{what} are {only}{_fmt_ratio(ev(raw[feature][i]))} likes ({whose} median {peers_ratio})"
 
     add("save_like", z["save_like"][i], per_like("saves", "save_like"))
-    add("-save_like", -z["save_like"][i], f"saves are only {_fmt_ratio(ev(sl))} likes ({whose} median {_fmt_ratio(ev(med['save_like'][i]))})")
+    add("-save_like", -z["save_like"][i], per_like("saves", "save_like", only="only "))
     add("comment_like", z["comment_like"][i], per_like("comments", "comment_like"))
-    add("-comment_like", -z["comment_like"][i], f"comments are only {_fmt_ratio(ev(cl))} likes ({whose} median {_fmt_ratio(ev(med['comment_like'][i]))})")
+    add("-comment_like", -z["comment_like"][i], per_like("comments", "comment_like", only="only "))
     add("-shares_per_save", -z["shares_per_save"][i], f"saves bring few shares ({ev(raw['shares_per_save'][i]):.2f} shares per save, {whose} median {ev(med['shares_per_save'][i]):.2f})")
     add("-saves_track_likes", -z["saves_track_likes"][i], f"saves don't move with likes across notes (correlation {raw['saves_track_likes'][i]:.2f}, {peers} at its counts {med['saves_track_likes'][i]:.2f})")
     add("-comments_track_likes", -z["comments_track_likes"][i], f"comments don't move with likes across notes (correlation {raw['comments_track_likes'][i]:.2f}, {peers} at its counts {med['comments_track_likes'][i]:.2f})")
@@ -867,6 +868,7 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
             f"{raw['template_comments'][i]:.0%} of {comments.read[i]:.0f} crawled comments are emoji-only or repeat word for word "
             f"under its other notes ({whose} median {med['template_comments'][i]:.0%})"
             + (f', e.g. "{C.quoted(comments.top[i])}" under {comments.top_notes[i]:.0f} notes' if comments.top[i] else ""))
+
     def against_size(what: str, rate: float, times: float) -> str:
         """The creator's rate and the one expected for its size, which `times` compares."""
         return f"{what} {_fmt_rate(rate)} {facts.per[i]} on the median note, {_fmt_rate(rate / times)} expected"

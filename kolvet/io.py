@@ -202,16 +202,16 @@ def detect_encoding(path: Path, forced: str | None = None) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    # UTF-8 with a few bad bytes, as a crawler cutting a title mid-character leaves: say where,
-    # before GB18030, which reads almost any bytes, turns it into nonsense.
+    # Both checks below say where, before GB18030, which reads almost any bytes, turns UTF-8
+    # into nonsense without a word. Whole lines only: the probe may end mid-character.
     whole_lines = head if final else head[: head.rfind(b"\n") + 1]
-    # UTF-8 that turns into something else: two exports pasted into one file. GB18030 would
-    # read the UTF-8 part as nonsense without a word.
+    # UTF-8 that turns into something else: two exports pasted into one file.
     switched = _utf8_then_not(whole_lines)
     if switched is not None:
         line = head.count(b"\n", 0, switched) + 1
         raise KolvetError(f"{path}: UTF-8 up to line {line:,}, another encoding (GBK?) from there: two exports pasted "
                           "together? Re-save the file in one encoding")
+    # UTF-8 with a few bad bytes, as a crawler cutting a title mid-character leaves.
     damaged = _damaged_utf8(whole_lines)
     if damaged is not None:
         raise _not_valid(path, "utf-8", damaged, None, head)

@@ -386,9 +386,8 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config,
     all_counts = posts.group_by(by).agg(pl.col(BY_AS_OF).sum().cast(pl.UInt32).alias(N_POSTS_TOTAL),
                                         (~pl.col(BY_AS_OF)).sum().cast(pl.UInt32).alias(N_POSTS_LATER),
                                         pl.col(S.POSTED_AT).filter(pl.col(BY_AS_OF)).max().alias(LAST_POST),
-                                        (pl.lit(as_of) - pl.col(S.POSTED_AT).filter(pl.col(BY_AS_OF)).max())
-                                        .dt.total_days().alias(DAYS_SINCE_LAST),
-                                        (pl.col(S.LIKES) + pl.col(S.SAVES)).sum().alias(LIKES_SAVES_CRAWLED))
+                                        (pl.col(S.LIKES) + pl.col(S.SAVES)).sum().alias(LIKES_SAVES_CRAWLED),
+                                        ).with_columns((pl.lit(as_of) - pl.col(LAST_POST)).dt.total_days().alias(DAYS_SINCE_LAST))
     # Notes from JUMP_DAYS before a follower jump to its end: a viral note explains a jump.
     jump = pl.col(FOLLOWER_JUMP_DATE).cast(pl.Datetime("us"))
     around_jump = (
