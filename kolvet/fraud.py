@@ -20,6 +20,12 @@ Features (all compared with peers unless noted; "low"/"high" = only that side is
   comment_like         log 评赞比 (comments / likes) (both)
   share_like           log shares / likes (both)
   shares_per_save      log shares / saves: real saves come with shares, bought ones don't (low)
+  shares_ignore_saves  how far shares move with the saves' swings from note to note (a slope of
+                       log shares/likes on log saves/likes, counting noise taken out): honest
+                       swings move shares, up or down; saves bought for some notes leave them as
+                       they were. A z against the creator's own notes, not peers (high: suspect);
+                       only a pattern sign beside a save/likes spread far *above* peers', not fed
+                       to the forest
   saves_track_likes    correlation of log saves with log likes across the creator's notes (low;
                        compared with what peers would show at the creator's own counts, since few
                        likes a note make even honest saves correlate weakly with them; never
@@ -327,6 +333,7 @@ def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config,
             "unexplained_jump": np.log((col(M.FOLLOWER_JUMP_GAIN) + 1)
                                        / (np.nan_to_num(col(M.JUMP_CONTENT)) + col(M.MEDIAN_INTERACTIONS) + 1)),
             "burst": burst_z(col(M.BURST_SPIKED), col(M.BURST_NOTES), col(M.SPIKED_NOTES), col(M.N_POSTS)),
+            "shares_ignore_saves": (SHARES_FOLLOW_MIDPOINT - np.abs(col(M.SHARES_FOLLOW_SAVES))) / col(M.SHARES_FOLLOW_SE),
             "spike": np.log(col(M.SPIKE)),
             "template_comments": col(C.TEMPLATE_SHARE),
             "likes_saves_per_follower": _lifetime_per_follower(col(S.LIFETIME_LIKES_SAVES), col(S.FOLLOWERS),
@@ -412,7 +419,13 @@ def count_z(k: np.ndarray, n: np.ndarray, rate: np.ndarray) -> np.ndarray:
 
 
 # Features judged against the creator's own notes: their raw value is already a z-score.
-SELF_JUDGED = frozenset({"burst"})
+SELF_JUDGED = frozenset({"burst", "shares_ignore_saves"})
+# Bought saves leave a note's shares as they were, so shares ignore the saves' swings from note
+# to note (a slope of 0, M.SHARES_FOLLOW_SAVES). Honest swings move them: notes saved for being
+# useful are sent on too (a slope near 1), and when some notes are made to be saved and others
+# to be shared, the ones saved more are shared less (below 0). "shares_ignore_saves" is the z of
+# the slope's distance from 0 falling short of halfway to either (high: suspect).
+SHARES_FOLLOW_MIDPOINT = 0.5
 MIN_SPIKE_RATE = 0.1  # with note reach as spread as XHS's, >= 1 in 10 honest notes earns 2x the median
 
 
@@ -707,8 +720,11 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, line: floa
     # how good the notes are, so without views it alone is a reason to look, not a flag.
     readers_unseen = np.where(has_views, 0.0, few_readers)
     return {
-        # Bought saves attack a save-first ranking head on.
-        "save farming": _both(z["save_like"], np.maximum(decoupled_saves, -z["shares_per_save"]), cap),
+        # Bought saves attack a save-first ranking head on. Bought on some notes only, they barely
+        # lift the pooled 藏赞比 but make it swing from note to note, and the notes saved more
+        # are not shared more, as honest ones are.
+        "save farming": np.maximum(_both(z["save_like"], np.maximum(decoupled_saves, -z["shares_per_save"]), cap),
+                                   _both(z["save_like_spread"], z["shares_ignore_saves"], cap)),
         "comment farm": _both(z["comment_like"], decoupled_comments, cap),
         # Bought likes come without the saves and comments that real likes bring.
         "bought likes": _both(likes_heavy, np.maximum.reduce([z["likes_vs_size"], z["engagement_vs_size"], -z["saves_track_likes"], z["ratio_jumps"]]), cap),
@@ -737,7 +753,8 @@ APART_PATTERNS = frozenset({"bought followers"})
 # The signs behind each pattern (pattern_evidence), "-" for a feature's low side: a flag's
 # reasons name these first.
 PATTERN_SIGNS = {
-    "save farming": frozenset({"save_like", "-saves_track_likes", "-saves_scale", "-save_like_spread", "-shares_per_save"}),
+    "save farming": frozenset({"save_like", "-saves_track_likes", "-saves_scale", "-save_like_spread", "-shares_per_save",
+                               "save_like_spread", "shares_ignore_saves"}),
     "comment farm": frozenset({"comment_like", "-comments_track_likes", "-comments_scale", "-comment_like_spread",
                                "template_comments"}),
     "bought likes": frozenset({"-save_like", "-comment_like", "likes_vs_size", "engagement_vs_size", "-saves_track_likes",
@@ -796,11 +813,12 @@ class NoteFacts(NamedTuple):
     weighted_rate: np.ndarray  # the median note's weighted engagement per view or follower
     like_rate: np.ndarray  # the median note's likes per view or follower
     per: np.ndarray  # "per view" or "per follower": what those rates are per
+    shares_follow: np.ndarray  # how far shares follow the saves' swings across notes (M.SHARES_FOLLOW_SAVES)
 
 
 # Reasons read off each note's ratio to its likes: with no likes at all they say nothing.
 PER_NOTE_LIKE_SIGNS = frozenset({"-saves_track_likes", "-comments_track_likes", "-saves_scale", "-comments_scale",
-                                 "-save_like_spread", "-comment_like_spread"})
+                                 "-save_like_spread", "-comment_like_spread", "save_like_spread", "shares_ignore_saves"})
 
 
 class SnapshotFacts(NamedTuple):
@@ -862,6 +880,13 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
     add("-comments_scale", -z["comments_scale"][i], f"comments barely grow with a note's likes (10x the likes bring {10 ** raw['comments_scale'][i]:.1f}x the comments, "
         f"{whose} median {10 ** med['comments_scale'][i]:.1f}x), as fixed bundles do")
     add("-save_like_spread", -z["save_like_spread"][i], f"saves/likes barely varies between notes (spread {ev(raw['save_like_spread'][i]) - 0.02:.2f}, {peers} at its counts {ev(med['save_like_spread'][i]) - 0.02:.2f}), as bundles sold at fixed ratios do")
+    if "save_like_spread" in lead:  # a swing is only a sign beside the saves' other signs
+        add("save_like_spread", z["save_like_spread"][i], f"saves/likes swings between notes far beyond counting noise (spread {ev(raw['save_like_spread'][i]) - 0.02:.2f}, "
+            f"{peers} at its counts {ev(med['save_like_spread'][i]) - 0.02:.2f}), as saves bought for some notes make it")
+    if "shares_ignore_saves" in lead:
+        add("shares_ignore_saves", z["shares_ignore_saves"][i], f"shares ignore how much each note is saved (they move {facts.shares_follow[i]:.2f}x with saves per like "
+            "from note to note, where honest swings move them: near 1x when useful notes are saved and sent on, below 0x when some "
+            "notes are made to be saved and others to be shared)")
     add("-comment_like_spread", -z["comment_like_spread"][i], f"comments/likes barely varies between notes (spread {ev(raw['comment_like_spread'][i]) - 0.02:.2f}, {peers} at its counts {ev(med['comment_like_spread'][i]) - 0.02:.2f})")
     if z["template_comments"][i] >= bar("template_comments"):
         add("template_comments", z["template_comments"][i],
@@ -1045,7 +1070,8 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
                       scored.get_column(M.VIEWS_PER_FOLLOWER).cast(pl.Float64).to_numpy(),
                       np.exp(scored.get_column(M.LOG_WEIGHTED).cast(pl.Float64).to_numpy()),
                       np.exp(scored.get_column(M.LOG_LIKE).cast(pl.Float64).to_numpy()),
-                      np.where(basis == "views", "per view", "per follower"))
+                      np.where(basis == "views", "per view", "per follower"),
+                      scored.get_column(M.SHARES_FOLLOW_SAVES).cast(pl.Float64).to_numpy())
     reasons = [_reasons(i, z, raw, med, str(who[i]), fc.reason_z, jump_dates, burst, comments, changed, facts, PATTERN_SIGNS[leading[i]],
                         lead_thr[leading[i]] if strength[i] >= fc.pattern_z else fc.reason_z)
                if judged[i] and combined[i] >= fc.watch_score else [] for i in range(n)]

@@ -65,6 +65,14 @@ COMMENTS_SCALE = "comments_scale_with_likes"
 SAVES_SCALE_RESID = "saves_scale_resid_var"
 COMMENTS_SCALE_RESID = "comments_scale_resid_var"
 LOG_LIKES_VAR = "log_likes_var"
+# How shares move with the saves' swings from note to note: the slope of log shares/likes on log
+# saves/likes across notes, with counting noise taken out (1 = a note saved twice as often per
+# like is shared twice as often; 0 = shares ignore the saves; below 0 = the notes saved more are
+# shared less). Bought saves leave a note's shares as they were. Null unless most of the
+# saves/likes swing is more than counting noise and notes have a handful of shares. With its
+# standard error.
+SHARES_FOLLOW_SAVES = "shares_follow_saves"
+SHARES_FOLLOW_SE = "shares_follow_saves_se"
 SPIKE = "max_median_ratio"
 JUMP_SHARE = "ratio_jump_share"
 BOOSTED_SHARE = "boosted_share"  # share of notes that look boosted (see boosted_note)
@@ -329,6 +337,21 @@ def _scale(log_likes: pl.Expr, count: str, slope: str, resid: str) -> list[pl.Ex
             pl.when(usable).then((y.var() - b * pl.cov(log_likes, y)).clip(lower_bound=0.0)).alias(resid)]
 
 
+def _shares_follow_saves() -> list[pl.Expr]:
+    """The SHARES_FOLLOW_SAVES slope and its standard error. Both log ratios carry Poisson noise
+    (the delta method: 1/saves + 1/likes for saves/likes) and share the likes' noise (1/likes),
+    which alone would make shares/likes seem to follow saves/likes; both are taken out."""
+    s, h, k = (pl.col(c).cast(pl.Float64) + SMOOTH for c in (S.SAVES, S.SHARES, S.LIKES))
+    x, y = (s / k).log(), (h / k).log()
+    signal = x.var() - (1 / s + 1 / k).mean()
+    slope = (pl.cov(x, y) - (1 / k).mean()) / signal
+    left = (y.var() - pl.cov(x, y) ** 2 / x.var()).clip(lower_bound=0.0)
+    usable = (pl.col(S.SHARES).is_not_null().all() & (pl.len() >= 3) & (pl.col(S.SHARES).median() >= MIN_COUNT_FOR_CORR)
+              & (signal >= MIN_LIKES_RELIABILITY * x.var()) & (signal > 0))
+    return [pl.when(usable).then(slope).alias(SHARES_FOLLOW_SAVES),
+            pl.when(usable).then((left / ((pl.len() - 1) * signal)).sqrt()).alias(SHARES_FOLLOW_SE)]
+
+
 def _signal_var(count: str) -> pl.Expr:
     """Variance of log(count + 1) across notes beyond Poisson counting noise. A note's noise is
     (x + 0.5) / (x + 1)^2: the delta method's x / (x + 1)^2 runs low for small counts and
@@ -433,6 +456,7 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config,
         *_scale(log_likes, S.SAVES, SAVES_SCALE, SAVES_SCALE_RESID),
         *_scale(log_likes, S.COMMENTS, COMMENTS_SCALE, COMMENTS_SCALE_RESID),
         _signal_var(S.LIKES).alias(LOG_LIKES_VAR),
+        *_shares_follow_saves(),
         (pl.col(INTERACTIONS).max() / pl.col(INTERACTIONS).median().clip(lower_bound=1.0)).alias(SPIKE),
         (pl.col(NOTE_RATIO_DEV) > config.fraud.note_z).mean().alias(JUMP_SHARE),
         boosted_note(config).mean().alias(BOOSTED_SHARE),

@@ -377,3 +377,53 @@ def test_peer_groups_are_named_in_words():
     assert M.peer_words("unknown", "nano") == "uncategorised nano peers"
     assert M.peer_words("beauty", "unknown") == "unknown-size beauty peers"
     assert M.peer_words(None) == "uncategorised peers"
+
+
+def test_how_shares_move_with_the_saves_is_measured_past_counting_noise():
+    # 300 notes whose saves per like swing widely. When the notes saved more are shared more in
+    # step, the slope is near 1; when the saves come alone (bought), near 0; when some notes are
+    # made to be saved and others to be shared, below 0. Counting noise (a few shares a note,
+    # likes shared by both ratios) must not pull any of them toward another.
+    from datetime import datetime, timedelta
+
+    rng = np.random.default_rng(3)
+    n = 300
+    reach = np.exp(rng.normal(np.log(60), 0.5, n))
+    swing = np.exp(rng.normal(0, 0.7, n))
+    likes = rng.poisson(reach)
+
+    def creator(cid: str, shares_mean: np.ndarray) -> pl.DataFrame:
+        return pl.DataFrame({
+            "creator_id": [cid] * n, "post_id": [f"{cid}-{i}" for i in range(n)],
+            "posted_at": [datetime(2025, 6, 1) - timedelta(hours=6 * i) for i in range(n)],
+            "followers": [5000] * n, "likes": likes, "saves": rng.poisson(0.5 * reach * swing),
+            "comments": rng.poisson(0.1 * reach), "shares": rng.poisson(shares_mean), "category": ["beauty"] * n,
+        })
+
+    frames = [creator("follow", 0.1 * reach * swing), creator("alone", 0.1 * reach), creator("against", 0.1 * reach / swing)]
+    slope = dict(vet_loaded(loaded_from_frame(pl.concat(frames))).creators
+                 .select("creator_id", "shares_follow_saves").iter_rows())
+    assert abs(slope["follow"] - 1) < 0.2
+    assert abs(slope["alone"]) < 0.2
+    assert slope["against"] < -0.7
+
+
+def test_saves_bought_for_some_notes_are_flagged_by_their_swing_and_missing_shares():
+    # A creator buys saves for about half its notes: saves per like swing from note to note far
+    # beyond counting noise, and the notes saved more are not shared more. The same swing with
+    # shares that follow it (guides saved and sent on) is an honest content mix.
+    posts, _ = synth.generate(synth.World(creators=300, seed=12))
+    target = posts.group_by("creator_id").agg(pl.len().alias("n"), pl.col("shares").median().alias("m")) \
+        .filter((pl.col("n") >= 15) & (pl.col("m") >= 20)).sort("creator_id").get_column("creator_id")[0]
+    half = (pl.col("creator_id") == target) & (pl.col("post_id").hash(1) % 2 == 0)
+    bought = posts.with_columns(pl.when(half).then(pl.col("saves") * 4).otherwise(pl.col("saves")).alias("saves"))
+    row = vet_loaded(loaded_from_frame(bought)).creators.filter(pl.col("creator_id") == target).row(0, named=True)
+    assert row["fraud_flag"], row
+    assert row["fraud_pattern"] == "save farming"
+    assert "saves/likes swings between notes far beyond counting noise" in row["fraud_reasons"]
+    assert abs(row["shares_follow_saves"]) < 0.25
+
+    guides = posts.with_columns(pl.when(half).then(pl.col(c) * 4).otherwise(pl.col(c)).alias(c) for c in ("saves", "shares"))
+    row = vet_loaded(loaded_from_frame(guides)).creators.filter(pl.col("creator_id") == target).row(0, named=True)
+    assert not row["fraud_flag"], row
+    assert row["shares_follow_saves"] > 0.5  # (the notes' own save noise, which shares ignore, is in the swing too)
