@@ -884,9 +884,9 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
         add("save_like_spread", z["save_like_spread"][i], f"saves/likes swings between notes far beyond counting noise (spread {ev(raw['save_like_spread'][i]) - 0.02:.2f}, "
             f"{peers} at its counts {ev(med['save_like_spread'][i]) - 0.02:.2f}), as saves bought for some notes make it")
     if "shares_ignore_saves" in lead:
-        add("shares_ignore_saves", z["shares_ignore_saves"][i], f"shares ignore how much each note is saved (they move {facts.shares_follow[i]:.2f}x with saves per like "
-            "from note to note, where honest swings move them: near 1x when useful notes are saved and sent on, below 0x when some "
-            "notes are made to be saved and others to be shared)")
+        add("shares_ignore_saves", z["shares_ignore_saves"][i], "notes saved more per like are shared neither more nor less "
+            f"(shares move {facts.shares_follow[i]:.2f}x with saves per like across notes: honest notes near 1x, or below 0x when "
+            "some are made for saving and others for sharing)")
     add("-comment_like_spread", -z["comment_like_spread"][i], f"comments/likes barely varies between notes (spread {ev(raw['comment_like_spread'][i]) - 0.02:.2f}, {peers} at its counts {ev(med['comment_like_spread'][i]) - 0.02:.2f})")
     if z["template_comments"][i] >= bar("template_comments"):
         add("template_comments", z["template_comments"][i],

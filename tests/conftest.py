@@ -69,7 +69,7 @@ def post(creator: str, i: int, likes: int, saves: int, comments: int, shares: in
 # pattern's signs, on the suspicious side (e.g. bought followers never lead with "engagement is 3x").
 PATTERN_LEADS = {
     "save farming": r"^saves are (?!only)|^saves don't move|^saves/likes barely|^saves barely grow|^saves bring few shares|"
-                    r"^saves/likes swings|^shares ignore how much",
+                    r"^saves/likes swings|^notes saved more per like are shared neither",
     "comment farm": r"^comments are (?!only)|^comments don't move|^comments/likes barely|^comments barely grow|crawled comments are",
     "bought likes": r"^saves are only|^comments are only|^likes are|^engagement is (?!only)|^saves don't move|have ratios far",
     "bought followers": r"^notes reach only|^engagement is only|likes and saves per follower|of followers are active|"
