@@ -333,7 +333,7 @@ def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config,
             "unexplained_jump": np.log((col(M.FOLLOWER_JUMP_GAIN) + 1)
                                        / (np.nan_to_num(col(M.JUMP_CONTENT)) + col(M.MEDIAN_INTERACTIONS) + 1)),
             "burst": burst_z(col(M.BURST_SPIKED), col(M.BURST_NOTES), col(M.SPIKED_NOTES), col(M.N_POSTS)),
-            "shares_ignore_saves": (SHARES_FOLLOW_MIDPOINT - np.abs(col(M.SHARES_FOLLOW_SAVES))) / col(M.SHARES_FOLLOW_SE),
+            "shares_ignore_saves": np.clip((SHARES_FOLLOW_MIDPOINT - np.abs(col(M.SHARES_FOLLOW_SAVES))) / col(M.SHARES_FOLLOW_SE), -10, 10),
             "spike": np.log(col(M.SPIKE)),
             "template_comments": col(C.TEMPLATE_SHARE),
             "likes_saves_per_follower": _lifetime_per_follower(col(S.LIFETIME_LIKES_SAVES), col(S.FOLLOWERS),
@@ -721,8 +721,8 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, line: floa
     readers_unseen = np.where(has_views, 0.0, few_readers)
     return {
         # Bought saves attack a save-first ranking head on. Bought on some notes only, they barely
-        # lift the pooled 藏赞比 but make it swing from note to note, and the notes saved more
-        # are not shared more, as honest ones are.
+        # lift the pooled 藏赞比 but make it swing from note to note, and shares ignore the swing,
+        # which honest swings move (up or down).
         "save farming": np.maximum(_both(z["save_like"], np.maximum(decoupled_saves, -z["shares_per_save"]), cap),
                                    _both(z["save_like_spread"], z["shares_ignore_saves"], cap)),
         "comment farm": _both(z["comment_like"], decoupled_comments, cap),
@@ -813,7 +813,7 @@ class NoteFacts(NamedTuple):
     weighted_rate: np.ndarray  # the median note's weighted engagement per view or follower
     like_rate: np.ndarray  # the median note's likes per view or follower
     per: np.ndarray  # "per view" or "per follower": what those rates are per
-    shares_follow: np.ndarray  # how far shares follow the saves' swings across notes (M.SHARES_FOLLOW_SAVES)
+    shares_follow: np.ndarray  # how shares move with the saves' swings across notes (M.SHARES_FOLLOW_SAVES)
 
 
 # Reasons read off each note's ratio to its likes: with no likes at all they say nothing.

@@ -415,7 +415,7 @@ def test_saves_bought_for_some_notes_are_flagged_by_their_swing_and_missing_shar
     posts, _ = synth.generate(synth.World(creators=300, seed=12))
     target = posts.group_by("creator_id").agg(pl.len().alias("n"), pl.col("shares").median().alias("m")) \
         .filter((pl.col("n") >= 15) & (pl.col("m") >= 20)).sort("creator_id").get_column("creator_id")[0]
-    half = (pl.col("creator_id") == target) & (pl.col("post_id").hash(1) % 2 == 0)
+    half = (pl.col("creator_id") == target) & (pl.int_range(pl.len()).over("creator_id") % 2 == 0)  # every other note
     bought = posts.with_columns(pl.when(half).then(pl.col("saves") * 4).otherwise(pl.col("saves")).alias("saves"))
     row = vet_loaded(loaded_from_frame(bought)).creators.filter(pl.col("creator_id") == target).row(0, named=True)
     assert row["fraud_flag"], row
