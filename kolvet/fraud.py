@@ -879,15 +879,20 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
         f"{whose} median {10 ** med['saves_scale'][i]:.1f}x), as fixed bundles do")
     add("-comments_scale", -z["comments_scale"][i], f"comments barely grow with a note's likes (10x the likes bring {10 ** raw['comments_scale'][i]:.1f}x the comments, "
         f"{whose} median {10 ** med['comments_scale'][i]:.1f}x), as fixed bundles do")
-    add("-save_like_spread", -z["save_like_spread"][i], f"saves/likes barely varies between notes (spread {ev(raw['save_like_spread'][i]) - 0.02:.2f}, {peers} at its counts {ev(med['save_like_spread'][i]) - 0.02:.2f}), as bundles sold at fixed ratios do")
+    def spread(feature: str) -> str:
+        """A spread of log ratios across notes and the peers' at the creator's counts (their
+        features hold log(sd + 0.02), see _raw_features)."""
+        return f"spread {ev(raw[feature][i]) - 0.02:.2f}, {peers} at its counts {ev(med[feature][i]) - 0.02:.2f}"
+
+    add("-save_like_spread", -z["save_like_spread"][i], f"saves/likes barely varies between notes ({spread('save_like_spread')}), as bundles sold at fixed ratios do")
     if "save_like_spread" in lead:  # a swing is only a sign beside the saves' other signs
-        add("save_like_spread", z["save_like_spread"][i], f"saves/likes swings between notes far beyond counting noise (spread {ev(raw['save_like_spread'][i]) - 0.02:.2f}, "
-            f"{peers} at its counts {ev(med['save_like_spread'][i]) - 0.02:.2f}), as saves bought for some notes make it")
+        add("save_like_spread", z["save_like_spread"][i], f"saves/likes swings between notes far beyond counting noise ({spread('save_like_spread')}), "
+            "as saves bought for some notes make it")
     if "shares_ignore_saves" in lead:
         add("shares_ignore_saves", z["shares_ignore_saves"][i], "notes saved more per like are shared neither more nor less "
             f"(shares move {facts.shares_follow[i]:.2f}x with saves per like across notes: honest notes near 1x, or below 0x when "
             "some are made for saving and others for sharing)")
-    add("-comment_like_spread", -z["comment_like_spread"][i], f"comments/likes barely varies between notes (spread {ev(raw['comment_like_spread'][i]) - 0.02:.2f}, {peers} at its counts {ev(med['comment_like_spread'][i]) - 0.02:.2f})")
+    add("-comment_like_spread", -z["comment_like_spread"][i], f"comments/likes barely varies between notes ({spread('comment_like_spread')})")
     if z["template_comments"][i] >= bar("template_comments"):
         add("template_comments", z["template_comments"][i],
             f"{raw['template_comments'][i]:.0%} of {comments.read[i]:.0f} crawled comments are emoji-only or repeat word for word "

@@ -337,14 +337,24 @@ def _scale(log_likes: pl.Expr, count: str, slope: str, resid: str) -> list[pl.Ex
             pl.when(usable).then((y.var() - b * pl.cov(log_likes, y)).clip(lower_bound=0.0)).alias(resid)]
 
 
+def _per_like(count: str) -> pl.Expr:
+    """A note's log count per like, finite at zero counts (SMOOTH)."""
+    return ((pl.col(count) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log()
+
+
+def _per_like_noise(count: str) -> pl.Expr:
+    """The variance Poisson counts alone give _per_like across notes (the delta method:
+    1/count + 1/likes), so that few comments aren't mistaken for varied ratios."""
+    return (1 / (pl.col(count) + SMOOTH) + 1 / (pl.col(S.LIKES) + SMOOTH)).mean()
+
+
 def _shares_follow_saves() -> list[pl.Expr]:
-    """The SHARES_FOLLOW_SAVES slope and its standard error. Both log ratios carry Poisson noise
-    (the delta method: 1/saves + 1/likes for saves/likes) and share the likes' noise (1/likes),
-    which alone would make shares/likes seem to follow saves/likes; both are taken out."""
-    s, h, k = (pl.col(c).cast(pl.Float64) + SMOOTH for c in (S.SAVES, S.SHARES, S.LIKES))
-    x, y = (s / k).log(), (h / k).log()
-    signal = x.var() - (1 / s + 1 / k).mean()
-    slope = (pl.cov(x, y) - (1 / k).mean()) / signal
+    """The SHARES_FOLLOW_SAVES slope and its standard error. Both log ratios carry counting
+    noise (_per_like_noise) and share the likes' (1/likes), which alone would make shares/likes
+    seem to follow saves/likes; both are taken out."""
+    x, y = _per_like(S.SAVES), _per_like(S.SHARES)
+    signal = x.var() - _per_like_noise(S.SAVES)
+    slope = (pl.cov(x, y) - (1 / (pl.col(S.LIKES) + SMOOTH)).mean()) / signal
     left = (y.var() - pl.cov(x, y) ** 2 / x.var()).clip(lower_bound=0.0)
     usable = (pl.col(S.SHARES).is_not_null().all() & (pl.len() >= 3) & (pl.col(S.SHARES).median() >= MIN_COUNT_FOR_CORR)
               & (signal >= MIN_LIKES_RELIABILITY * x.var()) & (signal > 0))
@@ -442,10 +452,10 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config,
         log_rate(S.SAVES).median().alias(LOG_SAVE),
         log_rate(S.LIKES).median().alias(LOG_LIKE),
         _robust_sd(log_rate(WEIGHTED)).alias(LOG_WEIGHTED_SPREAD),
-        ((pl.col(S.SAVES) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log().std().alias(LOG_SAVE_LIKE_SD),
-        ((pl.col(S.COMMENTS) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log().std().alias(LOG_COMMENT_LIKE_SD),
-        (1 / (pl.col(S.SAVES) + SMOOTH) + 1 / (pl.col(S.LIKES) + SMOOTH)).mean().alias(LOG_SAVE_LIKE_NOISE),
-        (1 / (pl.col(S.COMMENTS) + SMOOTH) + 1 / (pl.col(S.LIKES) + SMOOTH)).mean().alias(LOG_COMMENT_LIKE_NOISE),
+        _per_like(S.SAVES).std().alias(LOG_SAVE_LIKE_SD),
+        _per_like(S.COMMENTS).std().alias(LOG_COMMENT_LIKE_SD),
+        _per_like_noise(S.SAVES).alias(LOG_SAVE_LIKE_NOISE),
+        _per_like_noise(S.COMMENTS).alias(LOG_COMMENT_LIKE_NOISE),
         # With a handful of saves or comments per note, a correlation is counting noise.
         pl.when(pl.col(S.SAVES).median() >= MIN_COUNT_FOR_CORR)
         .then(pl.corr(log_likes, (pl.col(S.SAVES) + 1).log())).alias(CORR_LIKES_SAVES),
