@@ -74,6 +74,12 @@ LOG_LIKES_VAR = "log_likes_var"
 SHARES_FOLLOW_SAVES = "shares_follow_saves"
 SHARES_FOLLOW_SE = "shares_follow_saves_se"
 SPIKE = "max_median_ratio"
+# How unevenly engagement falls across a creator's notes: the coefficient of variation (sd / mean)
+# and the Gini coefficient of a note's interactions, over its judged notes (3 or more). Honest
+# reach is heavy-tailed, so a few notes earn most; bundles bought for every note flatten that,
+# bundles for some notes only sharpen it.
+ENGAGEMENT_CV = "engagement_cv"
+ENGAGEMENT_GINI = "engagement_gini"
 JUMP_SHARE = "ratio_jump_share"
 BOOSTED_SHARE = "boosted_share"  # share of notes that look boosted (see boosted_note)
 BURSTINESS = "posting_burstiness"
@@ -381,6 +387,20 @@ def _attenuation(count: str) -> pl.Expr:
     return (reliability(S.LIKES) * reliability(count)).sqrt()
 
 
+def _unevenness() -> tuple[pl.Expr, pl.Expr]:
+    """ENGAGEMENT_CV and ENGAGEMENT_GINI over a creator's notes; null under 3 notes or with no
+    engagement at all. The Gini is the sample one times n / (n - 1), so that a creator with few
+    notes isn't made to look even by their number alone."""
+    x = pl.col(INTERACTIONS).drop_nulls().cast(pl.Float64)
+    n = x.len().cast(pl.Float64)
+    usable = (n >= 3) & (x.sum() > 0)
+    ordered = x.sort()
+    # Sum over the sorted notes of (2i - n - 1) x_i, i from 1: the Gini's numerator times n.
+    lorenz = ((2 * pl.int_range(1, x.len() + 1, dtype=pl.Int64) - x.len() - 1).cast(pl.Float64) * ordered).sum()
+    return (pl.when(usable).then(x.std() / x.mean()).alias(ENGAGEMENT_CV),
+            pl.when(usable).then(lorenz / (n * x.sum()) * n / (n - 1)).alias(ENGAGEMENT_GINI))
+
+
 def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, as_of: datetime) -> pl.LazyFrame:
     """Per-creator rates, ratios, spreads and the raw material for fraud features, from notes
     annotated by annotate_posts (which decides, by the as-of date, which notes are judged)."""
@@ -468,6 +488,7 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config,
         _signal_var(S.LIKES).alias(LOG_LIKES_VAR),
         *_shares_follow_saves(),
         (pl.col(INTERACTIONS).max() / pl.col(INTERACTIONS).median().clip(lower_bound=1.0)).alias(SPIKE),
+        *_unevenness(),
         (pl.col(NOTE_RATIO_DEV) > config.fraud.note_z).mean().alias(JUMP_SHARE),
         boosted_note(config).mean().alias(BOOSTED_SHARE),
         ((gaps.std() - gaps.mean()) / (gaps.std() + gaps.mean()).clip(lower_bound=1e-9)).alias(BURSTINESS),

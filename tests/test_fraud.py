@@ -427,3 +427,36 @@ def test_saves_bought_for_some_notes_are_flagged_by_their_swing_and_missing_shar
     row = vet_loaded(loaded_from_frame(guides)).creators.filter(pl.col("creator_id") == target).row(0, named=True)
     assert not row["fraud_flag"], row
     assert row["shares_follow_saves"] > 0.5  # (the notes' own save noise, which shares ignore, is in the swing too)
+
+
+def test_how_unevenly_engagement_falls_across_notes_is_measured():
+    # Interactions 1, 2, 3, 4, 10 a note: Gini 0.5 (with the n / (n - 1) correction), sd / mean
+    # 0.88; the same engagement on every note: 0 and 0; under 3 notes: not measured.
+    def creator(cid: str, likes: list[int]) -> pl.DataFrame:
+        zero = np.zeros(len(likes), dtype=np.int64)
+        return _notes(cid, np.array(likes), zero, zero)
+
+    frame = pl.concat([creator("uneven", [1, 2, 3, 4, 10]), creator("even", [50] * 6), creator("two", [5, 9])])
+    creators = vet_loaded(loaded_from_frame(frame)).creators
+    row = {r["creator_id"]: r for r in creators.iter_rows(named=True)}
+    assert row["uneven"]["engagement_gini"] == pytest.approx(0.5)
+    assert row["uneven"]["engagement_cv"] == pytest.approx(np.std([1, 2, 3, 4, 10], ddof=1) / 4)
+    assert row["even"]["engagement_gini"] == 0 and row["even"]["engagement_cv"] == 0
+    assert row["two"]["engagement_gini"] is None and row["two"]["engagement_cv"] is None
+
+
+def test_even_engagement_is_judged_no_more_precisely_than_the_notes_allow():
+    # Peers' Gini 0.6 give or take 0.05 (held to the default floor of 0.1); a creator at 0.3 over
+    # 5 notes (a Gini that noisy is no sign) and one at 0.15 over 40 (a sign: bundles of a fixed
+    # size flatten engagement).
+    from kolvet.fraud import FEATURES, PeerTable, peer_z
+
+    rng = np.random.default_rng(0)
+    gini = np.concatenate([0.6 + 0.05 * rng.standard_normal(40), [0.3, 0.15]])
+    raw = {"engagement_gini": gini}
+    cats, tiers = np.full(42, "beauty"), np.full(42, "nano")
+    notes = np.concatenate([np.full(40, 20), [5, 40]])
+    z = peer_z(raw, cats, tiers, PeerTable.fit(raw, cats, tiers, np.ones(42, dtype=bool)), notes)[0]["engagement_gini"]
+    assert -2.0 < z[40] < -1.5  # 0.35 / sqrt(4): the sampling sd of a Gini of 5 notes
+    assert z[41] < -4
+    assert "engagement_gini" in FEATURES
