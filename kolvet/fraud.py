@@ -151,9 +151,9 @@ REFERENCE = {
     "ratio_jumps": (0.0, 0.05),
     "boosted_notes": (0.0, 0.05),
     # How unevenly engagement falls across notes: a real crawl's 107 creators with 5+ notes show
-    # a Gini of 0.62 (robust sd 0.18) and log(sd / mean) of 0.27 (0.45).
+    # a Gini of 0.62 (robust sd 0.18) and sd / mean of 1.30 (log robust sd 0.45).
     "engagement_gini": (0.6, 0.18),
-    "engagement_cv": (0.27, 0.45),
+    "engagement_cv": (float(np.log(1.32)), 0.45),
     "spike": (float(np.log(4.0)), 0.6),
     "burstiness": (0.0, 0.3),
     "counts_down": (0.0, 0.05),
@@ -347,7 +347,7 @@ def _raw_features(creators: pl.DataFrame, judged: np.ndarray, config: Config,
             "shares_ignore_saves": np.clip((SHARES_FOLLOW_MIDPOINT - np.abs(col(M.SHARES_FOLLOW_SAVES))) / col(M.SHARES_FOLLOW_SE), -10, 10),
             "spike": np.log(col(M.SPIKE)),
             "engagement_gini": col(M.ENGAGEMENT_GINI),
-            "engagement_cv": np.log(col(M.ENGAGEMENT_CV)),
+            "engagement_cv": np.log(col(M.ENGAGEMENT_CV) + 0.02),  # like the spreads: finite when every note earned alike
             "template_comments": col(C.TEMPLATE_SHARE),
             "likes_saves_per_follower": _lifetime_per_follower(col(S.LIFETIME_LIKES_SAVES), col(S.FOLLOWERS),
                                                                col(M.LIKES_SAVES_CRAWLED)),
@@ -934,8 +934,8 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
     add("-reach_vs_size", -z["reach_vs_size"][i], f"notes reach only {_fmt_ratio(ev(raw['reach_vs_size'][i]))} the views per follower expected for its size and how "
         f"well they engage ({_fmt_small(vpf)} views per follower on the median note, {_fmt_small(vpf / ev(raw['reach_vs_size'][i]))} expected: followers may be bought)")
     add("-engagement_gini", -z["engagement_gini"][i],
-        f"engagement is unusually even across notes (Gini {raw['engagement_gini'][i]:.2f} and sd/mean {ev(raw['engagement_cv'][i]):.2f}, "
-        f"{whose} median {med['engagement_gini'][i]:.2f} and {ev(med['engagement_cv'][i]):.2f}), as bundles of a fixed size per note make it")
+        f"engagement is unusually even across notes (Gini {raw['engagement_gini'][i]:.2f} and sd/mean {ev(raw['engagement_cv'][i]) - 0.02:.2f}, "
+        f"{whose} median {med['engagement_gini'][i]:.2f} and {ev(med['engagement_cv'][i]) - 0.02:.2f}), as bundles of a fixed size per note make it")
     add("boosted_notes", z["boosted_notes"][i], f"{raw['boosted_notes'][i]:.0%} of notes look boosted (engagement >= 2x the creator's median, ratios far from its own, peers {med['boosted_notes'][i]:.1%})")
     add("ratio_jumps", z["ratio_jumps"][i], f"{raw['ratio_jumps'][i]:.0%} of notes have ratios far from the creator's own (peers {med['ratio_jumps'][i]:.1%})")
     if z["boosted_notes"][i] >= bar("boosted_notes"):
