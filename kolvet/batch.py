@@ -63,6 +63,7 @@ from kolvet import snapshots as SN
 from kolvet.config import Config
 from kolvet.errors import KolvetError
 from kolvet.pipeline import Loaded, VetResult, load, vet_loaded
+from kolvet.text import counted
 
 ROSTER = "roster"
 ALSO_IN = "also_in"
@@ -349,7 +350,7 @@ def _problems(roster: Roster, previous_problem: str | None = None, warnings: Seq
     if loaded is not None and loaded.skipped:
         shown = "; ".join(f"{Path(s.source).name}: {s.reason}" for s in loaded.skipped[:3])
         n = len(loaded.skipped)
-        notes.append(f"{n} file{'s' if n > 1 else ''} skipped ({shown}{'; ...' if n > 3 else ''})")
+        notes.append(f"{counted(n, 'file')} skipped ({shown}{'; ...' if n > 3 else ''})")
     notes += warnings
     if previous_problem:
         notes.append(previous_problem)

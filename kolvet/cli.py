@@ -22,6 +22,7 @@ from rich.table import Table
 
 from kolvet import __version__
 from kolvet.errors import KolvetError, UsageError
+from kolvet.text import counted
 
 app = typer.Typer(
     name="kolvet",
@@ -119,29 +120,29 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
             for i, v in enumerate((1, s.rows, s.taken, s.set_aside)):
                 acc[i] += v
         for (family, kind), (files, rows, taken, aside) in families.items():
-            out.print(f"read {files} file{'s' if files != 1 else ''} of {family} ({kind}): {rows:,} rows, {taken:,} taken, {aside:,} set aside", markup=False)
+            out.print(f"read {counted(files, 'file')} of {family} ({kind}): {rows:,} rows, {taken:,} taken, {aside:,} set aside", markup=False)
     # File names can hold "[...]", which rich would take for markup and swallow.
     for s in result.skipped:
         out.print(f"[dim]skipped[/] {escape(f'{s.source}: {s.reason}')}")
     for w in result.warnings:
         out.print(f"[yellow]warning[/] {escape(w)}")
     out.print(
-        f"[bold]{creators.height:,} creator{'s' if creators.height != 1 else ''}[/]: "
+        f"[bold]{counted(creators.height, 'creator')}[/]: "
         + ", ".join(f"{counts.get(v, 0):,} {v}" for v in SL.VERDICTS)
         + f"; [bold]{flagged:,} flagged[/] for likely fake engagement"
     )
     aside, emptied = result.rejected_by_reason(), result.rejected_by_reason(kept=True)
     if aside:
         total = sum(n for _, n in aside)
-        out.print(f"{total:,} row{'s' if total != 1 else ''} set aside: " + "; ".join(f"{r} ({n:,})" for r, n in aside[:6]), markup=False)
+        out.print(f"{counted(total, 'row')} set aside: " + "; ".join(f"{r} ({n:,})" for r, n in aside[:6]), markup=False)
     else:
         out.print("no rows set aside")
     if replaced := result.snapshots_replaced():
-        out.print(f"{replaced:,} older snapshot{'s' if replaced != 1 else ''} of notes or profiles replaced by newer ones "
+        out.print(f"{counted(replaced, 'older snapshot')} of notes or profiles replaced by newer ones "
                   "(listed with the rows set aside)", markup=False)
     if emptied:
         total = sum(n for _, n in emptied)
-        out.print(f"{total:,} creators row{'s' if total != 1 else ''} kept with a bad cell left empty: "
+        out.print(f"{counted(total, 'creators row')} kept with a bad cell left empty: "
                   + "; ".join(f"{r} ({n:,})" for r, n in emptied[:6]), markup=False)
     out.print(f"[dim]weights {result.meta.get('weights')}; as of {result.meta.get('as_of')}; fraud: {result.meta.get('fraud_mode')}[/]")
     table = Table(title=f"Top {min(top, creators.height)}", show_lines=False)
@@ -463,7 +464,7 @@ def _print_batch(report, out_dir: Path, shown: int = 20) -> None:
 
     summary = report.summary
     failed_first = summary.sort(pl.col("status") != "failed", maintain_order=True)
-    table = Table(title=f"Batch: {summary.height} roster{'s' if summary.height != 1 else ''}"
+    table = Table(title=f"Batch: {counted(summary.height, 'roster')}"
                   + (f" (first {shown} shown)" if summary.height > shown else ""))
     cols = [c for c in ("roster", "status", "creators", "shortlisted", "review", "rejected", "insufficient_data", "flagged",
                         "median_score", "top_creator") if c in summary.columns]

@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from kolvet import schema as S
+from kolvet.text import counted
 
 COUNTS = (S.LIKES, S.SAVES, S.COMMENTS, S.SHARES)
 LOW, HIGH = 100, 9_999
@@ -109,7 +110,7 @@ def summary(checked: int, failed: list[DigitCheck]) -> str:
     """One line for the run's metadata."""
     if not checked:
         return f"not checked: no notes file has {MIN_COUNTS} exact counts of {LOW}-{HIGH:,}"
-    files = f"{checked} notes file{'s' if checked != 1 else ''}"
+    files = counted(checked, 'notes file')
     if not failed:
         return f"ok: {files} checked, last digits as counts read from XHS"
     return f"warning: {len(failed)} of {files} checked: " + " | ".join(f.text() for f in failed)

@@ -13,6 +13,7 @@ from kolvet import schema as S
 from kolvet import score as SC
 from kolvet import shortlist as SL
 from kolvet.config import Config
+from kolvet.text import counted
 
 SHOWN_NOTES = 5  # marked notes listed per kind; the rest are counted
 
@@ -60,7 +61,7 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         f"  why: {row.get(SL.VERDICT_REASON) or ''}",
         f"  {M.category_words(row.get(S.CATEGORY))} creator, {_num(row.get(S.FOLLOWERS))} followers ({row.get(M.TIER)} tier), "
         + (f"{row.get(M.N_POSTS)} notes judged of {total}" if (total := row.get(M.N_POSTS_TOTAL)) else "no notes in the inputs")
-        + (f" ({aside} more row{'s' if aside != 1 else ''} set aside)" if (aside := row.get(S.ROWS_SET_ASIDE) or 0) else "")
+        + (f" ({counted(aside, 'more row')} set aside)" if (aside := row.get(S.ROWS_SET_ASIDE) or 0) else "")
         + (f"; rates are {per}" if basis in ("views", "followers") else "; no followers or views known, so no rates" if total else ""),
         *([f"  newest note {row[M.LAST_POST]:%Y-%m-%d}, {row[M.DAYS_SINCE_LAST]:,} days before the as-of date"]
           if row.get(M.LAST_POST) is not None and row.get(M.DAYS_SINCE_LAST) is not None else []),

@@ -22,6 +22,7 @@ import polars as pl
 
 from kolvet import schema as S
 from kolvet.errors import KolvetError, UsageError
+from kolvet.text import counted
 
 READABLE = {".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".pq", ".xlsx", ".xls"}
 # Files kolvet writes itself; they live beside inputs and must not be read back as posts.
@@ -693,13 +694,20 @@ def other_sheets(path: Path, aliases: dict[str, list[str]]) -> list[tuple[str, s
         found = []
         for name in list(book.sheet_names)[1:]:
             header = [c.name for c in book.load_sheet(name, n_rows=0).available_columns()]
-            if not S.map_columns(header, aliases).missing(S.REQUIRED_POST_COLUMNS):
-                found.append((name, "notes"))
-            elif not S.map_columns(header, aliases, kind="creators").missing([S.CREATOR_ID]):  # as classify reads a roster
-                found.append((name, "creators"))
+            what = next((kind for kind in ("notes", "creators") if _header_holds(header, aliases, kind)), None)
+            if what is not None:
+                found.append((name, what))
         return found
     except Exception:
         return []
+
+
+def _header_holds(names: list[str], aliases: dict[str, list[str]], kind: str) -> bool:
+    """The header names the columns notes need, or (kind "creators") a creator id, as classify
+    reads a roster."""
+    if kind == "creators":
+        return not S.map_columns(names, aliases, kind="creators").missing([S.CREATOR_ID])
+    return not S.map_columns(names, aliases).missing(S.REQUIRED_POST_COLUMNS)
 
 
 def unread_sheets(path: Path, sheet: str | None, aliases: dict[str, list[str]]) -> str:
@@ -855,12 +863,6 @@ def _header_hint(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]]
     """Where the header of the notes (or of the creators, for --creators) really is, when it
     isn't the first row: agency exports often put a title above it, and workbooks a cover
     sheet before it."""
-
-    def is_header(names: list[str]) -> bool:
-        if kind == "creators":
-            return not S.map_columns(names, aliases, kind="creators").missing([S.CREATOR_ID])
-        return not S.map_columns(names, aliases).missing(S.REQUIRED_POST_COLUMNS)
-
     path = Path(source)
     text_file = path.suffix.lower() in (".csv", ".tsv", ".txt") and path.is_file()
     if text_file:
@@ -875,11 +877,10 @@ def _header_hint(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]]
         rows = [[str(v) for v in row if v is not None] for row in frame.head(10).iter_rows()]
     for i, row in enumerate(rows):
         names = [v.strip().strip('"') for v in row if v.strip()]
-        if names and is_header(names):
+        if names and _header_holds(names, aliases, kind):
             if not text_file:
                 return f". The header looks like the row starting {', '.join(names[:3])}: remove the rows above it"
-            return (f". The header looks like row {i + 2} of the file: remove the {i + 1} row"
-                    f"{'s' if i else ''} above it")
+            return f". The header looks like row {i + 2} of the file: remove the {counted(i + 1, 'row')} above it"
     option = "--creators-sheet" if kind == "creators" else "--sheet"
     found = [name for name, what in other_sheets(path, aliases) if what == kind]
     return f". Sheet {found[0]!r} has the {kind}: pass {option} {found[0]}" if found else ""

@@ -29,6 +29,7 @@ from kolvet import shortlist as SL
 from kolvet import snapshots as SN
 from kolvet.config import Config
 from kolvet.errors import KolvetError
+from kolvet.text import counted
 
 Progress = Callable[[str], None]
 
@@ -130,7 +131,7 @@ class VetResult:
                 for s in self.sources if s.unread_sheets]
         out += [("", n) for n in self.notices]
         for source, n, post_id, creators in (self.shared_ids.iter_rows() if self.shared_ids is not None else []):
-            out.append((source, f"note ids: {source}: {n:,} note{'s' if n != 1 else ''} share a post_id with another "
+            out.append((source, f"note ids: {source}: {counted(n, 'note')} share a post_id with another "
                                 f"creator's note (e.g. {post_id}: {creators}); each is kept under its own creator. "
                                 "Is the creator column right?"))
         return out

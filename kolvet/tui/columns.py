@@ -91,3 +91,13 @@ NEEDED = tuple(dict.fromkeys([*BY_KEY, *EXTRA]))
 FLAG_MARK = "⚑"
 WATCH_MARK = "?"  # on fraud watch: near the flag line, with reasons in the detail
 SHORTLIST_MARK = "★"
+
+
+def fraud_cell(text: str, flagged: bool, watched: bool) -> tuple[str, str | None]:
+    """A fraud score as the tables show it: marked when flagged, or else when on watch, with the
+    name of its colour cue ("flagged", "watch"), for the ranking and the shortlist alike."""
+    if flagged:
+        return f"{FLAG_MARK} {text}", "flagged"
+    if watched:
+        return f"{WATCH_MARK} {text}", "watch"
+    return text, None

@@ -14,6 +14,7 @@ from kolvet import schema as S
 from kolvet import score as SC
 from kolvet import shortlist as SL
 from kolvet.pipeline import VetResult
+from kolvet.text import counted
 from kolvet.tui.columns import BY_KEY, NEEDED
 
 
@@ -127,10 +128,10 @@ def cohort_summary(result: VetResult) -> str:
     reasons = result.rejected_by_reason()
     aside = sum(n for _, n in reasons)
     most = f" (most: {reasons[0][0]}, {reasons[0][1]:,})" if len(reasons) > 1 else f" ({reasons[0][0]})" if reasons else ""
-    aside_text = f"{aside:,} row{'s' if aside != 1 else ''} set aside{most}" if aside else "no rows set aside"
+    aside_text = f"{counted(aside, 'row')} set aside{most}" if aside else "no rows set aside"
     emptied = sum(n for _, n in result.rejected_by_reason(kept=True))
     if emptied:  # creators rows kept without a bad cell: not set aside, but said
-        aside_text += f"; {emptied:,} bad roster cell{'s' if emptied != 1 else ''} left empty"
+        aside_text += f"; {counted(emptied, 'bad roster cell')} left empty"
     if replaced := result.snapshots_replaced():  # a re-crawl's routine: said apart from the problems
-        aside_text += f"; {replaced:,} older snapshot{'s' if replaced != 1 else ''} replaced"
-    return f"{frame.height:,} creator{'s' if frame.height != 1 else ''}: {verdicts}; {flagged:,} flagged; {aside_text}"
+        aside_text += f"; {counted(replaced, 'older snapshot')} replaced"
+    return f"{counted(frame.height, 'creator')}: {verdicts}; {flagged:,} flagged; {aside_text}"

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kolvet.text import counted
 from kolvet.tui import keys
 from kolvet.tui.columns import COLUMNS, Column
 from kolvet.tui.screens import Dialog
@@ -72,7 +73,7 @@ class ExportScreen(Dialog[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Export the shortlist ({self.count} creator{'s' if self.count != 1 else ''}) as a campaign brief", classes="dialog-title")
+            yield Label(f"Export the shortlist ({counted(self.count, 'creator')}) as a campaign brief", classes="dialog-title")
             yield Input(str(self.default), id="export-path")
             yield Static("", id="export-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):

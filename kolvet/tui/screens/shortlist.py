@@ -15,13 +15,14 @@ from kolvet import schema as S
 from kolvet import score as SC
 from kolvet import shortlist as SL
 from kolvet.tui import keys
-from kolvet.tui.columns import BY_KEY, FLAG_MARK, WATCH_MARK
+from kolvet.tui.columns import BY_KEY, fraud_cell
 from kolvet.tui.screens import BrowserScreen
 from kolvet.tui.screens.detail import VERDICT_STYLE
 from kolvet.tui.screens.pickers import NoteScreen
 from kolvet.tui.shortlist_store import NOTE
 
 NOT_HERE = "not in these inputs"
+FRAUD_STYLE = {"flagged": "bold red", "watch": "yellow"}  # as the ranking colours fraud_cell's cues
 
 
 class ShortlistScreen(BrowserScreen):
@@ -55,7 +56,7 @@ class ShortlistScreen(BrowserScreen):
             verdict = str(r.get(SL.VERDICT) or "")
             flagged = str(r.get(F.FRAUD_FLAG)).lower() == "true"
             watched = str(r.get(F.FRAUD_WATCH)).lower() == "true"  # as the ranking marks it
-            fraud = BY_KEY[F.FRAUD_SCORE].fmt(_number(r.get(F.FRAUD_SCORE)))
+            fraud, cue = fraud_cell(BY_KEY[F.FRAUD_SCORE].fmt(_number(r.get(F.FRAUD_SCORE))), flagged, watched)
             table.add_row(
                 Text(str(r.get(SL.RANK)) if here else "-", justify="right"),
                 Text(str(r.get(S.NICKNAME) or "-")), Text(cid), Text(str(r.get(S.CATEGORY) or "-")),
@@ -63,8 +64,7 @@ class ShortlistScreen(BrowserScreen):
                 Text(BY_KEY[S.FOLLOWERS].fmt(_number(r.get(S.FOLLOWERS), int)), justify="right"),
                 Text(BY_KEY[SC.SCORE].fmt(_number(r.get(SC.SCORE))), justify="right"),
                 Text(BY_KEY[M.SAVE_RATE].fmt(_number(r.get(M.SAVE_RATE))), justify="right"),
-                Text(f"{FLAG_MARK} {fraud}" if flagged else f"{WATCH_MARK} {fraud}" if watched else fraud,
-                     style="bold red" if flagged else "yellow" if watched else "", justify="right"),
+                Text(fraud, style=FRAUD_STYLE.get(cue, ""), justify="right"),
                 Text(verdict if here else f"{verdict} ({NOT_HERE})", style=VERDICT_STYLE.get(verdict, "") if here else "dim"),
                 Text(str(r.get(NOTE) or "")),
                 key=cid,

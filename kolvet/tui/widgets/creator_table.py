@@ -23,7 +23,7 @@ from textual.strip import Strip
 from kolvet import fraud as F
 from kolvet import schema as S
 from kolvet import shortlist as SL
-from kolvet.tui.columns import COLUMNS, FLAG_MARK, SHORTLIST_MARK, WATCH_MARK, Column
+from kolvet.tui.columns import COLUMNS, SHORTLIST_MARK, Column, fraud_cell
 
 MARK_WIDTH = 2  # the shortlist star and a space
 GAP = 1
@@ -277,10 +277,8 @@ class CreatorTable(ScrollView, can_focus=True):
         text = col.fmt(value)
         if col.key == SL.VERDICT and value:
             return text, str(value)
-        if col.key == F.FRAUD_SCORE and flagged:
-            return f"{FLAG_MARK} {text}", "flagged"
-        if col.key == F.FRAUD_SCORE and watched:
-            return f"{WATCH_MARK} {text}", "watch"
+        if col.key == F.FRAUD_SCORE and (flagged or watched):
+            return fraud_cell(text, flagged, watched)
         if value is None:
             return text, "missing"
         return text, None
