@@ -706,7 +706,7 @@ def _both_apart(a: np.ndarray, b: np.ndarray, cap: float, line: float) -> np.nda
       from there, and the score doesn't jump where it starts to.
     For one pair of independent signs, each test alone would wrongly confirm an honest creator
     with chance P(z > line), and either of them at most twice that; the audience sign here is the
-    strongest of up to three facts, so more."""
+    strongest of up to three facts, and counted as such (strongest_of)."""
     from scipy.stats import norm
 
     a, b = np.minimum(_pos(a), cap), np.minimum(_pos(b), cap)
@@ -716,21 +716,47 @@ def _both_apart(a: np.ndarray, b: np.ndarray, cap: float, line: float) -> np.nda
     return np.maximum(both, summed)
 
 
+def strongest_of(signs: list[np.ndarray], known: list[np.ndarray]) -> np.ndarray:
+    """The strongest of several signs that each could show a pattern, as a z that allows for
+    having looked at several (Sidak): an honest creator's strongest of k independent signs
+    reaches m with chance 1 - (1 - P(z > m))^k, not P(z > m). Only the signs the data holds
+    for the creator count towards k. Signs that move together (two decoupling tests of the
+    same saves) make this stricter than it need be, never laxer."""
+    from scipy.stats import norm
+
+    m = np.max([_pos(s) for s in signs], axis=0)
+    k = np.maximum(np.sum(known, axis=0), 1)
+    p = -np.expm1(k * np.log1p(-norm.sf(m)))  # 1 - (1 - sf)^k, exact for tiny sf
+    return np.where(m > 0, _pos(norm.isf(np.clip(p, 1e-300, 0.5))), 0.0)
+
+
 def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, line: float,
-                     burst_ratio_dev: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+                     burst_ratio_dev: np.ndarray, known: dict[str, np.ndarray] | None = None,
+                     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """How strongly (in z units) each known fake-engagement pattern shows, per creator; and
     the evidence that may rank a creator and put it on watch but never flag it.
 
     Each pattern needs its tell-tale ratio *and* a second, independent sign, because honest
     creators can have either alone: tutorials are save-heavy, discussions comment-heavy, and
     a viral note is a spike. `line` is the pattern_z that confirms a pattern; no one sign counts
-    for more than half again as much, so one extreme sign can't stand in for a missing second."""
+    for more than half again as much, so one extreme sign can't stand in for a missing second.
+    Where the second sign is the strongest of several, it counts as such (strongest_of):
+    otherwise a save-heavy tutorial would be confirmed by whichever of four decoupling tests
+    its honest notes happened to fail. `known` says which features the data holds per
+    creator (all, if not given)."""
     cap = 1.5 * line
-    # Bought saves don't follow likes, don't grow with a note's reach, or vary little in their mix.
-    decoupled_saves = np.maximum.reduce([-z["saves_track_likes"], -z["saves_scale"], -z["save_like_spread"]])
+
+    def strongest(*named: tuple[str, float]) -> np.ndarray:
+        return strongest_of([sign * z[name] for name, sign in named],
+                            [np.ones(len(z[name]), bool) if known is None else known[name] for name, _ in named])
+
+    # Bought saves don't follow likes, don't grow with a note's reach, or vary little in their
+    # mix; or they come without the shares real saves bring.
+    decoupled_saves = strongest(("saves_track_likes", -1), ("saves_scale", -1), ("save_like_spread", -1),
+                                ("shares_per_save", -1))
     # Bought comments likewise, or read like templates.
-    decoupled_comments = np.maximum.reduce([-z["comments_track_likes"], -z["comments_scale"], -z["comment_like_spread"],
-                                            z["template_comments"]])
+    decoupled_comments = strongest(("comments_track_likes", -1), ("comments_scale", -1), ("comment_like_spread", -1),
+                                   ("template_comments", 1))
     # Bought likes drag both saves/likes and comments/likes down: combined (Stouffer), since
     # comment counts are small and noisy on their own.
     likes_heavy = (_pos(-z["save_like"]) + _pos(-z["comment_like"])) / np.sqrt(2.0)
@@ -742,11 +768,12 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, line: floa
         # Bought saves attack a save-first ranking head on. Bought on some notes only, they barely
         # lift the pooled 藏赞比 but make it swing from note to note, and shares ignore the swing,
         # which honest swings move (up or down).
-        "save farming": np.maximum(_both(z["save_like"], np.maximum(decoupled_saves, -z["shares_per_save"]), cap),
+        "save farming": np.maximum(_both(z["save_like"], decoupled_saves, cap),
                                    _both(z["save_like_spread"], z["shares_ignore_saves"], cap)),
         "comment farm": _both(z["comment_like"], decoupled_comments, cap),
         # Bought likes come without the saves and comments that real likes bring.
-        "bought likes": _both(likes_heavy, np.maximum.reduce([z["likes_vs_size"], z["engagement_vs_size"], -z["saves_track_likes"], z["ratio_jumps"]]), cap),
+        "bought likes": _both(likes_heavy, strongest(("likes_vs_size", 1), ("engagement_vs_size", 1),
+                                                     ("saves_track_likes", -1), ("ratio_jumps", 1)), cap),
         # Bought followers read nothing: views per follower sag (when views are known), else
         # engagement per follower does. Profiles and rosters can add a second sign: few likes
         # and saves per follower over the account's life (followers are earned by engagement,
@@ -754,7 +781,8 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, line: floa
         # in a few days.
         "bought followers": np.maximum.reduce([
             np.where(has_views, few_readers, 0.0),
-            _both_apart(few_readers, np.maximum.reduce([-z["likes_saves_per_follower"], -z["active_fans"], z["follower_jump"]]), cap, line),
+            _both_apart(few_readers, strongest(("likes_saves_per_follower", -1), ("active_fans", -1), ("follower_jump", 1)),
+                        cap, line),
             # "Follower jumps with no matching content" (domain.md): a jump, and no note to explain it.
             _both(z["follower_jump"], z["unexplained_jump"], cap)]),
         # Each boosted note is already two signs at once: ratios off and engagement spiked.
@@ -1062,7 +1090,8 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     features = model.features if model is not None else known_features(raw, judged)
     X = forest_inputs(z, features)
     burst_dev = scored.get_column(M.BURST_RATIO_DEV).cast(pl.Float64).to_numpy()
-    patterns, watch_only = pattern_evidence(z, np.isfinite(raw["reach_vs_size"]), fc.pattern_z, burst_dev)
+    patterns, watch_only = pattern_evidence(z, np.isfinite(raw["reach_vs_size"]), fc.pattern_z, burst_dev,
+                                            {name: np.isfinite(v) for name, v in raw.items()})
     names = list(patterns)
     stacked = np.column_stack([patterns[k] for k in names]) if n else np.zeros((0, len(names)))
     strength = stacked.max(axis=1) if n else np.zeros(0)  # what may flag

@@ -460,3 +460,34 @@ def test_even_engagement_is_judged_no_more_precisely_than_the_notes_allow():
     assert -2.0 < z[40] < -1.5  # 0.35 / sqrt(4): the sampling sd of a Gini of 5 notes
     assert z[41] < -4
     assert "engagement_gini" in FEATURES
+
+
+def test_the_strongest_of_several_signs_counts_as_the_strongest_of_several():
+    """An honest creator fails one of four tests at 1.83 deviations one time in eight, not one
+    in thirty: the strongest of k signs is judged as such, and only signs the data holds count."""
+    from scipy.stats import norm
+
+    from kolvet.fraud import strongest_of
+
+    signs = [np.array([1.83, 1.83, 3.5, -2.0]), np.zeros(4), np.zeros(4), np.full(4, -0.5)]
+    all_known = [np.ones(4, bool)] * 4
+    one_known = [np.ones(4, bool)] + [np.zeros(4, bool)] * 3
+    got = strongest_of(signs, all_known)
+    assert got[0] == pytest.approx(norm.isf(1 - (1 - norm.sf(1.83)) ** 4)) and 1.1 < got[0] < 1.2
+    assert 2.9 < got[2] < 3.5 and got[3] == 0.0  # a strong sign stays strong; no sign gives 0
+    assert strongest_of(signs, one_known)[1] == pytest.approx(1.83)  # one sign judged: as it is
+
+
+def test_a_save_heavy_creator_is_not_confirmed_by_whichever_decoupling_test_it_fails():
+    """A tutorial's saves are far above its peers' by nature: one of the four ways bought saves
+    decouple from likes, shown at 1.9 deviations (honest noise, given four tries), must not confirm
+    save farming; the same at 3.5 deviations does."""
+    from collections import defaultdict
+
+    from kolvet.fraud import pattern_evidence
+
+    z: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(2))
+    z["save_like"] = np.array([6.0, 6.0])
+    z["saves_scale"] = np.array([-1.9, -3.5])
+    patterns, _ = pattern_evidence(z, np.zeros(2, bool), 2.75, np.zeros(2))
+    assert patterns["save farming"][0] < 2.75 <= patterns["save farming"][1]
