@@ -746,9 +746,15 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, line: floa
     creator (all, if not given)."""
     cap = 1.5 * line
 
-    def strongest(*named: tuple[str, float]) -> np.ndarray:
-        return strongest_of([sign * z[name] for name, sign in named],
-                            [np.ones(len(z[name]), bool) if known is None else known[name] for name, _ in named])
+    def strongest(*tests: tuple[str, float] | tuple[tuple[str, ...], float]) -> np.ndarray:
+        """strongest_of the tests, each (feature, side), side -1 for its low side; a tuple of
+        features is one test read two ways, counted once."""
+        signs, held = [], []
+        for names, side in tests:
+            names = (names,) if isinstance(names, str) else names
+            signs.append(np.max([side * z[name] for name in names], axis=0))
+            held.append(np.ones(len(z[names[0]]), bool) if known is None else np.any([known[name] for name in names], axis=0))
+        return strongest_of(signs, held)
 
     # Bought saves don't follow likes, don't grow with a note's reach, or vary little in their
     # mix; or they come without the shares real saves bring.
@@ -772,7 +778,8 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, line: floa
                                    _both(z["save_like_spread"], z["shares_ignore_saves"], cap)),
         "comment farm": _both(z["comment_like"], decoupled_comments, cap),
         # Bought likes come without the saves and comments that real likes bring.
-        "bought likes": _both(likes_heavy, strongest(("likes_vs_size", 1), ("engagement_vs_size", 1),
+        # (Engagement is mostly likes: the two ways of being far above its size are one test.)
+        "bought likes": _both(likes_heavy, strongest((("likes_vs_size", "engagement_vs_size"), 1),
                                                      ("saves_track_likes", -1), ("ratio_jumps", 1)), cap),
         # Bought followers read nothing: views per follower sag (when views are known), else
         # engagement per follower does. Profiles and rosters can add a second sign: few likes
