@@ -720,8 +720,9 @@ def strongest_of(signs: list[np.ndarray], known: list[np.ndarray]) -> np.ndarray
     """The strongest of several signs that each could show a pattern, as a z that allows for
     having looked at several (Sidak): an honest creator's strongest of k independent signs
     reaches m with chance 1 - (1 - P(z > m))^k, not P(z > m). Only the signs the data holds
-    for the creator count towards k. Signs that move together (two decoupling tests of the
-    same saves) make this stricter than it need be, never laxer."""
+    for the creator count towards k. Tests that move together make this stricter than it need
+    be (a test read two ways is passed as one); tests that move apart (a low correlation comes
+    with a wide spread) make it laxer, by less than P(z > m)^2 per pair of them."""
     from scipy.stats import norm
 
     m = np.max([_pos(s) for s in signs], axis=0)
@@ -750,8 +751,8 @@ def pattern_evidence(z: dict[str, np.ndarray], has_views: np.ndarray, line: floa
         """strongest_of the tests, each (feature, side), side -1 for its low side; a tuple of
         features is one test read two ways, counted once."""
         signs, held = [], []
-        for names, side in tests:
-            names = (names,) if isinstance(names, str) else names
+        for test, side in tests:
+            names = (test,) if isinstance(test, str) else test
             signs.append(np.max([side * z[name] for name in names], axis=0))
             held.append(np.ones(len(z[names[0]]), bool) if known is None else np.any([known[name] for name in names], axis=0))
         return strongest_of(signs, held)
