@@ -346,7 +346,7 @@ def _problems(roster: Roster, previous_problem: str | None = None, warnings: Seq
                 more = f"; {len(reasons) - 3} more reasons" if len(reasons) > 3 else ""
                 notes.append(f"{sum(n for _, n in reasons):,} {what} ({shown}{more}), see {roster.name}{REJECTED_SUFFIX}")
         if replaced := S.snapshots_replaced(loaded.rejected):
-            notes.append(f"{replaced:,} older snapshots replaced by newer ones, listed in {roster.name}{REJECTED_SUFFIX}")
+            notes.append(f"{counted(replaced, 'older snapshot')} replaced by newer ones, listed in {roster.name}{REJECTED_SUFFIX}")
     if loaded is not None and loaded.skipped:
         shown = "; ".join(f"{Path(s.source).name}: {s.reason}" for s in loaded.skipped[:3])
         n = len(loaded.skipped)

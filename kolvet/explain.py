@@ -98,7 +98,7 @@ def _score_lines(row: dict[str, Any], per: str, weights: str) -> list[str]:
          f"{_vs(row.get(SC.COMMENT_DEPTH_VS_PEERS))} the category median"),
         f"  consistency         {_num(row.get(SC.CONSISTENCY), '{:5.1f}')}  "
         + (f"its notes' engagement varies {row[SC.SPREAD_VS_COHORT]:.2f}x as much as the cohort's typical creator's; "
-           if row.get(SC.SPREAD_VS_COHORT) is not None else "too few notes to judge (50); ")
+           if row.get(SC.SPREAD_VS_COHORT) is not None else "too few notes to judge, so it scores a neutral 50; ")
         + f"hit rate {_pct(row.get(M.HIT_RATE), 0)} of notes >= 3x own median; {_num(row.get(M.POSTS_PER_WEEK), '{:.1f}')} notes a week",
         f"  quality score {_num(row.get(SC.QUALITY_SCORE), '{:.1f}')} - authenticity penalty "
         f"{_num(row.get(SC.AUTHENTICITY_PENALTY), '{:.1f}')} = {_num(row.get(SC.SCORE), '{:.1f}')}",

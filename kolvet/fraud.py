@@ -286,7 +286,11 @@ class ReachLink:
 
     @staticmethod
     def _centre_of(centres: dict[str, tuple[float, ...]], cats: np.ndarray) -> np.ndarray:
-        return np.array([centres.get(c, centres["*"]) for c in cats]).reshape(len(cats), len(ENGAGEMENT_MIX))
+        """Each creator's category centre ("*" for categories without one): looked up once per
+        category, not once per creator."""
+        names, which = np.unique(cats, return_inverse=True)
+        table = np.array([centres.get(str(c), centres["*"]) for c in names]).reshape(len(names), len(ENGAGEMENT_MIX))
+        return table[which.reshape(-1)]
 
     def describe(self) -> str:
         """For the run's metadata: the reach expected per doubling of each part of engagement."""
