@@ -63,7 +63,7 @@ from kolvet import snapshots as SN
 from kolvet.config import Config
 from kolvet.errors import KolvetError
 from kolvet.pipeline import Loaded, VetResult, load, vet_loaded
-from kolvet.text import counted
+from kolvet.text import counted, tally
 
 ROSTER = "roster"
 ALSO_IN = "also_in"
@@ -342,9 +342,7 @@ def _problems(roster: Roster, previous_problem: str | None = None, warnings: Seq
         for kept, what in ((False, "rows set aside"), (True, "creators rows kept with a bad cell left empty")):
             reasons = S.reasons_counted(loaded.rejected, kept)
             if reasons:
-                shown = "; ".join(f"{r} ({n:,})" for r, n in reasons[:3])
-                more = f"; {len(reasons) - 3} more reasons" if len(reasons) > 3 else ""
-                notes.append(f"{sum(n for _, n in reasons):,} {what} ({shown}{more}), see {roster.name}{REJECTED_SUFFIX}")
+                notes.append(f"{sum(n for _, n in reasons):,} {what} ({tally(reasons, 3)}), see {roster.name}{REJECTED_SUFFIX}")
         if replaced := S.snapshots_replaced(loaded.rejected):
             notes.append(f"{counted(replaced, 'older snapshot')} replaced by newer ones, listed in {roster.name}{REJECTED_SUFFIX}")
     if loaded is not None and loaded.skipped:

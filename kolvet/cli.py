@@ -22,7 +22,7 @@ from rich.table import Table
 
 from kolvet import __version__
 from kolvet.errors import KolvetError, UsageError
-from kolvet.text import counted
+from kolvet.text import counted, tally
 
 app = typer.Typer(
     name="kolvet",
@@ -134,7 +134,7 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
     aside, emptied = result.rejected_by_reason(), result.rejected_by_reason(kept=True)
     if aside:
         total = sum(n for _, n in aside)
-        out.print(f"{counted(total, 'row')} set aside: " + "; ".join(f"{r} ({n:,})" for r, n in aside[:6]), markup=False)
+        out.print(f"{counted(total, 'row')} set aside: " + tally(aside, 6), markup=False)
     else:
         out.print("no rows set aside")
     if replaced := result.snapshots_replaced():
@@ -143,7 +143,7 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
     if emptied:
         total = sum(n for _, n in emptied)
         out.print(f"{counted(total, 'creators row')} kept with a bad cell left empty: "
-                  + "; ".join(f"{r} ({n:,})" for r, n in emptied[:6]), markup=False)
+                  + tally(emptied, 6), markup=False)
     out.print(f"[dim]weights {result.meta.get('weights')}; as of {result.meta.get('as_of')}; fraud: {result.meta.get('fraud_mode')}[/]")
     table = Table(title=f"Top {min(top, creators.height)}", show_lines=False)
     by_cost = result.meta.get("sort") == "cpe"  # ranked by cost: show the cost

@@ -29,7 +29,7 @@ from kolvet import shortlist as SL
 from kolvet import snapshots as SN
 from kolvet.config import Config
 from kolvet.errors import KolvetError
-from kolvet.text import counted
+from kolvet.text import counted, tally
 
 Progress = Callable[[str], None]
 
@@ -245,8 +245,8 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
 
 def _no_usable_notes(rejected: pl.DataFrame, files: set[str]) -> KolvetError:
     """No rejected file gets written when nothing is ranked: name the file, the reasons, a row."""
-    reasons = rejected.group_by(S.REASON).len().sort(["len", S.REASON], descending=[True, False]).head(3)
-    detail = ", ".join(f"{r} ({n})" for r, n in reasons.iter_rows())
+    reasons = rejected.group_by(S.REASON).len().sort(["len", S.REASON], descending=[True, False])
+    detail = tally(list(reasons.iter_rows()), 3)
     first = rejected.row(0, named=True) if rejected.height else None
     where = min(files) if len(files) == 1 else f"{len(files)} files"
     example = f"; e.g. {first[S.SOURCE]} row {first[S.ROW]}: {first[S.REASON]}" if first else ""

@@ -6,3 +6,11 @@ from __future__ import annotations
 def counted(n: int, noun: str) -> str:
     """'1 row', '2 rows', '1,204 creators': a count with its noun, plural unless one."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def tally(pairs: list[tuple[str, int]], limit: int) -> str:
+    """'bad likes (12); no date (3); 2 more reasons': the commonest reasons with their counts,
+    and how many more there are, so a shortened list never hides that it is short."""
+    shown = "; ".join(f"{reason} ({n:,})" for reason, n in pairs[:limit])
+    extra = len(pairs) - limit
+    return shown + (f"; {counted(extra, 'more reason')}" if extra > 0 else "")

@@ -232,3 +232,17 @@ def test_explain_takes_an_id_copied_from_a_guarded_csv_cell(tmp_path):
 def test_explain_with_the_creator_id_forgotten_says_so(sample_csv):
     res = runner.invoke(app, ["explain", str(sample_csv)])
     assert res.exit_code == 2 and "is a file, not a creator id: kolvet explain CREATOR_ID" in res.output
+
+
+def test_a_long_list_of_set_aside_reasons_says_how_many_more_there_are(tmp_path):
+    # The summary shows the commonest six reasons; the rest are counted, not silently dropped.
+    rows = [post(f"c{c}", i, 100, 40, 9, day=i + 1) for c in range(4) for i in range(8)]
+    for i, (column, bad) in enumerate((("likes", "lots"), ("saves", "lots"), ("comments", "lots"), ("shares", "lots"),
+                                       ("posted_at", "yesterday"), ("views", "lots"), ("post_id", ""), ("creator_id", ""))):
+        rows[i][column] = bad
+    write_csv(tmp_path / "posts.csv", rows)
+    result = CliRunner().invoke(app, ["vet", str(tmp_path / "posts.csv"), "-o", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if "set aside:" in x)
+    assert line.startswith("8 rows set aside: ") and line.endswith("; 2 more reasons"), line
+    assert line.count(" (1)") == 6
