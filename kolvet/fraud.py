@@ -999,7 +999,8 @@ def _reasons(i: int, z: dict[str, np.ndarray], raw: dict[str, np.ndarray], med: 
         said = []
         n_i = changed.notes[i]
         if changed.fell[i] > 0:
-            said.append(f"{changed.fell[i] * n_i:.0f} of {n_i:.0f} notes lost likes, saves or comments between snapshots (purged engagement)")
+            said.append(f"{changed.fell[i] * n_i:.0f} of {n_i:.0f} notes lost {S.PURGE_MIN_SHARE:.0%}+ of their likes, saves, comments "
+                        "or shares between snapshots (purged engagement)")
         if changed.vanished[i] > 0:
             earned = (f", having earned {_fmt_ratio(changed.earned[i])} the creator's median engagement"
                       if np.isfinite(changed.earned[i]) else "")

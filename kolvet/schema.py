@@ -1002,13 +1002,31 @@ def empty_rejected() -> pl.DataFrame:
                                 **{c: pl.String for c in REJECTED_COLUMNS[3:]}})
 
 
+# A count that fell by less than this is readers taking a like or save back, not a purge.
+PURGE_MIN_DROP = 10
+PURGE_MIN_SHARE = 0.05
+# XHS shows counts of 10,000+ to 0.1万: one step down can be a single lost like.
+SHOWN_IN_WAN = 10_000
+WAN_STEP = 1_000
+
+
+def purged(before: pl.Expr, after: pl.Expr) -> pl.Expr:
+    """Did a count fall by more than readers taking likes back, or a rounded display, explain?
+    At least PURGE_MIN_DROP and PURGE_MIN_SHARE of what it was, and more than one 0.1万 step
+    for counts XHS shows in 万."""
+    drop = before - after
+    return ((drop >= PURGE_MIN_DROP) & (drop >= PURGE_MIN_SHARE * before)
+            & ((before < SHOWN_IN_WAN) | (drop > WAN_STEP)))
+
+
 def merge_snapshots(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Keep one row per note (creator_id, post_id): the newest snapshot, by snapshot_at
     (MediaCrawler's last_modify_ts), then the last row read.
 
     Older snapshots are returned as set-aside rows, with their file and row. When an older
-    snapshot had a higher count than the kept one, the kept row gets counts_went_down = true:
-    platforms purge bought engagement after the fact, which is a fraud signal. Notes are keyed
+    snapshot had a count higher than the kept one by more than noise (`purged`), the kept row
+    gets counts_went_down = true: platforms purge bought engagement after the fact, which is a
+    fraud signal. Notes are keyed
     by creator too, so files that number notes per creator (1, 2, 3...) don't collide."""
     if posts.height == 0:
         return posts, empty_rejected()
@@ -1019,7 +1037,7 @@ def merge_snapshots(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     order = "_order"
     ranked = posts.with_row_index(order).sort([*key, SNAPSHOT_AT, order], nulls_last=False)
     counts = (LIKES, SAVES, COMMENTS, SHARES)
-    went_down = pl.any_horizontal(pl.col(c).max().over(key) > pl.col(c) for c in counts)
+    went_down = pl.any_horizontal(purged(pl.col(c).max().over(key), pl.col(c)) for c in counts)
     ranked = ranked.with_columns(
         (pl.col(COUNT_DROPPED) | went_down.fill_null(False)).alias(COUNT_DROPPED),
         (pl.int_range(pl.len()).over(key) == pl.len().over(key) - 1).alias("_keep"),

@@ -76,7 +76,7 @@ PATTERN_LEADS = {
                         r"^followers grew|^the jump brought",
     "boosted notes": r"look boosted",
     "boosted burst": r"notes posted within",
-    "purged or deleted": r"lost likes, saves or comments|missing from a later crawl",
+    "purged or deleted": r"of their likes, saves, comments or shares between snapshots|missing from a later crawl",
 }
 
 

@@ -126,6 +126,19 @@ def test_merge_snapshots_keeps_the_newest_and_notes_purges():
     assert older.get_column("reason").to_list() == ["duplicate post_id: older snapshot (kept the newest)"]
 
 
+def test_a_count_that_fell_by_a_few_is_not_a_purge():
+    # Readers take likes back, and XHS shows counts of 10,000+ to 0.1万: only a drop beyond both is one.
+    before = ["1658", "30", "12000", "15000", "200", "50000"]
+    after = ["1657", "21", "11000", "13900", "189", "47400"]
+    posts, _ = _parse({
+        "creator_id": ["a"] * 12, "post_id": [str(i) for i in range(6)] * 2, "posted_at": ["2025-01-01"] * 12,
+        "likes": before + after, "saves": ["5"] * 12, "comments": ["1"] * 12,
+        "last_modify_ts": ["1741740000000"] * 6 + ["1741840000000"] * 6,
+    })
+    kept, _ = S.merge_snapshots(posts)
+    assert kept.sort("post_id").get_column("counts_went_down").to_list() == [False, False, False, True, True, True]
+
+
 def test_categories_map_through_benchmark_aliases():
     frame = pl.DataFrame({"c": ["美妆", "Beauty", " food ", "宠物", None]})
     out = frame.select(S.normalise_category(pl.col("c"), {"beauty": ["美妆"], "food": ["美食"]})).to_series().to_list()
