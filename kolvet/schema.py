@@ -348,7 +348,10 @@ def count_parts(raw: pl.Expr, dtype: pl.DataType) -> dict[str, pl.Expr]:
     cell is a missing marker, the unit and the "+" of a lower bound. parse_posts materialises
     these once per column, so the checks in count_result don't re-run the regex."""
     if dtype.is_integer():  # typed exports (Parquet, clean CSV): no float round trip
-        return {"num": raw.cast(pl.Int64), "missing": raw.is_null() | (raw == -1),
+        num = raw
+        if dtype in (pl.UInt64, pl.Int128, pl.UInt128):  # may not fit Int64: past the plausible is all one
+            num = raw.clip(-2 if dtype.is_signed_integer() else 0, MAX_PLAUSIBLE_COUNT + 1)
+        return {"num": num.cast(pl.Int64), "missing": raw.is_null() | (raw == -1),
                 "unit": pl.lit(None, pl.String), "bound": pl.lit(False)}
     if dtype.is_numeric():
         num = raw.cast(pl.Float64)

@@ -293,6 +293,13 @@ CASES = [
         ["a", "a-5", "2025-05-05", "5000", "10", "999999", "1", "1", "10", "x"]]), "ok",
          ("likes: negative", "likes: more than 10x views", "likes: implausibly large", "followers: negative",
           "saves: more than 10x views")),
+    # Wider than 64 bits: the column reads as 128-bit integers, and a strict cast would stop the run.
+    Case("a count past 64 bits", _rows("wide.csv", [
+        ["w", "w-1", "2025-05-01", "5000", "99999999999999999999", "1", "1", "1", "", "x"]]), "ok",
+         ("likes: implausibly large",)),
+    Case("a count past 64 bits, streamed", _rows("wide.csv", [
+        ["w", "w-1", "2025-05-01", "5000", "99999999999999999999", "1", "1", "1", "", "x"]]), "ok",
+         ("likes: implausibly large",), args=["--streaming"]),
     Case("NaN and inf strings", _rows("naninf.csv", [
         ["n", "n-1", "2025-05-01", "5000", "NaN", "1", "1", "1", "", "x"],
         ["n", "n-2", "2025-05-02", "5000", "inf", "1", "1", "1", "", "x"],
@@ -395,6 +402,18 @@ def test_bad_input_gives_a_result_or_one_line(tmp_path, case):
     assert sorted_ranks == list(range(1, ranked.height + 1))
     accounted = set(ids) | (set(rejected.get_column("creator_id").drop_nulls()) if rejected is not None else set())
     assert _creators_in(source) <= accounted
+
+
+def test_unsigned_64_bit_counts_too_big_to_be_real_are_set_aside(tmp_path):
+    rows = pl.DataFrame([dict(zip(HEADER, r, strict=True)) for r in cohort()])
+    counts = rows.with_columns(pl.col(c).cast(pl.UInt64) for c in ("likes", "saves", "comments"))
+    counts = counts.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(2**64 - 1).otherwise(pl.col("likes"))
+                                 .cast(pl.UInt64).alias("likes"))
+    counts.write_parquet(tmp_path / "u64.parquet")
+    res = runner.invoke(app, ["vet", str(tmp_path / "u64.parquet"), "-o", str(tmp_path / "out.csv"), "-q"])
+    assert res.exit_code == 0, res.output
+    rejected = pl.read_csv(tmp_path / "out.rejected.csv", infer_schema=False)
+    assert rejected.select("row", "reason").rows() == [("1", "likes: implausibly large")]
 
 
 def test_a_misread_row_names_no_creator(tmp_path):
