@@ -665,21 +665,32 @@ def read_json(path: Path, encoding: str | None = None) -> pl.DataFrame:
 
 def read_excel(path: Path, sheet: str | None = None) -> pl.DataFrame:
     """The first sheet, or the one named by --sheet (a name, or its number counting from 1).
-    Every cell is read as text, as Spider_XHS writes them; parsing comes later."""
+    Every cell is read as text, as Spider_XHS writes them; parsing comes later. Rows are
+    numbered before blank ones are dropped, so a set-aside row's number is the sheet's."""
+    text = {"infer_schema_length": 0, "drop_empty_rows": False}
     try:
         if sheet is None:
-            return pl.read_excel(path, sheet_id=1, infer_schema_length=0)
+            return _without_blank_rows(pl.read_excel(path, sheet_id=1, **text))
         try:
-            return pl.read_excel(path, sheet_name=sheet, infer_schema_length=0)
+            return _without_blank_rows(pl.read_excel(path, sheet_name=sheet, **text))
         except Exception:
             if not sheet.strip().isdigit() or int(sheet) < 1:
                 raise
-            return pl.read_excel(path, sheet_id=int(sheet), infer_schema_length=0)
+            return _without_blank_rows(pl.read_excel(path, sheet_id=int(sheet), **text))
     except Exception as exc:
         names = _sheet_names(path)
         if sheet is not None and names is not None and sheet not in names:
             raise KolvetError(f"{path}: no sheet named {sheet!r} (sheets: {', '.join(names)})") from None
         raise KolvetError(f"{path}: can't read as a workbook ({_first_line(exc)})") from None
+
+
+def _without_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """Number the rows (S.ROW_INDEX), then drop those with nothing but blanks in them."""
+    frame = S.numbered(frame)
+    cells = [c for c in frame.columns if c != S.ROW_INDEX]
+    if not cells:
+        return frame
+    return frame.filter(pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in cells))
 
 
 def other_sheets(path: Path, aliases: dict[str, list[str]]) -> list[tuple[str, str]]:
@@ -874,7 +885,8 @@ def _header_hint(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]]
             lines = []
         rows = [line.split(_sniff_separator(line, path.suffix.lower())) for line in lines]
     else:  # a workbook's reader skips blank rows, so a row number could be wrong: quote the row
-        rows = [[str(v) for v in row if v is not None] for row in frame.head(10).iter_rows()]
+        cells = frame.drop(S.ROW_INDEX, S.ROW_PROBLEM, strict=False).head(10)
+        rows = [[str(v) for v in row if v is not None] for row in cells.iter_rows()]
     for i, row in enumerate(rows):
         names = [v.strip().strip('"') for v in row if v.strip()]
         if names and _header_holds(names, aliases, kind):

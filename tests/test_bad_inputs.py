@@ -531,6 +531,30 @@ def test_a_workbook_with_a_title_and_a_blank_row_above_the_header_quotes_the_hea
     assert f"The header looks like the row starting {', '.join(HEADER[:3])}: remove the rows above it" in res.output
 
 
+def test_a_workbook_with_blank_rows_numbers_set_aside_rows_as_the_sheet_does(tmp_path):
+    import xlsxwriter
+
+    rows = cohort()
+    rows[20][4] = "abc"  # likes
+    path = tmp_path / "gaps.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("笔记")
+        excel_row = 0
+        for i, row in enumerate([HEADER, *rows]):
+            if i in (5, 9):  # blank rows between notes, and one holding only a space
+                sheet.write_string(excel_row, 0, " ") if i == 9 else None
+                excel_row += 2
+            else:
+                excel_row += 1
+            for j, cell in enumerate(row):
+                sheet.write_string(excel_row - 1, j, cell)
+    res = runner.invoke(app, ["vet", str(path), "-q", "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 0, res.output
+    rejected = pl.read_csv(tmp_path / "o.rejected.csv", infer_schema=False)
+    # The bad row is Excel's row 24 (header, 20 notes, 2 blank rows, then it): data row 23.
+    assert rejected.select("row", "reason").rows() == [("23", "likes: not a count")]
+
+
 def test_a_totals_row_is_set_aside_and_is_not_a_creator(tmp_path):
     path = write_rows(tmp_path / "totals.csv", cohort() + [["合计", "", "", "", "12,345", "999", "99", "9", "", ""]])
     out = tmp_path / "ranked.csv"
