@@ -44,9 +44,10 @@ class RawTable:
 
     def part(self, index: int, parts: int) -> RawTable:
         """The rows whose creator falls in partition `index` of `parts` (by a hash of the
-        stripped creator id, so a creator's rows always land together, whichever file)."""
+        creator id as parsing will read it, so a creator's rows always land together, whichever
+        file)."""
         key = self.mapping.source_of[S.CREATOR_ID]
-        mine = pl.col(key).cast(pl.String).str.strip_chars().hash(seed=7) % parts == index
+        mine = S.id_text(pl.col(key), self.frame.schema[key]).hash(seed=7) % parts == index
         # Rows are numbered before the cut, so set-aside rows keep their place in the file.
         if self.scan is None:
             frame = S.numbered(self.frame).filter(mine)

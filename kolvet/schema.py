@@ -615,6 +615,20 @@ def _as_written(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return expr.cast(pl.String)
 
 
+# Zero-width spaces and joiners, and byte-order marks, that ids copied from web pages carry.
+_INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff]"
+
+
+def id_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """An id cell as text, so one creator's rows meet whatever wrote them: a whole-number
+    float without its ".0" (pandas writes an id column with a gap in it as floats), no
+    invisible characters, surrounding spaces gone, blanks null."""
+    text = _as_written(expr, dtype)
+    if dtype == pl.String:
+        text = text.str.replace_all(_INVISIBLE, "")
+    return blank_to_null(text)
+
+
 def id_from_url(expr: pl.Expr) -> pl.Expr:
     """The note id inside an XHS link (/explore/<id>, /discovery/item/<id>); for links
     without one (xhslink.com short links) the link itself, without its query string."""
@@ -644,10 +658,10 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
                     for k, c in times.items() if c in mapping.source_of]
     for k, c in times.items():
         first[k] = pl.col(f"_kolvet{k}") if c in mapping.source_of else pl.lit(None, pl.Datetime("us"))
-    post_id = blank_to_null(_raw(frame, mapping, POST_ID)[0])
+    post_id = id_text(*_raw(frame, mapping, POST_ID))
     if NOTE_URL in mapping.source_of:  # agency exports link to the note instead of naming it
         post_id = pl.coalesce(post_id, id_from_url(_raw(frame, mapping, NOTE_URL)[0]))
-    first["_creator"] = blank_to_null(_raw(frame, mapping, CREATOR_ID)[0])
+    first["_creator"] = id_text(*_raw(frame, mapping, CREATOR_ID))
     first["_post"] = post_id
 
     exprs: dict[str, pl.Expr] = {CREATOR_ID: pl.col("_creator"), POST_ID: pl.col("_post")}
@@ -744,7 +758,7 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
 def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
                    benchmarks: Mapping[str, Iterable[str]]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A creators table or crawler profile file -> (creators in CREATOR_SCHEMA, rejected rows)."""
-    cid = blank_to_null(_raw(frame, mapping, CREATOR_ID)[0])
+    cid = id_text(*_raw(frame, mapping, CREATOR_ID))
     raw, dtype = _raw(frame, mapping, FOLLOWERS)
     followers = parse_count(raw, dtype, FOLLOWERS)
     lifetime = parse_count(*_raw(frame, mapping, LIFETIME_LIKES_SAVES), LIFETIME_LIKES_SAVES)
@@ -898,7 +912,7 @@ def parse_comments(frame: pl.DataFrame, source: str) -> tuple[pl.DataFrame, pl.D
     """A comment file -> (comments in COMMENT_SCHEMA, rejected rows). A comment needs its note
     and some text; a picture-only comment has none, so it is set aside with that reason."""
     mapping = map_comment_columns(frame.columns)
-    post = blank_to_null(_raw(frame, mapping, POST_ID)[0])
+    post = id_text(*_raw(frame, mapping, POST_ID))
     text = _raw(frame, mapping, COMMENT_TEXT)[0].cast(pl.String).str.strip_chars()
     staged = numbered(frame).select(
         _unless_misread(frame, post).alias(POST_ID), text.alias(COMMENT_TEXT),

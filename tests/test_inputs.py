@@ -793,3 +793,28 @@ def test_cr_endings_are_judged_by_the_header_line(tmp_path):
     path.write_bytes(b'creator_id,post_id,likes,title\rc1,n1,5,"two\nlines"\rc1,n2,6,x\r')
     assert io.read_csv(path).select("post_id", "title").rows() == [("n1", "two\nlines"), ("n2", "x")]
     assert not io._cr_only(b"a,b\r\n1,2\r\n") and not io._cr_only(b'a,b\n1,"x\ry"\n') and io._cr_only(b"a,b\r1,2")
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_ids_written_as_floats_or_with_invisible_characters_meet_the_same_creator(tmp_path, streaming):
+    # pandas writes an id column with a gap in it as floats (95001234.0); ids copied from a web
+    # page carry zero-width spaces. Either way it is one creator, with its notes and its quote.
+    posts, _ = synth.generate(synth.World(creators=40, seed=5))
+    ids = sorted(set(posts.get_column("creator_id")))
+    number = {cid: 95_000_000 + i for i, cid in enumerate(ids)}
+    posts = posts.with_columns(pl.col("creator_id").replace_strict(number, return_dtype=pl.Int64))
+    half = posts.get_column("creator_id") % 2 == 0
+    posts.filter(half).with_columns(pl.col("creator_id").cast(pl.Float64)).write_parquet(tmp_path / "a.parquet")
+    posts.filter(~half).write_csv(tmp_path / "b.csv")
+    roster = pl.DataFrame({"creator_id": [f"{v}\u200b" if v % 3 else f"\ufeff{v}" for v in number.values()],
+                           "quote": [1000] * len(number)})
+    roster.write_csv(tmp_path / "roster.csv")
+    out = tmp_path / "ranked.csv"
+    args = ["vet", str(tmp_path / "a.parquet"), str(tmp_path / "b.csv"), "--creators", str(tmp_path / "roster.csv"),
+            "-o", str(out), "-q", *(["--streaming"] if streaming else [])]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    ranked = pl.read_csv(out, infer_schema=False)
+    assert sorted(ranked.get_column("creator_id")) == sorted(str(v) for v in number.values())
+    assert ranked.get_column("quote").null_count() == 0
+    assert ranked.filter(pl.col("verdict_reason").str.contains("no notes")).height == 0
