@@ -248,6 +248,12 @@ def annotate_posts(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, 
     has_views = pl.col(S.VIEWS).is_not_null()
     log_sl = ((pl.col(S.SAVES) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log()
     log_cl = ((pl.col(S.COMMENTS) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log()
+    # Saves/likes above the creator's own that its shares rose with are readers finding the note
+    # worth keeping and passing on (a guide among vlogs); bought saves bring no shares.
+    log_shl = ((pl.col(S.SHARES) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log()
+    shared_along = (log_shl - log_shl.median().over(by)).clip(lower_bound=0.0).fill_null(0.0)
+    save_excess = log_sl - log_sl.median().over(by)
+    unexplained_sl = pl.when(save_excess > 0).then((save_excess - shared_along).clip(lower_bound=0.0)).otherwise(save_excess)
     return (
         posts.join(profiles.select(by, pl.col(S.FOLLOWERS).alias("_creator_followers")), on=by, how="left")
         .with_columns(
@@ -278,7 +284,7 @@ def annotate_posts(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, 
             .cast(pl.Float64).alias(REACH),
         )
         .with_columns(
-            ((log_sl - log_sl.median().over(by)) / _robust_sd(log_sl).over(by).clip(lower_bound=0.25)).alias(NOTE_Z_SL),
+            (unexplained_sl / _robust_sd(log_sl).over(by).clip(lower_bound=0.25)).alias(NOTE_Z_SL),
             ((log_cl - log_cl.median().over(by)) / _robust_sd(log_cl).over(by).clip(lower_bound=0.25)).alias(NOTE_Z_CL),
             (pl.col(INTERACTIONS) / pl.col(INTERACTIONS).median().over(by).clip(lower_bound=1.0)).alias(NOTE_SPIKE),
         )

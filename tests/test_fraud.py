@@ -491,3 +491,35 @@ def test_a_save_heavy_creator_is_not_confirmed_by_whichever_decoupling_test_it_f
     z["saves_scale"] = np.array([-1.9, -3.5])
     patterns, _ = pattern_evidence(z, np.zeros(2, bool), 2.75, np.zeros(2))
     assert patterns["save farming"][0] < 2.75 <= patterns["save farming"][1]
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_guides_among_vlogs_are_not_boosted_notes_when_their_shares_rose_with_their_saves(shared):
+    # A creator of vlogs posts a few guides: readers like, keep and pass them on, so saves run
+    # near likes and shares rise with them. Saves bought for the same notes bring no more
+    # shares than the notes' likes do.
+    from kolvet import fraud as F
+
+    posts, truth = synth.generate(synth.World(creators=80, seed=9))
+    honest = truth.filter(pl.col("pattern") == "none").get_column("creator_id")
+    cid = (posts.filter(pl.col("creator_id").is_in(honest.implode())).group_by("creator_id").len()
+           .filter(pl.col("len") >= 20).sort("creator_id").get_column("creator_id")[0])
+    guides = (posts.filter(pl.col("creator_id") == cid).sort("posted_at").get_column("post_id").tail(5))
+    is_guide = pl.col("post_id").is_in(guides.implode())
+    likes = pl.col("likes") * 4
+    posts = posts.with_columns(
+        pl.when(is_guide).then(likes).otherwise(pl.col("likes")).alias("likes"),
+        # Vlogs are rarely saved: a quarter of what the generator gives.
+        pl.when(is_guide).then(likes).when(pl.col("creator_id") == cid).then(pl.col("saves") // 4)
+        .otherwise(pl.col("saves")).alias("saves"),
+        pl.when(is_guide).then(pl.col("comments") * 4).otherwise(pl.col("comments")).alias("comments"),
+        # Shared along: per like, as far above the vlogs' as the saves (about 10x); else as many as a vlog's.
+        pl.when(is_guide).then(pl.col("shares") * (40 if shared else 4)).otherwise(pl.col("shares")).alias("shares"),
+    )
+    result = vet_loaded(loaded_from_frame(posts))
+    marked = result.notes_of(cid).filter(pl.col("post_id").is_in(guides.implode())).get_column(F.BOOSTED)
+    row = result.creators.filter(pl.col("creator_id") == cid).row(0, named=True)
+    if shared:
+        assert marked.sum() == 0 and not row["fraud_flag"]
+    else:
+        assert marked.sum() >= 3
