@@ -63,7 +63,7 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         + (f"{row.get(M.N_POSTS)} notes judged of {total}" if (total := row.get(M.N_POSTS_TOTAL)) else "no notes in the inputs")
         + (f" ({counted(aside, 'more row')} set aside)" if (aside := row.get(S.ROWS_SET_ASIDE) or 0) else "")
         + (f"; rates are {per}" if basis in ("views", "followers") else "; no followers or views known, so no rates" if total else ""),
-        *([f"  newest note {row[M.LAST_POST]:%Y-%m-%d}, {row[M.DAYS_SINCE_LAST]:,} days before the as-of date"]
+        *([f"  newest note {row[M.LAST_POST]:%Y-%m-%d}, {counted(row[M.DAYS_SINCE_LAST], 'day')} before the as-of date"]
           if row.get(M.LAST_POST) is not None and row.get(M.DAYS_SINCE_LAST) is not None else []),
         "",
     ]

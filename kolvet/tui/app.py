@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from kolvet import schema as S
 from kolvet.pipeline import VetResult
+from kolvet.text import counted
 from kolvet.tui import keys
 from kolvet.tui.screens.detail import DetailScreen
 from kolvet.tui.screens.pickers import ExportScreen, HelpScreen
@@ -168,7 +169,7 @@ class KolvetBrowser(App[None]):
                 self.notify(str(exc), severity="error", timeout=10, markup=False)
                 return
             self.last_export = written
-            self.notify(f"exported {len(self.store)} creators to {written}", timeout=6, markup=False)
+            self.notify(f"exported {counted(len(self.store), 'creator')} to {written}", timeout=6, markup=False)
 
         self.push_screen(ExportScreen(self.default_export_path(), len(self.store)), export)
 

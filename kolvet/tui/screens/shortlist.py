@@ -14,6 +14,7 @@ from kolvet import metrics as M
 from kolvet import schema as S
 from kolvet import score as SC
 from kolvet import shortlist as SL
+from kolvet.text import counted
 from kolvet.tui import keys
 from kolvet.tui.columns import BY_KEY, fraud_cell
 from kolvet.tui.screens import BrowserScreen
@@ -71,7 +72,7 @@ class ShortlistScreen(BrowserScreen):
             )
         self.query_one("#shortlist-empty").display = rows.height == 0
         self.query_one("#shortlist-title", Static).update(
-            f"Shortlist: {len(store)} creators, saved to {store.path} as you change it · "
+            f"Shortlist: {counted(len(store), 'creator')}, saved to {store.path} as you change it · "
             "e exports a campaign brief (CSV or XLSX)")
         if keep is not None and keep in known:
             table.move_cursor(row=table.get_row_index(keep))
