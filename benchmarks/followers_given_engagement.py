@@ -33,7 +33,7 @@ from kolvet import synth  # noqa: E402
 from kolvet.metrics import LOG_WEIGHTED, N_POSTS  # noqa: E402
 from kolvet.pipeline import vet_loaded  # noqa: E402
 from kolvet.schema import CATEGORY, CREATOR_ID, FOLLOWERS  # noqa: E402
-from kolvet.score import ENGAGEMENT_VS_EXPECTED_RAW  # noqa: E402
+from kolvet.score import ENGAGEMENT_VS_EXPECTED_RAW, fit_size_curve  # noqa: E402
 
 MIN_NOTES = 5  # as fraud_eval judges
 
@@ -44,20 +44,11 @@ def robust_z(x: np.ndarray, use: np.ndarray) -> np.ndarray:
 
 
 def followers_given_engagement(log_f: np.ndarray, log_e: np.ndarray, cats: np.ndarray, use: np.ndarray) -> np.ndarray:
-    """log followers minus what the creator's engagement per note predicts (shared slope, an
-    intercept per category), refit twice without creators beyond 3 deviations; as a robust z."""
-    keep = use.copy()
-    for _ in range(3):
-        names, idx = np.unique(cats[keep], return_inverse=True)
-        design = np.zeros((keep.sum(), len(names) + 1))
-        design[:, 0] = log_e[keep]
-        design[np.arange(keep.sum()), idx + 1] = 1.0
-        coef, *_ = np.linalg.lstsq(design, log_f[keep], rcond=None)
-        lookup = np.searchsorted(names, cats).clip(0, len(names) - 1)
-        resid = log_f - coef[0] * log_e - coef[1:][lookup]
-        z = robust_z(resid, use)
-        keep = use & (np.abs(z) <= 3)
-    return z
+    """log followers minus what the creator's engagement per note predicts: kolvet's own size
+    curve fit turned around (a shared slope, an intercept per category, refit without creators
+    far off it), as a robust z."""
+    curve = fit_size_curve(log_f, log_e, cats, use, prior_slope=1.0, min_creators=30)
+    return robust_z(log_f - curve.expected(log_e, cats), use)
 
 
 def world(variant: str, seed: int) -> dict[str, object]:
