@@ -245,9 +245,10 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
 
 def _no_usable_notes(rejected: pl.DataFrame, files: set[str]) -> KolvetError:
     """No rejected file gets written when nothing is ranked: name the file, the reasons, a row."""
-    reasons = rejected.group_by(S.REASON).len().sort(["len", S.REASON], descending=[True, False])
-    detail = tally(list(reasons.iter_rows()), 3)
-    first = rejected.row(0, named=True) if rejected.height else None
+    # The notes files' rows: a roster's bad cell left empty, or an older profile, is no note set aside.
+    notes = rejected.filter(pl.col(S.SOURCE).is_in(sorted(files)) & ~S.row_kept() & ~S.older_snapshot())
+    detail = tally(S.reasons_counted(notes), 3)
+    first = notes.row(0, named=True) if notes.height else None
     where = min(files) if len(files) == 1 else f"{len(files)} files"
     example = f"; e.g. {first[S.SOURCE]} row {first[S.ROW]}: {first[S.REASON]}" if first else ""
     column = first[S.REASON].split(":", 1)[0] if first else ""

@@ -587,3 +587,13 @@ def test_a_creator_nicknamed_total_is_not_a_totals_row(tmp_path):
     assert runner.invoke(app, ["vet", str(path), "-o", str(out), "-q"]).exit_code == 0
     assert "real" in set(pl.read_csv(out, infer_schema=False).get_column("creator_id"))
     assert not out.with_name("ranked.rejected.csv").exists()
+
+
+def test_no_usable_notes_names_the_notes_reasons_not_a_rosters_emptied_cell(tmp_path):
+    rows = [r[:4] + ["lots"] + r[5:] for r in cohort()]  # every note's likes unreadable
+    notes = write_rows(tmp_path / "notes.csv", rows)
+    (tmp_path / "roster.csv").write_text("creator_id,followers,quote\nc0,many,300\n", encoding="utf-8")
+    res = runner.invoke(app, ["vet", str(notes), "--creators", str(tmp_path / "roster.csv"), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 1
+    assert f"no usable notes, every row was set aside (likes: not a count ({len(rows)}))" in res.stderr, res.stderr
+    assert "followers" not in res.stderr
