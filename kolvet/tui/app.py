@@ -20,7 +20,7 @@ from kolvet.pipeline import VetResult
 from kolvet.text import counted
 from kolvet.tui import keys
 from kolvet.tui.screens.detail import DetailScreen
-from kolvet.tui.screens.pickers import ExportScreen, HelpScreen
+from kolvet.tui.screens.pickers import ExportChoice, ExportScreen, HelpScreen
 from kolvet.tui.screens.ranking import RankingScreen
 from kolvet.tui.screens.shortlist import ShortlistScreen
 from kolvet.tui.shortlist_store import ShortlistError, ShortlistStore
@@ -33,6 +33,7 @@ class KolvetBrowser(App[None]):
     TITLE = "kolvet browse"
     ENABLE_COMMAND_PALETTE = False  # every action has a key; `?` lists them
     BINDINGS = keys.APP
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # kolvet.tcss fits the filters to 80 columns
 
     def __init__(self, job: Job, shortlist_path: Path, title: str = "", inputs: set[Path] | None = None) -> None:
         super().__init__()
@@ -160,18 +161,20 @@ class KolvetBrowser(App[None]):
             self.notify("The shortlist is empty: press s on a creator first", severity="warning")
             return
 
-        def export(path: Path | None) -> None:
-            if path is None:
+        def export(choice: ExportChoice | None) -> None:
+            if choice is None:
                 return
             try:
-                written = self.store.export(path)
+                written = self.store.export(choice.path, choice.carried)
             except ShortlistError as exc:
                 self.notify(str(exc), severity="error", timeout=10, markup=False)
                 return
             self.last_export = written
-            self.notify(f"exported {counted(len(self.store), 'creator')} to {written}", timeout=6, markup=False)
+            count = len(self.store) if choice.carried else len(self.store.notes)
+            self.notify(f"exported {counted(count, 'creator')} to {written}", timeout=6, markup=False)
 
-        self.push_screen(ExportScreen(self.default_export_path(), len(self.store)), export)
+        self.push_screen(ExportScreen(self.default_export_path(), len(self.store), self.store.carried.height,
+                                      self.last_export), export)
 
     def default_export_path(self) -> Path:
         """The last export's path, else kolvet-brief.csv beside the shortlist file."""

@@ -127,16 +127,16 @@ class ShortlistStore:
             raise
 
     # ---- writing ---------------------------------------------------------------------------
-    def table(self) -> pl.DataFrame:
+    def table(self, carried: bool = True) -> pl.DataFrame:
         """The brief: vet columns plus note and scored_in (these inputs' names), rank order,
-        then the carried-over rows, whose rank and score come from the run they were
-        shortlisted in: their scored_in names those inputs."""
+        then (unless `carried` is False) the carried-over rows, whose rank and score come from
+        the run they were shortlisted in: their scored_in names those inputs."""
         assert self._ranked is not None, "restore() first"
         ids = list(self.notes)
         fresh = (self._ranked.filter(pl.col(S.CREATOR_ID).is_in(ids)).sort(SL.RANK)
                  .with_columns(pl.lit(self.scored_in).alias(SCORED_IN),  # the user's note stays last
                                pl.col(S.CREATOR_ID).replace_strict(self.notes, return_dtype=pl.String).alias(NOTE)))
-        if not self.carried.height:
+        if not carried or not self.carried.height:
             return fresh
         then = pl.col(SCORED_IN).cast(pl.String) if SCORED_IN in self.carried.columns else pl.lit(None, pl.String)
         carried = self.carried.with_columns(
@@ -162,14 +162,17 @@ class ShortlistStore:
         except Exception as exc:  # permissions, full disk, a folder in the way
             raise ShortlistError(f"{self.path}: couldn't save the shortlist ({_first_line(exc)})") from None
 
-    def export(self, path: Path) -> Path:
-        """A campaign-brief copy as CSV or XLSX (by extension)."""
+    def export(self, path: Path, carried: bool = True) -> Path:
+        """A campaign-brief copy as CSV or XLSX (by extension); `carried=False` leaves out the
+        creators shortlisted while browsing other inputs (an earlier campaign's picks)."""
         try:
             io.check_targets({"brief": path}, self.inputs, {"brief": (".csv", ".xlsx")})
         except KolvetError as exc:
             raise ShortlistError(str(exc)) from None
+        if path.resolve() == self.path.resolve():  # the brief would replace the shortlist it is cut from
+            raise ShortlistError(f"{path}: is the shortlist file itself (already saved there); name another file")
         try:
-            return export.write_shortlist(self.table(), path, self._about)
+            return export.write_shortlist(self.table(carried), path, self._about)
         except Exception as exc:
             raise ShortlistError(f"{path}: couldn't export ({_first_line(exc)})") from None
 

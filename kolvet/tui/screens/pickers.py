@@ -3,6 +3,7 @@ and the key help."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
@@ -10,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kolvet.text import counted
@@ -64,17 +65,30 @@ class NoteScreen(Dialog[str | None]):
         self.dismiss(event.value.strip())
 
 
-class ExportScreen(Dialog[Path | None]):
-    """Where to write the campaign brief; the extension picks CSV or XLSX."""
+@dataclass(frozen=True)
+class ExportChoice:
+    path: Path
+    carried: bool  # also the creators shortlisted while browsing other inputs
 
-    def __init__(self, default: Path, count: int) -> None:
+
+class ExportScreen(Dialog[ExportChoice | None]):
+    """Where to write the campaign brief; the extension picks CSV or XLSX. Says when the
+    shortlist holds creators from other inputs (an earlier campaign's picks ride along in the
+    shortlist file), and asks once before replacing a file this session didn't write."""
+
+    def __init__(self, default: Path, count: int, carried: int = 0, written: Path | None = None) -> None:
         super().__init__()
-        self.default, self.count = default, count
+        self.default, self.count, self.carried = default, count, carried
+        self.written = written  # this session's last export: replacing it needs no asking
+        self._replace: Path | None = None  # the existing file the user was warned about
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(f"Export the shortlist ({counted(self.count, 'creator')}) as a campaign brief", classes="dialog-title")
             yield Input(str(self.default), id="export-path")
+            if self.carried:
+                yield Checkbox(f"also the {counted(self.carried, 'creator')} shortlisted from other inputs "
+                               "(not in these; rank and score from then)", True, id="export-carried")
             yield Static("", id="export-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("CSV", id="csv", variant="primary")
@@ -86,10 +100,16 @@ class ExportScreen(Dialog[Path | None]):
         path = Path(path_text.strip()).expanduser()
         if suffix is not None:
             path = path.with_suffix(suffix)
+        error = self.query_one("#export-error", Static)
         if path.suffix.lower() not in (".csv", ".xlsx"):
-            self.query_one("#export-error", Static).update(f"{path.name}: the file must end in .csv or .xlsx")
+            error.update(f"{path.name}: the file must end in .csv or .xlsx")
             return
-        self.dismiss(path)
+        if path.exists() and path.resolve() not in (_resolved(self.written), _resolved(self._replace)):
+            self._replace = path
+            error.update(f"{path.name} already exists: export again to replace it, or change the name")
+            return
+        carried = self.query_one("#export-carried", Checkbox).value if self.carried else False
+        self.dismiss(ExportChoice(path, carried))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -102,6 +122,9 @@ class ExportScreen(Dialog[Path | None]):
         else:
             self._finish(self.query_one("#export-path", Input).value, f".{event.button.id}")
 
+
+def _resolved(path: Path | None) -> Path | None:
+    return path.resolve() if path is not None else None
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [("escape,question_mark", "close", "Close")]
