@@ -124,23 +124,34 @@ async def test_first_screen_ranks_everyone_with_cursor_on_rank_1(sample_result, 
 
 
 @run
-async def test_rank_and_nickname_stay_put_when_a_narrow_table_scrolls_sideways(sample_result, tmp_path):
+async def test_a_narrow_table_puts_the_deciding_columns_first_and_keeps_rank_and_nickname(sample_result, tmp_path):
+    """At 80 columns the row doesn't fit: score, save rate, fraud and verdict follow rank and
+    nickname so they show without scrolling; scrolled sideways, rank and nickname stay put."""
     app = app_for(sample_result, tmp_path / "sl.csv")
-    async with app.run_test(size=(90, 30)) as pilot:
+    row = sample_result.creators.row(0, named=True)
+    async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         t = table(app)
-        assert "verdict" not in "".join(seg.text for seg in t.render_line(0))
+        header = "".join(seg.text for seg in t.render_line(0))
+        first = "".join(seg.text for seg in t.render_line(1))
+        assert header.split()[:7] == ["rank↑", "nickname", "score", "save", "rate", "fraud", "verdict"]
+        assert row[SL.VERDICT] in first.split()
         t.scroll_to(x=t.max_scroll_x, animate=False, immediate=True)
         await pilot.pause()
         header = "".join(seg.text for seg in t.render_line(0))
         first = "".join(seg.text for seg in t.render_line(1))
-        row = sample_result.creators.row(0, named=True)
-        assert header.split()[:2] == ["rank↑", "nickname"] and header.rstrip().endswith("verdict")
-        assert first.split()[0] == "1" and first.rstrip().endswith(row[SL.VERDICT])
+        assert header.split()[:2] == ["rank↑", "nickname"] and header.rstrip().endswith("藏赞比")
+        assert first.split()[0] == "1"
         assert cell_len(header) == t.scrollable_content_region.width
         # A click on a header sorts by the column drawn there, not the one scrolled under it.
-        await pilot.click(CreatorTable, offset=(cell_len(header[:header.index("verdict")]) + 1, 0))
-        assert t.sort_column == SL.VERDICT
+        await pilot.click(CreatorTable, offset=(cell_len(header[:header.index("藏赞比")]) + 1, 0))
+        assert t.sort_column == M.SAVE_LIKE
+        shown = {k.key for k in app.screen.query("FooterKey") if k.region.right <= 80}
+        assert {"question_mark", "e"} <= shown  # the way to every key, and to the brief
+        await pilot.resize_terminal(200, 30)  # wide enough: the issue's order
+        await pilot.pause()
+        header = "".join(seg.text for seg in t.render_line(0))
+        assert header.split()[:4] == ["rank", "nickname", "category", "tier"] and header.rstrip().endswith("verdict")
 
 
 @run
@@ -326,6 +337,10 @@ async def test_shortlist_view_notes_and_remove(sample_result, tmp_path):
         assert isinstance(app.screen, ShortlistScreen)
         listed = app.screen.query_one("#shortlist")
         assert listed.row_count == 2
+        await pilot.press("end")  # the last row, as in the ranking (not a sideways scroll)
+        assert listed.cursor_row == 1 and listed.scroll_x == 0
+        await pilot.press("home")
+        assert listed.cursor_row == 0
         await pilot.press("n", *"=2 posts, May", "enter")
         saved = pl.read_csv(path, schema_overrides={S.CREATOR_ID: pl.String})
         assert saved.get_column(NOTE).to_list()[0] == "'=2 posts, May"  # guarded in the CSV
@@ -352,7 +367,8 @@ async def test_shortlist_view_marks_flagged_and_watched_as_the_ranking_does(samp
         app.store.toggle(flagged)
         await pilot.press("l")
         listed = app.screen.query_one("#shortlist")
-        fraud = {str(listed.get_row(cid)[2]): str(listed.get_row(cid)[8]) for cid in (watched, flagged)}
+        at = {str(c.label): i for i, c in enumerate(listed.ordered_columns)}
+        fraud = {str(listed.get_row(cid)[at["creator id"]]): str(listed.get_row(cid)[at["fraud"]]) for cid in (watched, flagged)}
         assert fraud[watched].startswith("? ") and fraud[flagged].startswith("⚑ ")
 
 
@@ -382,6 +398,47 @@ async def test_export_brief_as_csv_and_xlsx(sample_result, tmp_path):
     # The XLSX brief says how it was made, as a ranking's about sheet does.
     about = dict(pl.read_excel(tmp_path / "brief.xlsx", sheet_name="about").iter_rows())
     assert about["scored_in"] == "sample_posts.csv" and about["time_zone"] == "China Standard Time (UTC+8)"
+
+
+@run
+async def test_export_says_when_other_inputs_ride_along_and_asks_before_replacing(sample_result, tmp_path):
+    """A shortlist kept from an earlier campaign's inputs holds creators who aren't in these:
+    the export dialog says so and can leave them out; a file already there is replaced only
+    when asked twice."""
+    ids = sample_result.creators.get_column(S.CREATOR_ID).to_list()
+    earlier = ShortlistStore(tmp_path / "sl.csv", scored_in="march-crawl")
+    earlier.restore(sample_result)
+    earlier.toggle(ids[5])
+    smaller = VetResult(sample_result.creators.filter(pl.col(S.CREATOR_ID) != ids[5]), sample_result.posts,
+                        sample_result.rejected, config=sample_result.config)
+    (tmp_path / "kolvet-brief.csv").write_text("someone else's brief\n", encoding="utf-8")
+    app = app_for(smaller, tmp_path / "sl.csv")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("s", "e")
+        assert isinstance(app.screen, ExportScreen)
+        box = app.screen.query_one("#export-carried")
+        assert "1 creator shortlisted from other inputs" in str(box.label) and box.value
+        box.value = False
+        await pilot.press("enter")  # kolvet-brief.csv is there: the first enter only warns
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        assert "already exists" in str(app.screen.query_one("#export-error").render())
+        assert (tmp_path / "kolvet-brief.csv").read_text(encoding="utf-8") == "someone else's brief\n"
+        app.screen.query_one("#export-path").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportScreen)
+        brief = pl.read_csv(tmp_path / "kolvet-brief.csv", schema_overrides={S.CREATOR_ID: pl.String})
+        assert brief.get_column(S.CREATOR_ID).to_list() == [ids[0]]  # march's pick left out
+        await pilot.press("e", "enter")  # its own export again: replaced without asking, carried kept
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportScreen)
+    brief = pl.read_csv(tmp_path / "kolvet-brief.csv", schema_overrides={S.CREATOR_ID: pl.String})
+    assert brief.get_column(S.CREATOR_ID).to_list() == [ids[0], ids[5]]
+    assert brief.get_column("scored_in").to_list() == ["sample_posts.csv", "march-crawl"]
+    with pytest.raises(ShortlistError, match="is the shortlist file itself"):
+        app.store.export(tmp_path / "sl.csv")
 
 
 def test_shortlist_store_never_writes_over_an_input(sample_result, tmp_path):

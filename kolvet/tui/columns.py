@@ -84,6 +84,19 @@ def columns_for(creators: pl.DataFrame) -> tuple[Column, ...]:
     at = next(i for i, c in enumerate(COLUMNS) if c.key == F.FRAUD_SCORE)
     return (*COLUMNS[:at], CPE_COLUMN, *COLUMNS[at:])
 
+# What a marketer decides on. When the table is narrower than a row (an 80-column terminal),
+# these follow rank and nickname, so a row's verdict and fraud mark show without scrolling.
+DECIDING = (SC.SCORE, M.SAVE_RATE, F.FRAUD_SCORE, SL.VERDICT)
+
+
+def narrow_order(columns: tuple[Column, ...], fixed: int) -> tuple[Column, ...]:
+    """The columns for a narrow table: the first `fixed` (they never scroll), the deciding
+    ones, then the rest in their usual order."""
+    head, rest = columns[:fixed], columns[fixed:]
+    deciding = tuple(c for key in DECIDING for c in rest if c.key == key)
+    return (*head, *deciding, *(c for c in rest if c not in deciding))
+
+
 # Besides the shown columns, the table needs these to mark and colour a row.
 EXTRA = (S.CREATOR_ID, F.FRAUD_FLAG, F.FRAUD_WATCH)
 NEEDED = tuple(dict.fromkeys([*BY_KEY, *EXTRA]))

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+# Keys and export before quit: at 80 columns the footer cuts what comes last.
 APP = [
-    Binding("q", "quit", "Quit", tooltip="quit (the shortlist is already saved)"),
     Binding("question_mark", "help", "Keys", key_display="?", tooltip="this list of keys"),
     Binding("e", "export", "Export", tooltip="export the shortlist as a campaign brief, CSV or XLSX"),
+    Binding("q", "quit", "Quit", tooltip="quit (the shortlist is already saved)"),
 ]
 
 RANKING = [
@@ -19,7 +20,7 @@ RANKING = [
     Binding("c", "choose_category", "Category", show=False, tooltip="choose a category"),
     Binding("t", "choose_tier", "Tier", show=False, tooltip="choose a follower tier"),
     Binding("m", "min_score", "Min score", show=False, tooltip="only creators scoring at least this"),
-    Binding("f", "toggle_flagged", "Hide flagged", tooltip="hide or show creators flagged for likely fake engagement"),
+    Binding("f", "toggle_flagged", "Flagged", tooltip="hide or show creators flagged for likely fake engagement"),
     Binding("o", "sort", "Sort", tooltip="sort by any column"),
     Binding("r", "reverse", "Reverse", show=False, tooltip="reverse the sort"),
     Binding("x", "clear_filters", "Clear filters", show=False, tooltip="clear every filter"),

@@ -9,7 +9,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 
 from kolvet import fraud as F
 from kolvet import metrics as M
@@ -20,6 +20,7 @@ from kolvet.tui import keys
 from kolvet.tui.columns import FLAG_MARK, SHORTLIST_MARK
 from kolvet.tui.screens import BrowserScreen
 from kolvet.tui.widgets.note_chart import NoteChart
+from kolvet.tui.widgets.row_table import RowTable
 
 VERDICT_STYLE = {"shortlist": "bold green", "review": "bold yellow", "reject": "bold red", "insufficient_data": "dim"}
 
@@ -78,7 +79,7 @@ class DetailScreen(BrowserScreen):
             yield NoteChart(notes, id="chart")
             yield Static(Text("Every note, newest first", style="bold"), classes="section")
             yield self._notes_table(notes)
-        yield Footer()
+        yield Footer(compact=True)
 
     def _who(self) -> Text:
         row = self.row
@@ -106,8 +107,8 @@ class DetailScreen(BrowserScreen):
         return HangingLines(styled)
 
     @staticmethod
-    def _notes_table(notes) -> DataTable:
-        table: DataTable = DataTable(id="notes", cursor_type="row", zebra_stripes=True)
+    def _notes_table(notes) -> RowTable:
+        table = RowTable(id="notes")
         table.add_columns("posted", "type", "title", "likes", "saves", "comments", "shares", "views",
                           "interactions", "judged", "note flag")
         for r in notes.reverse().iter_rows(named=True):

@@ -50,7 +50,7 @@ class RankingScreen(BrowserScreen):
             yield Static("", id="loading-text", markup=False)
         yield CreatorTable(COLUMNS, id="table")
         yield Static("", id="status", markup=False)  # shows typed search text: never markup
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#table").display = False

@@ -21,6 +21,7 @@ from kolvet.tui.screens import BrowserScreen
 from kolvet.tui.screens.detail import VERDICT_STYLE
 from kolvet.tui.screens.pickers import NoteScreen
 from kolvet.tui.shortlist_store import NOTE
+from kolvet.tui.widgets.row_table import RowTable
 
 NOT_HERE = "not in these inputs"
 FRAUD_STYLE = {"flagged": "bold red", "watch": "yellow"}  # as the ranking colours fraud_cell's cues
@@ -32,12 +33,13 @@ class ShortlistScreen(BrowserScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="shortlist-title", markup=False)
-        table: DataTable = DataTable(id="shortlist", cursor_type="row", zebra_stripes=True)
-        table.add_columns("rank", "nickname", "creator id", "category", "tier", "followers", "score",
-                          "save rate", "fraud", "verdict", "note")
+        table = RowTable(id="shortlist")
+        # What the pick rests on (and the note) first: an 80-column terminal shows up to the verdict.
+        table.add_columns("rank", "nickname", "score", "save rate", "fraud", "verdict", "note", "creator id",
+                          "category", "tier", "followers")
         yield table
         yield Static("Nothing shortlisted yet: press s on a creator in the ranking.", id="shortlist-empty")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.reload()
@@ -60,14 +62,14 @@ class ShortlistScreen(BrowserScreen):
             fraud, cue = fraud_cell(BY_KEY[F.FRAUD_SCORE].fmt(_number(r.get(F.FRAUD_SCORE))), flagged, watched)
             table.add_row(
                 Text(str(r.get(SL.RANK)) if here else "-", justify="right"),
-                Text(str(r.get(S.NICKNAME) or "-")), Text(cid), Text(str(r.get(S.CATEGORY) or "-")),
-                Text(str(r.get(M.TIER) or "-")),
-                Text(BY_KEY[S.FOLLOWERS].fmt(_number(r.get(S.FOLLOWERS), int)), justify="right"),
+                Text(str(r.get(S.NICKNAME) or "-")),
                 Text(BY_KEY[SC.SCORE].fmt(_number(r.get(SC.SCORE))), justify="right"),
                 Text(BY_KEY[M.SAVE_RATE].fmt(_number(r.get(M.SAVE_RATE))), justify="right"),
                 Text(fraud, style=FRAUD_STYLE.get(cue, ""), justify="right"),
                 Text(verdict if here else f"{verdict} ({NOT_HERE})", style=VERDICT_STYLE.get(verdict, "") if here else "dim"),
                 Text(str(r.get(NOTE) or "")),
+                Text(cid), Text(str(r.get(S.CATEGORY) or "-")), Text(str(r.get(M.TIER) or "-")),
+                Text(BY_KEY[S.FOLLOWERS].fmt(_number(r.get(S.FOLLOWERS), int)), justify="right"),
                 key=cid,
             )
         self.query_one("#shortlist-empty").display = rows.height == 0

@@ -23,7 +23,7 @@ from textual.strip import Strip
 from kolvet import fraud as F
 from kolvet import schema as S
 from kolvet import shortlist as SL
-from kolvet.tui.columns import COLUMNS, SHORTLIST_MARK, Column, fraud_cell
+from kolvet.tui.columns import COLUMNS, SHORTLIST_MARK, Column, fraud_cell, narrow_order
 
 MARK_WIDTH = 2  # the shortlist star and a space
 GAP = 1
@@ -105,9 +105,24 @@ class CreatorTable(ScrollView, can_focus=True):
         self.set_columns(columns)
 
     def set_columns(self, columns: tuple[Column, ...]) -> None:
-        """The columns to draw (cpe joins them when the inputs carry quotes)."""
+        """The columns to draw (cpe joins them when the inputs carry quotes), in this order
+        when they fit the table's width, else with the deciding ones first (narrow_order)."""
+        self.given_columns = columns
+        self._arrange()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._arrange()
+
+    def _arrange(self) -> None:
+        columns = self.given_columns
+        full = MARK_WIDTH + sum(c.width + GAP for c in columns)
+        width = self.scrollable_content_region.width
+        if 0 < width < full:
+            columns = narrow_order(columns, FIXED_COLUMNS)
+        if getattr(self, "columns", None) == columns:
+            return
         self.columns = columns
-        self._row_width = MARK_WIDTH + sum(c.width + GAP for c in columns)
+        self._row_width = full
         # The mark, rank and nickname stay put when the table scrolls sideways (narrow
         # terminals), so a row's fraud and verdict cells are never read without whose they are.
         self._fixed_width = MARK_WIDTH + sum(c.width + GAP for c in columns[:FIXED_COLUMNS])
