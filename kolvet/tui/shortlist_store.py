@@ -17,6 +17,7 @@ from kolvet import export, io
 from kolvet import schema as S
 from kolvet import shortlist as SL
 from kolvet.errors import KolvetError
+from kolvet.text import counted
 from kolvet.pipeline import VetResult
 
 NOTE = "note"
@@ -87,7 +88,7 @@ class ShortlistStore:
         messages = []
         if absent:
             self.carried = frame.filter(pl.Series([bool(c) and c not in known for c in ids]))
-            messages.append(f"{len(absent)} shortlisted creator(s) are not in these inputs; kept in {self.path.name}")
+            messages.append(f"not in these inputs: {counted(len(absent), 'shortlisted creator')}, kept in {self.path.name}")
         return messages
 
     # ---- changing --------------------------------------------------------------------------

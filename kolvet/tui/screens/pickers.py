@@ -87,8 +87,9 @@ class ExportScreen(Dialog[ExportChoice | None]):
             yield Label(f"Export the shortlist ({counted(self.count, 'creator')}) as a campaign brief", classes="dialog-title")
             yield Input(str(self.default), id="export-path")
             if self.carried:
-                yield Checkbox(f"also the {counted(self.carried, 'creator')} shortlisted from other inputs "
-                               "(not in these; rank and score from then)", True, id="export-carried")
+                # Their rank and score are from then: the brief's scored_in column names those inputs.
+                yield Checkbox(f"also the {counted(self.carried, 'creator')} shortlisted from other inputs",
+                               True, id="export-carried")
             yield Static("", id="export-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("CSV", id="csv", variant="primary")
