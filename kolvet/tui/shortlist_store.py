@@ -17,8 +17,8 @@ from kolvet import export, io
 from kolvet import schema as S
 from kolvet import shortlist as SL
 from kolvet.errors import KolvetError
-from kolvet.text import counted
 from kolvet.pipeline import VetResult
+from kolvet.text import counted
 
 NOTE = "note"
 SCORED_IN = "scored_in"  # the inputs each row's rank and score come from: a brief can hold
