@@ -1174,11 +1174,20 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     return out, model
 
 
-def note_flags(posts: pl.LazyFrame, config: Config, bursts: pl.DataFrame | None = None) -> pl.LazyFrame:
+# Flagged farms whose bought share shows note by note: the count each one buys.
+FARMED_COUNT = {"save farming": S.SAVES, "comment farm": S.COMMENTS}
+
+
+def note_flags(posts: pl.LazyFrame, config: Config, bursts: pl.DataFrame | None = None,
+               farms: pl.DataFrame | None = None) -> pl.LazyFrame:
     """Per note: does it look boosted? Ratios far from the creator's own and engagement well
     above the creator's median, or (given `bursts`, creator_id and burst_end of each confirmed
-    burst) a spiked note inside a confirmed burst. Counts that fell between snapshots are their
-    own mark (schema.COUNT_DROPPED): a purge says engagement was bought, not which note was boosted."""
+    burst) a spiked note inside a confirmed burst, or (given `farms`, creator_id and
+    fraud_pattern of each creator flagged as a save or comment farm) a note whose saves or
+    comments per like sit far above the creator's own: bought saves and comments need not lift a
+    note's engagement, so there the spike isn't asked for. Counts that fell between snapshots
+    are their own mark (schema.COUNT_DROPPED): a purge says engagement was bought, not which
+    note was boosted."""
     looks_boosted = M.boosted_note(config)
     end = pl.col("_burst_end")
     if bursts is None:
@@ -1186,9 +1195,25 @@ def note_flags(posts: pl.LazyFrame, config: Config, bursts: pl.DataFrame | None 
     else:
         posts = posts.join(bursts.lazy().select(S.CREATOR_ID, pl.col(M.BURST_END).alias("_burst_end")),
                            on=S.CREATOR_ID, how="left")
+    if farms is None:
+        posts = posts.with_columns(pl.lit(None, pl.String).alias("_farm"))
+    else:
+        posts = posts.join(farms.lazy().select(S.CREATOR_ID, pl.col(FRAUD_PATTERN).alias("_farm")),
+                           on=S.CREATOR_ID, how="left")
     in_burst = (M.spiked_note()
                 & pl.col(S.POSTED_AT).is_between(end - pl.duration(days=M.JUMP_DAYS), end, closed="right")).fill_null(False)
-    boosted = looks_boosted | in_burst
+    farmed, farmed_reason = pl.lit(False), pl.lit(None, pl.String)
+    for pattern, count in FARMED_COUNT.items():
+        z, usual = M.above_lower_notes(count)
+        per_like = (pl.col(count) + M.SMOOTH) / (pl.col(S.LIKES) + M.SMOOTH)
+        here = ((pl.col("_farm") == pattern) & (z > config.fraud.note_z)).fill_null(False)
+        farmed = farmed | here
+        also = " and its shares didn't rise with them" if count == S.SAVES else ""
+        farmed_reason = pl.when(here).then(pl.format(
+            "{} {}x likes against about {}x on the creator's usual note (from its lower quarter){}: "
+            "{} deviations above, as bought {} make it",
+            pl.lit(count), per_like.round(2), usual.round(2), pl.lit(also), z.round(1), pl.lit(count))).otherwise(farmed_reason)
+    boosted = looks_boosted | in_burst | farmed
     reason = (
         pl.when(looks_boosted)
         .then(pl.format("ratios {} robust deviations from the creator's own; {}x the creator's median engagement",
@@ -1196,6 +1221,7 @@ def note_flags(posts: pl.LazyFrame, config: Config, bursts: pl.DataFrame | None 
         .when(in_burst)
         .then(pl.format("{}x the creator's median engagement, in a burst of such notes within {} days up to {}",
                         pl.col(M.NOTE_SPIKE).round(1), pl.lit(M.JUMP_DAYS), end.dt.date()))
+        .when(farmed).then(farmed_reason)
         .otherwise(pl.lit(""))
     )
-    return posts.with_columns(boosted.alias(BOOSTED), reason.alias(BOOST_REASON)).drop("_burst_end")
+    return posts.with_columns(boosted.alias(BOOSTED), reason.alias(BOOST_REASON)).drop("_burst_end", "_farm")

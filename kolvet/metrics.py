@@ -299,6 +299,25 @@ def annotate_posts(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, 
     )
 
 
+def above_lower_notes(count: str) -> tuple[pl.Expr, pl.Expr]:
+    """For a creator flagged as buying `count` (saves or comments) for some of its notes: how
+    far each note's count per like sits above the creator's usual, in deviations, and that usual
+    per like. A farm buys for the top of its notes, so the usual and its spread come from the
+    lower quarter (a normal's 5th-25th percentile gap is 0.971 sd), not from the median and MAD
+    that the bought notes pull up. Saves above it that the note's shares rose with are readers'
+    (see annotate_posts)."""
+    by = S.CREATOR_ID
+    x = ((pl.col(count) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log()
+    q25, q05 = x.quantile(0.25).over(by), x.quantile(0.05).over(by)
+    spread = ((q25 - q05) / 0.971).clip(lower_bound=0.25)  # the floor annotate_posts' deviations use
+    usual = q25 + 0.674 * spread
+    excess = x - usual
+    if count == S.SAVES:
+        log_shl = ((pl.col(S.SHARES) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log()
+        excess = excess - (log_shl - log_shl.median().over(by)).clip(lower_bound=0.0).fill_null(0.0)
+    return excess / spread, usual.exp()
+
+
 def boosted_note(config: Config) -> pl.Expr:
     """A note looks boosted when its ratios sit far from the creator's own *and* it earned well
     above the creator's median: bought engagement lands on a few notes and skews their mix,

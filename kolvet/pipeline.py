@@ -88,13 +88,14 @@ class NotesPlan:
     config: Config
     as_of: datetime
     bursts: pl.DataFrame | None = None  # confirmed bursts (creator_id, burst_end), known once judged
+    farms: pl.DataFrame | None = None  # flagged save and comment farms (creator_id, fraud_pattern), the same
 
     def plan(self, creator_id: str | None = None) -> pl.LazyFrame:
         posts, profiles = self.posts.lazy(), self.profiles
         if creator_id is not None:  # every annotation is per creator, so filter first
             posts = posts.filter(pl.col(S.CREATOR_ID) == creator_id)
             profiles = profiles.filter(pl.col(S.CREATOR_ID) == creator_id)
-        return F.note_flags(M.annotate_posts(posts, profiles, self.config, self.as_of), self.config, self.bursts)
+        return F.note_flags(M.annotate_posts(posts, profiles, self.config, self.as_of), self.config, self.bursts, self.farms)
 
 
 @dataclass
@@ -320,7 +321,9 @@ def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sou
     scored, model = F.detect(scored, config, fraud_model)
     scored = SC.authenticity(scored, F.FRAUD_SCORE, F.FRAUD_FLAG, F.FRAUD_WATCH, config)
     ranked = SL.rank(SL.verdicts(scored, config), sort=sort)
-    notes = replace(notes, bursts=ranked.filter(pl.col(F.BURST_CONFIRMED)).select(S.CREATOR_ID, M.BURST_END))
+    notes = replace(notes, bursts=ranked.filter(pl.col(F.BURST_CONFIRMED)).select(S.CREATOR_ID, M.BURST_END),
+                    farms=ranked.filter(pl.col(F.FRAUD_FLAG).fill_null(False) & pl.col(F.FRAUD_PATTERN).is_in(list(F.FARMED_COUNT)))
+                    .select(S.CREATOR_ID, F.FRAUD_PATTERN))
     checked, digits_off = D.check(D.add(digits))
     meta = {
         "kolvet_version": __version__,

@@ -523,3 +523,28 @@ def test_guides_among_vlogs_are_not_boosted_notes_when_their_shares_rose_with_th
         assert marked.sum() == 0 and not row["fraud_flag"]
     else:
         assert marked.sum() >= 3
+
+
+def test_a_flagged_farm_marks_the_notes_its_saves_or_comments_were_bought_for():
+    """Bought saves and comments need not lift a note's engagement, so a note isn't asked to
+    spike once its creator is flagged as a farm: the notes whose saves or comments per like sit
+    far above the creator's own are marked, and they are the ones that were bought for. A farm
+    that bought for every note has none standing out, and explain says why none is listed."""
+    from kolvet import fraud as F
+    from kolvet.explain import explain_lines
+
+    posts, _ = synth.generate(synth.World(creators=300, seed=5, fake_rate=0.1, boosted_share=(0.3, 0.6)), bought=True)
+    result = vet_loaded(loaded_from_frame(posts.drop(synth.BOUGHT)))
+    farms = result.creators.filter(pl.col(F.FRAUD_FLAG) & pl.col(F.FRAUD_PATTERN).is_in(["save farming", "comment farm"]))
+    assert farms.height >= 5
+    notes = pl.concat([result.notes_of(cid) for cid in farms.get_column("creator_id")])
+    marked = notes.filter(pl.col(F.BOOSTED)).join(posts.select("post_id", *synth.BOUGHT), on="post_id")
+    bought = (pl.col("bought_saves") + pl.col("bought_comments")) > 0
+    assert marked.height >= 30 and marked.filter(bought).height / marked.height >= 0.95
+    said = [r for r in marked.get_column(F.BOOST_REASON).to_list() if "median engagement" not in r]
+    assert said and all(re.search(r"^(saves|comments) [\d.]+x likes against about [\d.]+x on the creator's usual note", r)
+                        for r in said)
+    bare = [cid for cid in farms.get_column("creator_id") if not notes.filter((pl.col("creator_id") == cid) & pl.col(F.BOOSTED)).height]
+    for cid in bare:
+        lines = explain_lines(result.creators.filter(pl.col("creator_id") == cid).row(0, named=True), result.notes_of(cid))
+        assert any(line.startswith("  notes that look boosted: none stands out") for line in lines)
