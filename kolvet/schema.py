@@ -323,8 +323,20 @@ def is_totals_label(cell: pl.Expr) -> pl.Expr:
     return cell.cast(pl.String).str.strip_chars().str.strip_chars(":：").str.to_lowercase().is_in(_TOTALS_LABELS).fill_null(False)
 
 
-_COUNT_RE = r"^(\d+(?:\.\d+)?)\s*([万wW千kK亿]?)\s*(\+?)$"
-_MULTIPLIER = {"万": 1e4, "w": 1e4, "W": 1e4, "千": 1e3, "k": 1e3, "K": 1e3, "亿": 1e8}
+# An optional "about" ("约1.2万", "~500": rounded), the number, its unit and the "+" of a floor ("10万+").
+_ABOUT = r"^(?:约|大约|~|≈)"
+_COUNT_RE = _ABOUT + r"?\s*(\d+(?:\.\d+)?)\s*([万wW千kK亿mM]?)\s*(\+?)$"
+_MULTIPLIER = {"万": 1e4, "w": 1e4, "W": 1e4, "千": 1e3, "k": 1e3, "K": 1e3, "亿": 1e8,
+               "m": 1e6, "M": 1e6}  # English exports write millions "1.2M"
+# Full-width characters (typed with a Chinese input method) and traditional units, as ASCII
+# and simplified: "１２３" is 123, "1.2萬" is 1.2万.
+_WIDE = {**{chr(0xFF10 + i): str(i) for i in range(10)}, "．": ".", "＋": "+", "～": "~", "　": " ",
+         "ｗ": "w", "Ｗ": "W", "ｋ": "k", "Ｋ": "K", "ｍ": "m", "Ｍ": "M", "萬": "万", "億": "亿"}
+
+
+def narrow_text(text: pl.Expr) -> pl.Expr:
+    """Full-width digits and signs as ASCII, traditional 萬 and 億 as 万 and 亿."""
+    return text.str.replace_many(list(_WIDE), list(_WIDE.values()))
 MAX_PLAUSIBLE_COUNT = 10**10  # above every XHS note and account that exists
 
 
@@ -359,11 +371,12 @@ def count_parts(raw: pl.Expr, dtype: pl.DataType) -> dict[str, pl.Expr]:
                 "unit": pl.lit(None, pl.String), "bound": pl.lit(False)}
     # Thousands separators (ASCII and full-width commas, spaces) carry no meaning, but only
     # between groups of three digits: "12,00" or "1,2" is a decimal comma, not 1200 or 12.
-    written = raw.cast(pl.String).str.strip_chars()
+    written = narrow_text(raw.cast(pl.String)).str.strip_chars()
     misgrouped = ((written.str.contains(",", literal=True) | written.str.contains("，", literal=True))
-                  & ~written.str.contains(r"^[+-]?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?[^\d,，]*$"))
+                  & ~written.str.contains(_ABOUT + r"?\s*[+-]?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?[^\d,，]*$"))
     text = pl.when(misgrouped.fill_null(False)).then(pl.lit("not a count")).otherwise(
         written.str.replace_all(r"[,，\s]", ""))
+    about = text.str.contains(_ABOUT)
     groups = text.str.extract_groups(_COUNT_RE)
     number = groups.struct.field("1").cast(pl.Float64, strict=False)
     unit = groups.struct.field("2")
@@ -373,7 +386,8 @@ def count_parts(raw: pl.Expr, dtype: pl.DataType) -> dict[str, pl.Expr]:
     return {
         "num": pl.when(number.is_not_null()).then(number * multiplier).otherwise(plain),
         "missing": text.is_null() | text.str.to_lowercase().is_in(_MISSING_TOKENS),
-        "unit": pl.when(unit != "").then(unit),
+        # "约500" has no unit but is rounded all the same: its "about" stands in (multiplier 1).
+        "unit": pl.when(unit != "").then(unit).when(about).then(pl.lit("约")),
         "bound": (groups.struct.field("3") == "+").fill_null(False),
     }
 
@@ -414,6 +428,7 @@ _TIME_FORMATS = (
     "%Y/%m/%d %H:%M",
     "%Y-%m-%dT%H:%M:%S%.f",
     "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",  # HTML datetime-local fields and some exports drop the seconds
     "%Y-%m-%d",
     "%Y/%m/%d",
     "%Y%m%d",
@@ -472,9 +487,12 @@ def _time_attempts(text: pl.Expr) -> list[pl.Expr]:
     several agree, and the order doesn't change the result."""
     text = text.str.strip_prefix("编辑于").str.strip_chars()  # XHS marks an edited note's date "编辑于 2025-03-01"
     epoch = text.cast(pl.Float64, strict=False)
+    # With an offset, as ISO 8601 writes it or as logs do: "2025-05-01 08:00:00 +0800".
+    iso = text.str.replace(r"Z$", "+00:00").str.replace(
+        r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?\s*([+-]\d{2}):?(\d{2})$", "${1}T${2}${3}${4}:${5}")
+    iso = pl.when(iso.str.contains(r"T\d{2}:\d{2}[+-]")).then(iso.str.replace(r"(T\d{2}:\d{2})", "${1}:00")).otherwise(iso)
     with_offset = (
-        text.str.replace(r"Z$", "+00:00")
-        .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", strict=False, time_unit="us")
+        iso.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", strict=False, time_unit="us")
         .dt.convert_time_zone("UTC").dt.replace_time_zone(None)
         + CHINA_OFFSET
     )
@@ -487,7 +505,7 @@ def _time_attempts(text: pl.Expr) -> list[pl.Expr]:
 def time_problem(text: pl.Expr) -> pl.Expr:
     """Why a posting time didn't parse, with what to do when the form is a known one."""
     return (
-        pl.when(text.str.contains(r"(秒|分钟|小时|天|周|月)前$|^(刚刚|昨天|前天)"))
+        pl.when(text.str.contains(r"(秒|分钟|小时|天|周|月)前$|^(刚刚|今天|昨天|前天)"))
         .then(pl.format("{}: a relative date ({}) needs the day it was crawled; export dates in full", pl.lit(POSTED_AT), text))
         .when(text.str.contains(r"^\d{1,2}-\d{1,2}( \d{1,2}:\d{2})?$"))
         .then(pl.format("{}: no year ({}), as the app shows this year's notes; export dates in full", pl.lit(POSTED_AT), text))
@@ -824,7 +842,7 @@ _PRICE = r"(\d+(?:\.\d+)?)([万wW千kK]?)"
 def parse_quote(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """(price, problem) of a quote as rosters write it: "1,200", "¥1.2万", "5k", "800元"; a range
     "3000-5000" or "3-5k" is its midpoint; "面议" (negotiable), "-" and 0 are no price."""
-    text = raw.cast(pl.String).str.replace_all(r"(?i)[,，¥￥元\s]|rmb|cny|/篇|每篇", "")  # "800元/篇": per note
+    text = narrow_text(raw.cast(pl.String)).str.replace_all(r"(?i)[,，¥￥元\s]|rmb|cny|/篇|每篇", "")  # "800元/篇": per note
     one = text.str.extract_groups(rf"^{_PRICE}$")
     span = text.str.extract_groups(rf"^{_PRICE}[-~～—至到]{_PRICE}$")
 

@@ -15,6 +15,10 @@ COUNTS = [
     ("10万+", 100_000, S.LOWER_BOUND), ("10+", 10, S.LOWER_BOUND), ("100+", 100, S.LOWER_BOUND),
     ("1千+", 1000, S.LOWER_BOUND), ("116000", 116000, S.EXACT), (" 45 ", 45, S.EXACT),
     ("12,000,000", 12_000_000, S.EXACT), ("1，200", 1200, S.EXACT), ("3,000+", 3000, S.LOWER_BOUND),
+    # Typed with a Chinese input method, in traditional characters, in English exports, or "about":
+    ("１２３", 123, S.EXACT), ("１．５万", 15000, S.ROUNDED), ("５ｗ", 50000, S.ROUNDED), ("1.2萬", 12000, S.ROUNDED),
+    ("3億", 300_000_000, S.ROUNDED), ("1.2M", 1_200_000, S.ROUNDED), ("约1.2万", 12000, S.ROUNDED),
+    ("约500", 500, S.ROUNDED), ("~800", 800, S.ROUNDED), ("约1,200", 1200, S.ROUNDED), ("１２３，４５６", 123456, S.EXACT),
 ]
 
 
@@ -60,6 +64,10 @@ def test_numeric_counts_take_the_fast_path():
     ("2025-03-01", datetime(2025, 3, 1)),
     ("2025年03月01日", datetime(2025, 3, 1)),
     ("2025年3月1日 10:05", datetime(2025, 3, 1, 10, 5)),
+    ("2025-03-01T10:05", datetime(2025, 3, 1, 10, 5)),  # no seconds
+    ("2025-03-01 10:00:00 +0800", datetime(2025, 3, 1, 10, 0)),  # as logs write an offset
+    ("2025-03-01 10:00 +00:00", datetime(2025, 3, 1, 18, 0)),
+    ("2025-03-01T10:00:00.5+0000", datetime(2025, 3, 1, 18, 0, 0, 500000)),
     ("garbage", None),
 ])
 def test_times_become_china_time(text, expected):
@@ -169,6 +177,7 @@ def test_an_excel_serial_in_a_number_column_is_a_date():
 @pytest.mark.parametrize("text,why", [
     ("3天前", "posted_at: a relative date (3天前) needs the day it was crawled; export dates in full"),
     ("昨天 12:30", "posted_at: a relative date (昨天 12:30) needs the day it was crawled; export dates in full"),
+    ("今天 08:00", "posted_at: a relative date (今天 08:00) needs the day it was crawled; export dates in full"),
     ("03-01", "posted_at: no year (03-01), as the app shows this year's notes; export dates in full"),
     ("soon", "posted_at: not a date"),
 ])
