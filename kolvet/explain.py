@@ -120,10 +120,10 @@ def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None, config: Conf
         def per(cost: str, median: str, what: str) -> str:
             if row.get(cost) is None and row.get(median) is not None:  # a median note without any
                 return f"none (its median note has no {what})"
-            return _num(row.get(cost), "{:,.2f}")
+            return _num(row.get(cost), "¥{:,.2f}")
 
-        lines.append(f"  value: quote {row[S.QUOTE]:,.0f}, cost per engagement {per(SC.CPE, M.MEDIAN_INTERACTIONS, 'engagement')}, "
-                     f"per save {per(SC.COST_PER_SAVE, M.MEDIAN_SAVES, 'saves')}")
+        lines.append(f"  value: quote ¥{row[S.QUOTE]:,.0f} a note, cost per engagement {per(SC.CPE, M.MEDIAN_INTERACTIONS, 'engagement')}, "
+                     f"per save {per(SC.COST_PER_SAVE, M.MEDIAN_SAVES, 'saves')} (on its median note)")
     audience = []
     lifetime, followers = row.get(S.LIFETIME_LIKES_SAVES), row.get(S.FOLLOWERS)
     if lifetime is not None:
