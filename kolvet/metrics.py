@@ -196,11 +196,12 @@ def follower_jumps(profiles: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def creator_profiles(posts: pl.LazyFrame, profiles: pl.DataFrame | None,
-                     roster: pl.DataFrame | None = None, also: pl.Series | None = None) -> pl.LazyFrame:
+                     roster: pl.DataFrame | None = None, also: pl.DataFrame | None = None) -> pl.LazyFrame:
     """One row per creator with nickname, followers, category and quote. Each comes from the
     roster the user passed (--creators) first, then crawled profiles (the newest snapshot),
     then the creator's own newest notes (category: its most common one). `also`: creators
-    without usable notes, listed all the same."""
+    without usable notes (creator_id, and the nickname and followers their set-aside rows
+    give, if any), listed all the same."""
     newest = [S.SNAPSHOT_AT, S.POSTED_AT]
 
     def latest(col: str) -> pl.Expr:
@@ -215,8 +216,10 @@ def creator_profiles(posts: pl.LazyFrame, profiles: pl.DataFrame | None,
         .select(S.CREATOR_ID, S.CATEGORY)
     )
     out = posts.group_by(S.CREATOR_ID).agg(latest(S.NICKNAME), latest(S.FOLLOWERS))
-    if also is not None and also.len():
-        out = pl.concat([out, pl.LazyFrame({S.CREATOR_ID: also.cast(pl.String)})], how="diagonal")
+    if also is not None and also.height:
+        given = [c for c in (S.NICKNAME, S.FOLLOWERS) if c in also.columns]
+        rows = also.select(pl.col(S.CREATOR_ID).cast(pl.String), *[pl.col(c).cast(S.CREATOR_SCHEMA[c]) for c in given])
+        out = pl.concat([out, rows.lazy()], how="diagonal_relaxed")
     out = (
         out
         .join(category, on=S.CREATOR_ID, how="left")

@@ -299,9 +299,10 @@ def _per_creator(loaded: Loaded, config: Config, as_of: datetime) -> tuple[pl.Da
     without = loaded.without_notes if loaded.without_notes is not None else S.creators_without_notes(
         loaded.posts, S.empty_rejected(), [loaded.creators, loaded.roster])
     profiles = M.creator_profiles(loaded.posts.lazy(), loaded.creators, loaded.roster,
-                                  also=without.get_column(S.CREATOR_ID)).collect().lazy()
+                                  also=without).collect().lazy()
     notes = NotesPlan(loaded.posts, profiles, config, as_of)
-    creators = (M.creator_metrics(notes.plan(), profiles, config, as_of).join(without.lazy(), on=S.CREATOR_ID, how="left")
+    creators = (M.creator_metrics(notes.plan(), profiles, config, as_of)
+                .join(without.lazy().select(S.CREATOR_ID, S.NO_NOTES), on=S.CREATOR_ID, how="left")
                 .join(S.rows_set_aside(loaded.rejected).lazy(), on=S.CREATOR_ID, how="left")
                 .with_columns(pl.col(S.ROWS_SET_ASIDE).fill_null(0))
                 .sort(S.CREATOR_ID).collect(engine="in-memory"))

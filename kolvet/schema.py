@@ -586,7 +586,7 @@ def map_by_value(frame: pl.DataFrame, column: str | None, make: pl.Expr, dtype: 
 
 # ---- rows: parse, validate, set aside -----------------------------------------------------
 REJECTED_COLUMNS = (SOURCE, ROW, REASON, CREATOR_ID, POST_ID, POSTED_AT, LIKES, SAVES, COMMENTS,
-                    SHARES, VIEWS, FOLLOWERS)
+                    SHARES, VIEWS, FOLLOWERS, NICKNAME)
 
 
 ROW_INDEX = "_kolvet_row"  # a raw file may well have its own "row" column
@@ -831,6 +831,7 @@ def _creator_rejects(rows: pl.DataFrame, reason: pl.Expr, followers: pl.Expr) ->
     return rows.select(
         pl.col(SOURCE), pl.col(ROW), reason.alias(REASON), pl.col(CREATOR_ID),
         *[pl.lit(None, pl.String).alias(c) for c in REJECTED_COLUMNS[4:11]], followers.cast(pl.String).alias(FOLLOWERS),
+        (pl.col(NICKNAME).cast(pl.String) if NICKNAME in rows.columns else pl.lit(None, pl.String)).alias(NICKNAME),
     )
 
 
@@ -999,10 +1000,13 @@ ROWS_SET_ASIDE = "rows_set_aside"  # rows naming the creator that couldn't be us
 
 
 def _naming_a_creator(rejected: pl.DataFrame) -> pl.DataFrame:
-    """(creator_id, reason) of the set-aside rows that name a creator: the id as the parser
-    would read it (set-aside rows show cells as written), totals rows left out."""
+    """(creator_id, reason, nickname, followers) of the set-aside rows that name a creator: the
+    id as the parser would read it (set-aside rows show cells as written), totals rows left out."""
+    followers = count_result(count_parts(pl.col(FOLLOWERS), pl.String()), FOLLOWERS).value
     return (rejected.filter(pl.col(REASON) != TOTALS_ROW)
-            .select(blank_to_null(pl.col(CREATOR_ID)).alias(CREATOR_ID), REASON).drop_nulls(CREATOR_ID))
+            .select(blank_to_null(pl.col(CREATOR_ID)).alias(CREATOR_ID), REASON,
+                    blank_to_null(pl.col(NICKNAME)).alias(NICKNAME), followers.alias(FOLLOWERS))
+            .drop_nulls(CREATOR_ID))
 
 
 def rows_set_aside(rejected: pl.DataFrame) -> pl.DataFrame:
@@ -1025,11 +1029,15 @@ def creators_without_notes(posts: pl.DataFrame, rejected: pl.DataFrame,
     from_notes = by_reason.group_by(CREATOR_ID, maintain_order=True).agg(
         pl.col("len").sum().alias("_n"), pl.format("{} {}", REASON, "len").head(3).str.join(", ").alias("_why"),
     ).select(CREATOR_ID, pl.format("no usable notes: all {} set aside ({})", "_n", "_why").alias(NO_NOTES))
+    # What the set-aside rows say of the creator (the last row that says it), so a creator whose
+    # every note was unusable still shows its name and size.
+    said = lost.group_by(CREATOR_ID).agg(pl.col(NICKNAME).drop_nulls().last(), pl.col(FOLLOWERS).drop_nulls().last())
+    from_notes = from_notes.join(said, on=CREATOR_ID, how="left")
     listed = [t.select(CREATOR_ID) for t in creators if t is not None]
     kept = pl.concat(listed).unique() if listed else pl.DataFrame(schema={CREATOR_ID: pl.String})
     found = (kept.with_columns(pl.lit("no notes of this creator in the inputs").alias(NO_NOTES))
              .join(have, on=CREATOR_ID, how="anti").join(from_notes, on=CREATOR_ID, how="anti"))
-    return pl.concat([from_notes, found]).sort(CREATOR_ID)
+    return pl.concat([from_notes, found], how="diagonal").sort(CREATOR_ID)
 
 
 def empty_rejected() -> pl.DataFrame:

@@ -133,3 +133,17 @@ def test_times_and_whole_prices_read_as_such_in_a_spreadsheet(tmp_path, vetted_3
     back = pl.read_excel(tmp_path / "r.xlsx", sheet_name="ranking")
     assert back.schema["last_post_at"].is_temporal()
     assert back.get_column("last_post_at").drop_nulls().len() == vetted_300.creators.get_column("last_post_at").drop_nulls().len()
+
+
+def test_a_creator_whose_every_note_was_set_aside_keeps_its_name_and_size(tmp_path):
+    """Listed as insufficient_data, but still recognisable in the ranking: the nickname and
+    followers its set-aside rows carried, as the rejected file shows them."""
+    path = tmp_path / "notes.csv"
+    path.write_text("creator_id,nickname,followers,post_id,posted_at,likes,saves,comments\n"
+                    "a,Alice,1200,p1,2025-06-01,10,5,1\n"
+                    "b,Bob,1.2万,q1,2025-06-01,lots,5,1\n"
+                    "b,Bob,1.2万,q2,2025-06-02,many,5,1\n", encoding="utf-8")
+    result = pipeline.vet([path])
+    bob = result.creators.filter(pl.col("creator_id") == "b").row(0, named=True)
+    assert (bob["nickname"], bob["followers"], bob["verdict"]) == ("Bob", 12000, "insufficient_data")
+    assert result.rejected.get_column("nickname").to_list() == ["Bob", "Bob"]
