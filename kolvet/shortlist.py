@@ -96,7 +96,8 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     )
     caveat = (
         pl.when(pl.col(M.CENSORED_SHARE) > 0.5)
-        .then(pl.lit("; most counts are lower bounds (\"10万+\"), so rates are understated"))
+        .then(pl.format("; {}% of its notes have counts that are only floors (written as \"1千+\", \"10万+\"), so rates are understated",
+                        (pl.col(M.CENSORED_SHARE) * 100).round(0).cast(pl.Int64)))
         .otherwise(pl.lit(""))
     )
     followers_unknown = (

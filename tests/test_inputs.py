@@ -251,8 +251,8 @@ def test_a_creator_whose_counts_are_mostly_bounds_says_so(tmp_path):
     path = write_csv(tmp_path / "bounded.csv", rows)
     result = pipeline.vet([path])
     reasons = dict(result.creators.select(S.CREATOR_ID, "verdict_reason").iter_rows())
-    assert "lower bounds" in reasons["bounded"]
-    assert "lower bounds" not in reasons["exact"]
+    assert "80% of its notes have counts that are only floors" in reasons["bounded"]
+    assert "only floors" not in reasons["exact"]
 
 
 # ---- times ---------------------------------------------------------------------------------
