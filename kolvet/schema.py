@@ -685,6 +685,8 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     exprs: dict[str, pl.Expr] = {CREATOR_ID: pl.col("_creator"), POST_ID: pl.col("_post")}
     problems: list[pl.Expr] = [row_problem(frame)]
     totals = [blank_to_null(_raw(frame, mapping, c)[0]) for c in (CREATOR_ID, NICKNAME) if c in mapping.source_of]
+    if frame.width:  # or the sheet's first column, an unmapped 序号 (row number) that says 合计
+        totals.append(blank_to_null(pl.col(frame.columns[0]).cast(pl.String)))
     # A creator may well be called "Sum": only a labelled row that names no note is a totals row.
     problems += [pl.when(pl.any_horizontal(is_totals_label(t) for t in totals) & pl.col("_post").is_null())
                  .then(pl.lit(TOTALS_ROW))]

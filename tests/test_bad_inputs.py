@@ -597,3 +597,15 @@ def test_no_usable_notes_names_the_notes_reasons_not_a_rosters_emptied_cell(tmp_
     assert res.exit_code == 1
     assert f"no usable notes, every row was set aside (likes: not a count ({len(rows)}))" in res.stderr, res.stderr
     assert "followers" not in res.stderr
+
+
+def test_a_totals_row_labelled_in_the_row_number_column_is_a_totals_row(tmp_path):
+    # Agency sheets number their rows (序号) and write 合计 there, leaving the creator blank.
+    path = tmp_path / "agency.csv"
+    path.write_text("序号,博主ID,昵称,笔记ID,发布时间,点赞,收藏,评论\n"
+                    "1,a,Alice,n1,2025-06-01,10,5,1\n2,a,Alice,n2,2025-06-02,12,5,1\n"
+                    "合计,,,,,22,10,2\n", encoding="utf-8")
+    out = tmp_path / "ranked.csv"
+    assert runner.invoke(app, ["vet", str(path), "-o", str(out), "-q"]).exit_code == 0
+    rejected = pl.read_csv(tmp_path / "ranked.rejected.csv", infer_schema=False)
+    assert rejected.select("row", "reason").rows() == [("3", "a totals row (合计), not a note")]
