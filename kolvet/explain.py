@@ -173,7 +173,8 @@ def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None, config: Conf
             lines += [f"    {r[S.POSTED_AT]:%Y-%m-%d} {r[S.POST_ID]}: {detail(r)}" for r in picked.head(SHOWN_NOTES).iter_rows(named=True)]
             if picked.height > SHOWN_NOTES:
                 lines.append(f"    ... and {picked.height - SHOWN_NOTES} more (`kolvet vet --posts-out FILE` marks each in its {column} column)")
-        elif column == F.BOOSTED and picked is not None and (row.get(F.FRAUD_FLAG) or row.get(F.FRAUD_WATCH)):
+        elif (column == F.BOOSTED and picked is not None and (row.get(F.FRAUD_FLAG) or row.get(F.FRAUD_WATCH))
+              and row.get(F.FRAUD_PATTERN) != "bought followers"):  # followers are bought for no note
             # A note is marked against the creator's own others: a pattern on every note marks none.
             lines.append(f"  {heading}: none stands out from its others (a note is judged against the creator's "
                          "other notes, so engagement bought for every note marks none)")

@@ -337,6 +337,8 @@ _WIDE = {**{chr(0xFF10 + i): str(i) for i in range(10)}, "．": ".", "＋": "+",
 def narrow_text(text: pl.Expr) -> pl.Expr:
     """Full-width digits and signs as ASCII, traditional 萬 and 億 as 万 and 亿."""
     return text.str.replace_many(list(_WIDE), list(_WIDE.values()))
+
+
 MAX_PLAUSIBLE_COUNT = 10**10  # above every XHS note and account that exists
 
 

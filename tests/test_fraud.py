@@ -548,3 +548,7 @@ def test_a_flagged_farm_marks_the_notes_its_saves_or_comments_were_bought_for():
     for cid in bare:
         lines = explain_lines(result.creators.filter(pl.col("creator_id") == cid).row(0, named=True), result.notes_of(cid))
         assert any(line.startswith("  notes that look boosted: none stands out") for line in lines)
+    # Bought followers are bought for no note: nothing to say about notes standing out.
+    bought_followers = result.creators.filter(pl.col(F.FRAUD_FLAG) & (pl.col(F.FRAUD_PATTERN) == "bought followers")).row(0, named=True)
+    lines = explain_lines(bought_followers, result.notes_of(bought_followers["creator_id"]))
+    assert not any("none stands out" in line for line in lines)

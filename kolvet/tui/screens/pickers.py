@@ -127,6 +127,7 @@ class ExportScreen(Dialog[ExportChoice | None]):
 def _resolved(path: Path | None) -> Path | None:
     return path.resolve() if path is not None else None
 
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [("escape,question_mark", "close", "Close")]
 
