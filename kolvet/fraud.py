@@ -1031,19 +1031,19 @@ def known_features(raw: dict[str, np.ndarray], judged: np.ndarray) -> tuple[str,
 NO_NOTES, FEW_NOTES, NO_RATE, FEW_INTERACTIONS = "no notes", "few notes", "no rate", "few interactions"
 
 
-def _unjudged_because(row: dict, fc: FraudConfig) -> str:
-    if not row.get(M.N_POSTS_TOTAL):
-        return NO_NOTES
-    if (row.get(M.N_POSTS) or 0) < fc.min_posts:
-        return FEW_NOTES
-    if row.get(M.RATE_BASIS) in (None, "none"):
-        return NO_RATE
-    return FEW_INTERACTIONS
+def _unjudged_because(fc: FraudConfig) -> pl.Expr:
+    """Per unjudged creator, which of the tests above it failed first."""
+    return (pl.when(pl.col(M.N_POSTS_TOTAL).fill_null(0) == 0).then(pl.lit(NO_NOTES))
+            .when(pl.col(M.N_POSTS).fill_null(0) < fc.min_posts).then(pl.lit(FEW_NOTES))
+            .when(pl.col(M.RATE_BASIS).fill_null("none") == "none").then(pl.lit(NO_RATE))
+            .otherwise(pl.lit(FEW_INTERACTIONS)))
 
 
 def why_not_judged(row: dict, fc: FraudConfig) -> str:
     """Why detect() left a creator unjudged, in its own terms, with its numbers."""
-    because = _unjudged_because(row, fc)
+    tested = pl.DataFrame({c: [row.get(c)] for c in (M.N_POSTS_TOTAL, M.N_POSTS, M.RATE_BASIS)},
+                          schema={M.N_POSTS_TOTAL: pl.Int64, M.N_POSTS: pl.Int64, M.RATE_BASIS: pl.String})
+    because = tested.select(_unjudged_because(fc)).item()
     n = row.get(M.N_POSTS) or 0
     if because == NO_NOTES:
         return "no notes of this creator in the inputs"
@@ -1060,11 +1060,9 @@ def not_judged(creators: pl.DataFrame, fc: FraudConfig) -> list[tuple[str, int]]
     """How many creators the check left unjudged, by why, most first (fraud_flag is blank)."""
     label = {NO_NOTES: "no notes", FEW_NOTES: f"fewer than {fc.min_posts} notes judged",
              NO_RATE: "no follower count and no views", FEW_INTERACTIONS: f"under {fc.min_interactions} interactions in all"}
-    counts: dict[str, int] = {}
-    for row in creators.filter(pl.col(FRAUD_FLAG).is_null()).iter_rows(named=True):
-        because = label[_unjudged_because(row, fc)]
-        counts[because] = counts.get(because, 0) + 1
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    counts = (creators.filter(pl.col(FRAUD_FLAG).is_null())
+              .select(_unjudged_because(fc).replace_strict(label).alias("why")).group_by("why").len())
+    return sorted(counts.iter_rows(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None) -> tuple[pl.DataFrame, FraudModel | None]:
@@ -1205,7 +1203,7 @@ def note_flags(posts: pl.LazyFrame, config: Config, bursts: pl.DataFrame | None 
     farmed, farmed_reason = pl.lit(False), pl.lit(None, pl.String)
     for pattern, count in FARMED_COUNT.items():
         z, usual = M.above_lower_notes(count)
-        per_like = (pl.col(count) + M.SMOOTH) / (pl.col(S.LIKES) + M.SMOOTH)
+        per_like = M.log_per_like(count).exp()
         here = ((pl.col("_farm") == pattern) & (z > config.fraud.note_z)).fill_null(False)
         farmed = farmed | here
         also = " and its shares didn't rise with them" if count == S.SAVES else ""

@@ -242,6 +242,19 @@ def _robust_sd(expr: pl.Expr) -> pl.Expr:
     return 1.4826 * (expr - expr.median()).abs().median()
 
 
+def log_per_like(count: str) -> pl.Expr:
+    """A note's log count per like, finite at zero counts (SMOOTH)."""
+    return ((pl.col(count) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log()
+
+
+def _shared_along() -> pl.Expr:
+    """How far a note's shares per like rose above the creator's median note's (0 if they
+    didn't): saves/likes above the creator's own that shares rose with are readers finding the
+    note worth keeping and passing on (a guide among vlogs); bought saves bring no shares."""
+    log_shl = log_per_like(S.SHARES)
+    return (log_shl - log_shl.median().over(S.CREATOR_ID)).clip(lower_bound=0.0).fill_null(0.0)
+
+
 def annotate_posts(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, as_of: datetime) -> pl.LazyFrame:
     """Add reach, interactions, weighted engagement, the window flag and per-note deviations."""
     days = config.window.days
@@ -249,14 +262,9 @@ def annotate_posts(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config, 
     by = S.CREATOR_ID
     followers = pl.col("_creator_followers")
     has_views = pl.col(S.VIEWS).is_not_null()
-    log_sl = ((pl.col(S.SAVES) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log()
-    log_cl = ((pl.col(S.COMMENTS) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log()
-    # Saves/likes above the creator's own that its shares rose with are readers finding the note
-    # worth keeping and passing on (a guide among vlogs); bought saves bring no shares.
-    log_shl = ((pl.col(S.SHARES) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log()
-    shared_along = (log_shl - log_shl.median().over(by)).clip(lower_bound=0.0).fill_null(0.0)
+    log_sl, log_cl = log_per_like(S.SAVES), log_per_like(S.COMMENTS)
     save_excess = log_sl - log_sl.median().over(by)
-    unexplained_sl = pl.when(save_excess > 0).then((save_excess - shared_along).clip(lower_bound=0.0)).otherwise(save_excess)
+    unexplained_sl = pl.when(save_excess > 0).then((save_excess - _shared_along()).clip(lower_bound=0.0)).otherwise(save_excess)
     return (
         posts.join(profiles.select(by, pl.col(S.FOLLOWERS).alias("_creator_followers")), on=by, how="left")
         .with_columns(
@@ -308,16 +316,15 @@ def above_lower_notes(count: str) -> tuple[pl.Expr, pl.Expr]:
     per like. A farm buys for the top of its notes, so the usual and its spread come from the
     lower quarter (a normal's 5th-25th percentile gap is 0.971 sd), not from the median and MAD
     that the bought notes pull up. Saves above it that the note's shares rose with are readers'
-    (see annotate_posts)."""
+    (_shared_along)."""
     by = S.CREATOR_ID
-    x = ((pl.col(count) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log()
+    x = log_per_like(count)
     q25, q05 = x.quantile(0.25).over(by), x.quantile(0.05).over(by)
     spread = ((q25 - q05) / 0.971).clip(lower_bound=0.25)  # the floor annotate_posts' deviations use
     usual = q25 + 0.674 * spread
     excess = x - usual
     if count == S.SAVES:
-        log_shl = ((pl.col(S.SHARES) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log()
-        excess = excess - (log_shl - log_shl.median().over(by)).clip(lower_bound=0.0).fill_null(0.0)
+        excess = excess - _shared_along()
     return excess / spread, usual.exp()
 
 
@@ -371,13 +378,10 @@ def _scale(log_likes: pl.Expr, count: str, slope: str, resid: str) -> list[pl.Ex
             pl.when(usable).then((y.var() - b * pl.cov(log_likes, y)).clip(lower_bound=0.0)).alias(resid)]
 
 
-def _per_like(count: str) -> pl.Expr:
-    """A note's log count per like, finite at zero counts (SMOOTH)."""
-    return ((pl.col(count) + SMOOTH) / (pl.col(S.LIKES) + SMOOTH)).log()
 
 
 def _per_like_noise(count: str) -> pl.Expr:
-    """The variance Poisson counts alone give _per_like across notes (the delta method:
+    """The variance Poisson counts alone give log_per_like across notes (the delta method:
     1/count + 1/likes), so that few comments aren't mistaken for varied ratios."""
     return (1 / (pl.col(count) + SMOOTH) + 1 / (pl.col(S.LIKES) + SMOOTH)).mean()
 
@@ -386,7 +390,7 @@ def _shares_follow_saves() -> list[pl.Expr]:
     """The SHARES_FOLLOW_SAVES slope and its standard error. Both log ratios carry counting
     noise (_per_like_noise) and share the likes' (1/likes), which alone would make shares/likes
     seem to follow saves/likes; both are taken out."""
-    x, y = _per_like(S.SAVES), _per_like(S.SHARES)
+    x, y = log_per_like(S.SAVES), log_per_like(S.SHARES)
     signal = x.var() - _per_like_noise(S.SAVES)
     slope = (pl.cov(x, y) - (1 / (pl.col(S.LIKES) + SMOOTH)).mean()) / signal
     left = (y.var() - pl.cov(x, y) ** 2 / x.var()).clip(lower_bound=0.0)
@@ -500,8 +504,8 @@ def creator_metrics(posts: pl.LazyFrame, profiles: pl.LazyFrame, config: Config,
         log_rate(S.SAVES).median().alias(LOG_SAVE),
         log_rate(S.LIKES).median().alias(LOG_LIKE),
         _robust_sd(log_rate(WEIGHTED)).alias(LOG_WEIGHTED_SPREAD),
-        _per_like(S.SAVES).std().alias(LOG_SAVE_LIKE_SD),
-        _per_like(S.COMMENTS).std().alias(LOG_COMMENT_LIKE_SD),
+        log_per_like(S.SAVES).std().alias(LOG_SAVE_LIKE_SD),
+        log_per_like(S.COMMENTS).std().alias(LOG_COMMENT_LIKE_SD),
         _per_like_noise(S.SAVES).alias(LOG_SAVE_LIKE_NOISE),
         _per_like_noise(S.COMMENTS).alias(LOG_COMMENT_LIKE_NOISE),
         # With a handful of saves or comments per note, a correlation is counting noise.
