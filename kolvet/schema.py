@@ -1005,11 +1005,11 @@ ROWS_SET_ASIDE = "rows_set_aside"  # rows naming the creator that couldn't be us
 
 def _naming_a_creator(rejected: pl.DataFrame) -> pl.DataFrame:
     """(creator_id, reason, nickname, followers) of the set-aside rows that name a creator: the
-    id as the parser would read it (set-aside rows show cells as written), totals rows left out."""
-    followers = count_result(count_parts(pl.col(FOLLOWERS), pl.String()), FOLLOWERS).value
+    id as the parser would read it (set-aside rows show cells as written, followers too),
+    totals rows left out."""
     return (rejected.filter(pl.col(REASON) != TOTALS_ROW)
             .select(blank_to_null(pl.col(CREATOR_ID)).alias(CREATOR_ID), REASON,
-                    blank_to_null(pl.col(NICKNAME)).alias(NICKNAME), followers.alias(FOLLOWERS))
+                    blank_to_null(pl.col(NICKNAME)).alias(NICKNAME), FOLLOWERS)
             .drop_nulls(CREATOR_ID))
 
 
@@ -1035,7 +1035,10 @@ def creators_without_notes(posts: pl.DataFrame, rejected: pl.DataFrame,
     ).select(CREATOR_ID, pl.format("no usable notes: all {} set aside ({})", "_n", "_why").alias(NO_NOTES))
     # What the set-aside rows say of the creator (the last row that says it), so a creator whose
     # every note was unusable still shows its name and size.
-    said = lost.group_by(CREATOR_ID).agg(pl.col(NICKNAME).drop_nulls().last(), pl.col(FOLLOWERS).drop_nulls().last())
+    # (Followers parsed here, on these creators' rows only: the rejected file can hold millions
+    # of older snapshots.)
+    followers = count_result(count_parts(pl.col(FOLLOWERS), pl.String()), FOLLOWERS).value
+    said = lost.group_by(CREATOR_ID).agg(pl.col(NICKNAME).drop_nulls().last(), followers.drop_nulls().last().alias(FOLLOWERS))
     from_notes = from_notes.join(said, on=CREATOR_ID, how="left")
     listed = [t.select(CREATOR_ID) for t in creators if t is not None]
     kept = pl.concat(listed).unique() if listed else pl.DataFrame(schema={CREATOR_ID: pl.String})
