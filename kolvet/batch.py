@@ -345,9 +345,9 @@ def _problems(roster: Roster, previous_problem: str | None = None, warnings: Seq
                 notes.append(f"{sum(n for _, n in reasons):,} {what} ({tally(reasons, 3)}), see {roster.name}{REJECTED_SUFFIX}")
         if replaced := S.snapshots_replaced(loaded.rejected):
             notes.append(f"{counted(replaced, 'older snapshot')} replaced by newer ones, listed in {roster.name}{REJECTED_SUFFIX}")
-    if loaded is not None and loaded.skipped:
-        shown = "; ".join(f"{Path(s.source).name}: {s.reason}" for s in loaded.skipped[:3])
-        n = len(loaded.skipped)
+    if skipped := tables_skipped(loaded):
+        shown = "; ".join(f"{Path(s.source).name}: {s.reason}" for s in skipped[:3])
+        n = len(skipped)
         notes.append(f"{counted(n, 'file')} skipped ({shown}{'; ...' if n > 3 else ''})")
     notes += warnings
     if previous_problem:
@@ -359,7 +359,12 @@ def roster_status(roster: Roster) -> str:
     """failed (unreadable), files skipped (vetted without some of its files: see problems), or ok."""
     if roster.error is not None:
         return "failed"
-    return "files skipped" if roster.loaded is not None and roster.loaded.skipped else "ok"
+    return "files skipped" if tables_skipped(roster.loaded) else "ok"
+
+
+def tables_skipped(loaded: Loaded | None) -> list[io.SkippedFile]:
+    """The tables a roster was vetted without; its folder's images and the like are no loss."""
+    return [s for s in loaded.skipped if s.table] if loaded is not None else []
 
 
 def summary_row(roster: Roster, table: pl.DataFrame | None, previous_problem: str | None,

@@ -86,6 +86,9 @@ class RawTable:
 class SkippedFile:
     source: str
     reason: str
+    # False for a folder's files that aren't tables at all (a crawl's images): reported, but
+    # no table the run went without.
+    table: bool = True
 
 
 # ---- finding files ------------------------------------------------------------------------
@@ -118,6 +121,27 @@ def find_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, boo
             seen.add(key)
             unique.append((path, explicit))
     return unique
+
+
+def not_tables(paths: Iterable[str | os.PathLike[str]]) -> list[SkippedFile]:
+    """Per folder named, its files that aren't tables kolvet reads (a crawl's images, a
+    README), as one line with a count per kind, so a table saved in an unexpected format
+    doesn't vanish unnoticed. Hidden files (.DS_Store) are left out."""
+    out = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.is_dir():
+            continue
+        kinds: dict[str, int] = {}
+        for q in p.rglob("*"):
+            if q.is_file() and q.suffix.lower() not in READABLE and not q.name.startswith("."):
+                kind = q.suffix.lower() or "no extension"
+                kinds[kind] = kinds.get(kind, 0) + 1
+        if kinds:
+            shown = ", ".join(f"{kind} {n:,}" for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+            out.append(SkippedFile(str(p), f"{counted(sum(kinds.values()), 'file')} that aren't tables ({shown})",
+                                   table=False))
+    return out
 
 
 def expand_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, bool]]:
@@ -945,7 +969,7 @@ def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list
         detail = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:3])
         named = ", ".join(str(p) for p in paths)
         raise KolvetError(f"no notes found in {named}" + (f" ({detail})" if detail else ""))
-    return tables, skipped
+    return tables, skipped + not_tables(paths)
 
 
 def read_creators_file(path: str | os.PathLike[str], aliases: dict[str, list[str]] | None = None,

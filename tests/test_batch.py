@@ -250,6 +250,19 @@ def test_files_skipped_inside_a_roster_folder_are_named_in_problems(tmp_path):
     assert "\nagency_west (files skipped): 1 file skipped (prices.csv: no column for creator_id" in res.output
 
 
+def test_a_roster_folders_images_are_no_skipped_table(tmp_path):
+    """A crawl folder's note images are not tables the roster was vetted without."""
+    folder = tmp_path / "agency_east"
+    (folder / "images").mkdir(parents=True)
+    roster_posts(30, seed=63).write_csv(folder / "notes.csv")
+    for name in ("a.jpg", "b.jpg", "cover.png"):
+        (folder / "images" / name).write_bytes(b"\xff\xd8")
+    res = runner.invoke(app, ["batch", str(folder), "--out-dir", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    row = pl.read_csv(tmp_path / "out" / "summary.csv").row(0, named=True)
+    assert row["status"] == "ok" and row["creators"] == 30 and row["problems"] is None
+
+
 def test_a_roster_given_twice_is_refused(tmp_path):
     """Its creators would sit twice among everyone's peers."""
     roster_posts(30, seed=63).write_csv(tmp_path / "south.csv")

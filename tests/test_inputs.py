@@ -638,6 +638,21 @@ def test_a_mediacrawler_crawl_folder_ranks_like_the_canonical_csv(tmp_path, worl
     assert _spearman(ranking, canonical) > 0.97
 
 
+def test_a_folders_files_that_arent_tables_are_counted_by_kind(tmp_path, world):
+    """A crawl folder's images and notes-to-self are not read, and the run says how many of
+    each kind it passed over, so a table saved in a format kolvet doesn't read is noticed."""
+    folder = tmp_path / "crawl"
+    (folder / "images").mkdir(parents=True)
+    world.write_csv(folder / "posts.csv")
+    for name in ("images/1.jpg", "images/2.jpg", "images/3.png", "README.md", ".DS_Store"):
+        (folder / name).write_bytes(b"x")
+    res = runner.invoke(app, ["vet", str(folder), "-o", str(tmp_path / "out.csv")])
+    assert res.exit_code == 0, res.output
+    assert f"skipped {folder}: 4 files that aren't tables (.jpg 2, .md 1, .png 1)" in res.output
+    inputs = json.loads((tmp_path / "out.meta.json").read_text(encoding="utf-8"))["inputs"]
+    assert [x["reason"] for x in inputs if x["format"] == "skipped"] == ["4 files that aren't tables (.jpg 2, .md 1, .png 1)"]
+
+
 def test_a_folder_of_mixed_families_reads_together(tmp_path):
     folder = tmp_path / "mixed"
     folder.mkdir()
