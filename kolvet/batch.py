@@ -344,7 +344,7 @@ def _problems(roster: Roster, previous_problem: str | None = None, warnings: Seq
             if reasons:
                 notes.append(f"{sum(n for _, n in reasons):,} {what} ({tally(reasons, 3)}), see {roster.name}{REJECTED_SUFFIX}")
         if replaced := S.snapshots_replaced(loaded.rejected):
-            notes.append(f"{counted(replaced, 'older snapshot')} replaced by newer ones, listed in {roster.name}{REJECTED_SUFFIX}")
+            notes.append(f"{counted(replaced, 'older snapshot')} (or copies) replaced by newer ones, listed in {roster.name}{REJECTED_SUFFIX}")
     if skipped := tables_skipped(loaded):
         shown = "; ".join(f"{Path(s.source).name}: {s.reason}" for s in skipped[:3])
         n = len(skipped)

@@ -138,7 +138,7 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
     else:
         out.print("no rows set aside")
     if replaced := result.snapshots_replaced():
-        out.print(f"{counted(replaced, 'older snapshot')} of notes or profiles replaced by newer ones "
+        out.print(f"{counted(replaced, 'older snapshot')} (or copies) of notes or profiles replaced by newer ones "
                   "(listed with the rows set aside)", markup=False)
     if emptied:
         total = sum(n for _, n in emptied)

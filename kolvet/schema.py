@@ -315,6 +315,7 @@ TOTALS_ROW = "a totals row (合计), not a note"
 DUPLICATE = "duplicate "
 # Older snapshots a newer one replaced (merge_snapshots, merge_creator_rows): routine, see older_snapshot.
 OLDER_NOTE = f"{DUPLICATE}post_id: older snapshot"
+NOTE_COPY = f"{DUPLICATE}post_id: another copy of the note"  # two exports of one note, neither newer
 OLDER_PROFILE = f"{DUPLICATE}creator_id: an older snapshot with other values"
 _TOTALS_LABELS = ["合计", "总计", "汇总", "小计", "total", "totals", "sum", "grand total"]
 
@@ -984,11 +985,11 @@ def row_kept() -> pl.Expr:
 def older_snapshot() -> pl.Expr:
     """A rejected-file entry for an older snapshot of a note or a profile that a newer one
     replaced: routine when a crawl is re-run, so counted apart from rows that couldn't be used."""
-    return pl.col(REASON).str.starts_with(OLDER_NOTE) | pl.col(REASON).str.starts_with(OLDER_PROFILE)
+    return pl.any_horizontal(pl.col(REASON).str.starts_with(r) for r in (OLDER_NOTE, NOTE_COPY, OLDER_PROFILE))
 
 
 def snapshots_replaced(rejected: pl.DataFrame) -> int:
-    """How many older snapshots newer ones replaced (older_snapshot)."""
+    """How many older snapshots (or copies of the same time) others replaced (older_snapshot)."""
     return rejected.filter(older_snapshot()).height
 
 
@@ -1071,13 +1072,17 @@ def purged(before: pl.Expr, after: pl.Expr) -> pl.Expr:
 
 def merge_snapshots(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Keep one row per note (creator_id, post_id): the newest snapshot, by snapshot_at
-    (MediaCrawler's last_modify_ts), then the last row read.
+    (MediaCrawler's last_modify_ts); among copies of the same moment (two tools' exports of
+    the same notes, neither timed), the one with exact counts over one with floors ("1千+"),
+    then the last row read. A field the kept copy leaves blank (an export without followers
+    or views) is taken from the newest copy that gives it.
 
     Older snapshots are returned as set-aside rows, with their file and row. When an older
     snapshot had a count higher than the kept one by more than noise (`purged`), the kept row
     gets counts_went_down = true: platforms purge bought engagement after the fact, which is a
-    fraud signal. Notes are keyed
-    by creator too, so files that number notes per creator (1, 2, 3...) don't collide."""
+    fraud signal. A kept row with floors can't show a drop: its true counts may be higher.
+    Notes are keyed by creator too, so files that number notes per creator (1, 2, 3...) don't
+    collide."""
     if posts.height == 0:
         return posts, empty_rejected()
     key = [CREATOR_ID, POST_ID]
@@ -1085,16 +1090,30 @@ def merge_snapshots(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     if posts.select(pl.struct(key).hash().n_unique()).item() == posts.height:
         return posts, empty_rejected()
     order = "_order"
-    ranked = posts.with_row_index(order).sort([*key, SNAPSHOT_AT, order], nulls_last=False)
+    ranked = posts.with_row_index(order).sort([*key, SNAPSHOT_AT, PRECISION, order], descending=[False, False, False, True, False],
+                                              nulls_last=False)
     counts = (LIKES, SAVES, COMMENTS, SHARES)
-    went_down = pl.any_horizontal(purged(pl.col(c).max().over(key), pl.col(c)) for c in counts)
+    went_down = pl.any_horizontal(purged(pl.col(c).max().over(key), pl.col(c)) for c in counts) & (pl.col(PRECISION) != LOWER_BOUND)
     ranked = ranked.with_columns(
         (pl.col(COUNT_DROPPED) | went_down.fill_null(False)).alias(COUNT_DROPPED),
         (pl.int_range(pl.len()).over(key) == pl.len().over(key) - 1).alias("_keep"),
     )
-    kept = ranked.filter("_keep").sort(order).drop(order, "_keep")
-    older = ranked.filter(~pl.col("_keep")).sort(order)
-    return kept, set_aside(older, f"{OLDER_NOTE} (kept the newest)")
+    filled = [c for c in SNAPSHOT_FILLED if c in posts.columns and posts.get_column(c).has_nulls()]
+    kept = (ranked.with_columns(pl.col(filled).forward_fill().over(key)).filter("_keep")
+            .sort(order).drop(order, "_keep"))
+    # Older copies are said to be so; one of the same moment lost to exact counts, or to read order.
+    as_kept = pl.col(SNAPSHOT_AT).last().over(key)
+    same_time = (pl.col(SNAPSHOT_AT) == as_kept) | (pl.col(SNAPSHOT_AT).is_null() & as_kept.is_null())
+    reason = (pl.when(~same_time).then(pl.lit(f"{OLDER_NOTE} (kept the newest)"))
+              .when(pl.col(PRECISION) > pl.col(PRECISION).last().over(key)).then(pl.lit(f"{NOTE_COPY} (none newer: kept the one with exact counts)"))
+              .otherwise(pl.lit(f"{NOTE_COPY} (none newer: kept the one read last)")))
+    older = ranked.with_columns(reason.alias("_why")).filter(~pl.col("_keep")).sort(order)
+    return kept, set_aside(older, pl.col("_why"))
+
+
+# A note's fields an older copy may fill in when the kept one leaves them blank. (Likes, saves
+# and comments are never blank on a kept row; shares may be, in exports that lack them.)
+SNAPSHOT_FILLED = (FOLLOWERS, VIEWS, SHARES, NEW_FOLLOWS, CATEGORY, NICKNAME, TITLE, POST_TYPE)
 
 
 # What a creators row says about the creator: two rows for one creator that disagree on one of
@@ -1162,10 +1181,10 @@ def shared_post_ids(posts: pl.DataFrame | pl.LazyFrame, parts: int = 1) -> pl.Da
             .agg(pl.len().alias("n"), pl.col(POST_ID).first(), pl.col("creators").first()).cast(empty.schema))
 
 
-def set_aside(posts: pl.DataFrame, reason: str) -> pl.DataFrame:
+def set_aside(posts: pl.DataFrame, reason: str | pl.Expr) -> pl.DataFrame:
     """Parsed posts turned back into set-aside rows, with their file, row and a reason."""
     return posts.select(
-        pl.col(SOURCE), pl.col(ROW), pl.lit(reason).alias(REASON),
+        pl.col(SOURCE), pl.col(ROW), (pl.lit(reason) if isinstance(reason, str) else reason).alias(REASON),
         *[(pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S") if c == POSTED_AT else pl.col(c).cast(pl.String)).alias(c)
           for c in REJECTED_COLUMNS[3:]],
     )

@@ -314,7 +314,7 @@ CASES = [
     Case("duplicate note ids with different counts", _rows("dupids.csv", [
         ["c01", "c01-1", "2025-05-02 12:00:00", "5000", "999", "1", "1", "1", "", "nick-c01"],
         ["c02", "c02-1", "2025-05-02 12:00:00", "5000", "1", "1", "1", "1", "", "nick-c02"]]), "ok",
-         ("duplicate post_id: older snapshot (kept the newest)",)),
+         ("duplicate post_id: another copy of the note (none newer: kept the one read last)",)),
     Case("missing required columns", _rows("nosaves.csv", [], [h if h != "saves" else "备注" for h in HEADER]), "error",
          ("nosaves.csv", "no column for saves", "columns found")),
     Case("0-follower creator", _rows("zero.csv", rows_for("zero", followers="0")), "ok"),

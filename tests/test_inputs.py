@@ -459,7 +459,7 @@ def test_crawl_folder_joins_profiles_and_merges_snapshots(tmp_path):
     assert "MediaCrawler comments (comments), 1 rows, 1 taken, 0 set aside" in res.output
     assert "MediaCrawler creator profiles (creators)" in res.output
     # A re-crawl's older snapshots are routine: counted apart from rows that couldn't be used.
-    assert "no rows set aside\n5 older snapshots of notes or profiles replaced by newer ones" in res.output
+    assert "no rows set aside\n5 older snapshots (or copies) of notes or profiles replaced by newer ones" in res.output
 
 
 def test_crawl_folder_accounts_for_every_row(tmp_path):

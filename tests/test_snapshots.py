@@ -181,3 +181,49 @@ def test_sample_writes_a_recrawl_whose_purges_kolvet_finds(tmp_path):
     again = tmp_path / "again.csv"
     runner.invoke(app, ["sample", "-n", "300", "-o", str(tmp_path / "x.csv"), "--recrawl", str(again)])
     assert again.read_bytes() == second.read_bytes()
+
+
+def _exports(tmp_path, floors: bool, followers: bool) -> tuple[str, str]:
+    """The same notes twice: exact counts with followers, and another tool's export of them,
+    with floors ("1千+", "10+") and/or without the followers column."""
+    head = [S.CREATOR_ID, S.POST_ID, S.POSTED_AT, S.FOLLOWERS, S.LIKES, S.SAVES, S.COMMENTS, S.SHARES]
+    rows = [[f"c{c}", f"c{c}-{i}", f"2025-05-{i + 1:02d} 12:00:00", 5000 + 900 * c, 300 + 140 * i + 50 * c, 60 + 9 * i, 12 + i, 5]
+            for c in range(6) for i in range(8)]
+
+    def floor(n: int) -> str:
+        return f"{n // 1000}千+" if n >= 1000 else f"{n // 10 * 10}+" if n >= 10 else str(n)
+
+    other = [r[:4] + [floor(v) if floors else v for v in r[4:]] for r in rows]
+    if not followers:
+        other = [r[:3] + r[4:] for r in other]
+    paths = []
+    for name, header, body in (("exact.csv", head, rows), ("other.csv", head if followers else head[:3] + head[4:], other)):
+        with open(tmp_path / name, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([header, *body])
+        paths.append(str(tmp_path / name))
+    return paths[0], paths[1]
+
+
+def test_two_exports_of_the_same_notes_rank_alike_in_either_order(tmp_path):
+    """Floors are not drops, and the exact copy wins over the floored one whichever is read last;
+    a copy without followers doesn't blank the creator's size."""
+    for floors, followers in ((True, True), (False, False), (True, False)):
+        exact, other = _exports(tmp_path, floors, followers)
+        ranked = []
+        for order in ((exact, other), (other, exact)):
+            out = tmp_path / "ranked.csv"
+            res = runner.invoke(app, ["vet", *order, "-o", str(out), "--posts-out", str(tmp_path / "notes.csv")])
+            assert res.exit_code == 0, res.output
+            assert "48 older snapshots (or copies) of notes or profiles replaced" in res.output
+            notes = pl.read_csv(tmp_path / "notes.csv")
+            assert not notes.get_column(S.COUNT_DROPPED).any(), (floors, followers, order)
+            assert notes.get_column("reach").null_count() == 0  # rates per follower on every note
+            if floors:  # the exact copy was kept
+                assert notes.get_column(S.SOURCE).str.ends_with("exact.csv").all()
+            ranked.append(out.read_bytes())
+            rejected = pl.read_csv(tmp_path / "ranked.rejected.csv")
+            assert set(rejected.get_column("reason")) <= {
+                "duplicate post_id: another copy of the note (none newer: kept the one with exact counts)",
+                "duplicate post_id: another copy of the note (none newer: kept the one read last)"}
+        assert ranked[0] == ranked[1], (floors, followers)
+        assert b"insufficient_data" not in ranked[0]

@@ -133,5 +133,5 @@ def cohort_summary(result: VetResult) -> str:
     if emptied:  # creators rows kept without a bad cell: not set aside, but said
         aside_text += f"; {counted(emptied, 'bad roster cell')} left empty"
     if replaced := result.snapshots_replaced():  # a re-crawl's routine: said apart from the problems
-        aside_text += f"; {counted(replaced, 'older snapshot')} replaced"
+        aside_text += f"; {counted(replaced, 'older snapshot')} (or copies) replaced"
     return f"{counted(frame.height, 'creator')}: {verdicts}; {flagged:,} flagged; {aside_text}"
