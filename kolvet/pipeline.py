@@ -345,6 +345,11 @@ def _judge(creators: pl.DataFrame, notes: NotesPlan, rejected: pl.DataFrame, sou
         notices.append(f"as of {meta['as_of']}, {(as_of - newest).days:,} days after the newest note ({newest}): no note "
                        f"falls in the {config.window.days}-day window, so each creator is judged on its "
                        f"{config.window.min_recent_posts} most recent notes")
+    unrated = ranked.filter((pl.col(M.N_POSTS_TOTAL) > 0) & (pl.col(M.RATE_BASIS).fill_null("none") == "none")).height
+    if unrated:  # a notes-only crawl: every creator would read insufficient_data with the cause off screen
+        notices.append(f"followers: {counted(unrated, 'creator')} with notes {'has' if unrated == 1 else 'have'} no follower "
+                       "count and no views, so no rates (insufficient_data): pass the crawl's creator profiles with the "
+                       "notes (MediaCrawler's creator_creator_* files), or a roster with followers via --creators")
     if model is not None and model.reach_link is not None:  # shown next to the reach reasons it explains
         meta["reach_vs_engagement"] = model.reach_link.describe() + (" (the saved model's)" if fraud_model is not None else "")
     if fraud_model is not None:

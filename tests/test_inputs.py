@@ -833,3 +833,17 @@ def test_ids_written_as_floats_or_with_invisible_characters_meet_the_same_creato
     assert sorted(ranked.get_column("creator_id")) == sorted(str(v) for v in number.values())
     assert ranked.get_column("quote").null_count() == 0
     assert ranked.filter(pl.col("verdict_reason").str.contains("no notes")).height == 0
+
+
+def test_notes_without_followers_or_views_say_what_would_rate_them(tmp_path):
+    """A notes-only crawl has no follower counts: every creator is insufficient_data, and the
+    run says why and what to add on screen, not only in each row's verdict_reason."""
+    rows = [["creator_id", "post_id", "posted_at", "likes", "saves", "comments"]]
+    rows += [[f"u{c}", f"u{c}-{i}", f"2025-05-{i + 1:02d}", 100 + i, 30, 5] for c in range(3) for i in range(6)]
+    with open(tmp_path / "notes.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    res = runner.invoke(app, ["vet", str(tmp_path / "notes.csv"), "-o", str(tmp_path / "out.csv")])
+    assert res.exit_code == 0, res.output
+    assert ("followers: 3 creators with notes have no follower count and no views, so no rates (insufficient_data): "
+            "pass the crawl's creator profiles with the notes") in " ".join(res.output.split())
+    assert "3 insufficient_data" in res.output
