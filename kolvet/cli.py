@@ -22,7 +22,7 @@ from rich.table import Table
 
 from kolvet import __version__
 from kolvet.errors import KolvetError, UsageError
-from kolvet.text import counted, tally
+from kolvet.text import counted, tally, two_down
 
 app = typer.Typer(
     name="kolvet",
@@ -161,7 +161,7 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
             "-" if r["save_rate"] is None else f"{r['save_rate'] * 100:.2f}%",
             "-" if r["save_like_ratio"] is None else f"{r['save_like_ratio']:.2f}",
             *cost,
-            "-" if r["fraud_score"] is None else f"{r['fraud_score']:.2f}" + (" ⚑" if r["fraud_flag"] else ""),
+            "-" if r["fraud_score"] is None else two_down(r["fraud_score"]) + (" ⚑" if r["fraud_flag"] else ""),
             r["verdict"],
         )
     out.print(table)

@@ -246,3 +246,10 @@ def test_a_long_list_of_set_aside_reasons_says_how_many_more_there_are(tmp_path)
     line = next(x for x in result.output.splitlines() if "set aside:" in x)
     assert line.startswith("8 rows set aside: ") and line.endswith("; 2 more reasons"), line
     assert line.count(" (1)") == 6
+
+
+def test_fraud_scores_are_shown_rounded_down_so_none_reads_as_over_a_line():
+    """Watch starts at 0.40 and flags at 0.50: 0.397 rounded would read "0.40", on the line."""
+    from kolvet.text import two_down
+
+    assert [two_down(x) for x in (0.397, 0.4, 0.499, 0.5, 0.289, 1.0)] == ["0.39", "0.40", "0.49", "0.50", "0.28", "1.00"]

@@ -16,6 +16,7 @@ from kolvet import metrics as M
 from kolvet import schema as S
 from kolvet import score as SC
 from kolvet import shortlist as SL
+from kolvet.text import two_down
 
 MISSING = "-"
 
@@ -30,6 +31,10 @@ def _one(v: Any) -> str:
 
 def _two(v: Any) -> str:
     return MISSING if v is None else f"{v:.2f}"
+
+
+def _fraud(v: Any) -> str:
+    return MISSING if v is None else two_down(v)
 
 
 def _pct(v: Any) -> str:
@@ -68,7 +73,7 @@ COLUMNS: tuple[Column, ...] = (
     # What the two rates divide by: a cohort can mix marketplace exports (views) and crawls (no views).
     Column(M.RATE_BASIS, "per", 4, False, _per, False),
     Column(M.SAVE_LIKE, "藏赞比", 7, True, _two, True),
-    Column(F.FRAUD_SCORE, "fraud", 7, True, _two, True),
+    Column(F.FRAUD_SCORE, "fraud", 7, True, _fraud, True),
     Column(SL.VERDICT, "verdict", 17, False, _text, False),
 )
 # Cost per engagement (a quote / the median note's interactions): shown, and offered as a sort,
