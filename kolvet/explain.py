@@ -131,8 +131,10 @@ def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None, config: Conf
         audience.append(f"{lifetime:,} likes and saves over the account's life{per}")
     if row.get(S.ACTIVE_FANS) is not None:
         audience.append(f"{row[S.ACTIVE_FANS]:.0%} of followers active")
-    if row.get(M.FOLLOWER_JUMP) is not None:
-        audience.append(f"largest {M.JUMP_DAYS}-day follower growth {row[M.FOLLOWER_JUMP]:+.1%} from {row.get(M.FOLLOWER_JUMP_DATE)}")
+    if row.get(M.FOLLOWER_JUMP_DATE) is not None:
+        audience.append(f"largest {M.JUMP_DAYS}-day follower growth {row[M.FOLLOWER_JUMP]:+.1%} from {row[M.FOLLOWER_JUMP_DATE]}")
+    elif row.get(M.FOLLOWER_JUMP) is not None:
+        audience.append(f"followers didn't grow over any {M.JUMP_DAYS} days of the series")
     if audience:
         lines.append(f"  audience (from profiles or the roster): {'; '.join(audience)}")
     if row.get(C.COMMENTS_READ):

@@ -190,7 +190,9 @@ def follower_jumps(profiles: pl.LazyFrame) -> pl.LazyFrame:
         paired.with_columns(growth, gain)
         .sort([S.CREATOR_ID, FOLLOWER_JUMP, "date"], descending=[False, True, False])
         .group_by(S.CREATOR_ID, maintain_order=True)
-        .agg(pl.col(FOLLOWER_JUMP).first(), pl.col("date").first().alias(FOLLOWER_JUMP_DATE),
+        # No growth is no jump: it has no date.
+        .agg(pl.col(FOLLOWER_JUMP).first(),
+             pl.when(pl.col(FOLLOWER_JUMP).first() > 0).then(pl.col("date").first()).alias(FOLLOWER_JUMP_DATE),
              pl.col(FOLLOWER_JUMP_GAIN).first())
     )
 

@@ -89,8 +89,9 @@ def _series(days: int, start: int, jump_on: int | None = None, jump: int = 0) ->
 
 def test_follower_jump_is_the_largest_growth_within_three_days():
     profiles = pl.DataFrame(
-        {S.CREATOR_ID: ["smooth", "jumped", "short"],
-         S.FOLLOWER_SERIES: [_series(30, 1000), _series(30, 1000, jump_on=12, jump=3000), _series(5, 1000, 2, 3000)]},
+        {S.CREATOR_ID: ["smooth", "jumped", "short", "flat"],
+         S.FOLLOWER_SERIES: [_series(30, 1000), _series(30, 1000, jump_on=12, jump=3000), _series(5, 1000, 2, 3000),
+                             [{"date": date(2025, 6, 1) + timedelta(days=d), "followers": 800} for d in range(10)]]},
         schema={S.CREATOR_ID: pl.String, S.FOLLOWER_SERIES: S.CREATOR_SCHEMA[S.FOLLOWER_SERIES]},
     )
     jumps = {r[S.CREATOR_ID]: r for r in M.follower_jumps(profiles.lazy()).collect().iter_rows(named=True)}
@@ -99,6 +100,8 @@ def test_follower_jump_is_the_largest_growth_within_three_days():
     assert jumps["jumped"][M.FOLLOWER_JUMP] == pytest.approx((1000 + 120 + 3000) / (1000 + 90) - 1)
     assert jumps["jumped"][M.FOLLOWER_JUMP_DATE] == date(2025, 6, 10)
     assert jumps["jumped"][M.FOLLOWER_JUMP_GAIN] == 3030
+    # Followers that never grew made no jump, so it has no date.
+    assert jumps["flat"][M.FOLLOWER_JUMP] == 0 and jumps["flat"][M.FOLLOWER_JUMP_DATE] is None
 
 
 # ---- detection ----------------------------------------------------------------------------
