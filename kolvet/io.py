@@ -197,6 +197,12 @@ _PROBE_BYTES = 4 << 20
 LOSSY = "utf-8-lossy"  # --encoding utf-8-lossy: UTF-8, damaged characters replaced by U+FFFD
 
 
+# What a crawl folder's other files begin with: a short file of these has too few zero bytes
+# to look binary, and would be read as a one-column table of noise.
+_NOT_TABLES = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+               (b"%PDF", "a PDF"), (b"RIFF", "an image or video (RIFF)"))
+
+
 def detect_encoding(path: Path, forced: str | None = None) -> str:
     """UTF-8 (with or without BOM) or GB18030 (a superset of GBK, what Excel on Chinese Windows
     writes), judged from the first 4 MiB."""
@@ -218,6 +224,9 @@ def detect_encoding(path: Path, forced: str | None = None) -> str:
         raise KolvetError(f"{path}: is an Excel workbook, not text: rename it to {path.stem}.xlsx")
     if head.startswith(b"PAR1"):
         raise KolvetError(f"{path}: is a Parquet file, not text: rename it to {path.stem}.parquet")
+    kind = next((name for magic, name in _NOT_TABLES if head.startswith(magic)), None)
+    if kind:
+        raise KolvetError(f"{path}: is {kind}, not a table")
     # Binary files are full of zero bytes (1 in 256 for random data, far more for zip or
     # images); a text table has none, bar the odd stray one in a pasted cell.
     if head.count(b"\x00") > max(4, len(head) // 1000):

@@ -609,3 +609,12 @@ def test_a_totals_row_labelled_in_the_row_number_column_is_a_totals_row(tmp_path
     assert runner.invoke(app, ["vet", str(path), "-o", str(out), "-q"]).exit_code == 0
     rejected = pl.read_csv(tmp_path / "ranked.rejected.csv", infer_schema=False)
     assert rejected.select("row", "reason").rows() == [("3", "a totals row (合计), not a note")]
+
+
+def test_an_image_saved_as_csv_is_named_as_one(tmp_path):
+    """A short PNG has too few zero bytes to look binary: it would be read as a one-column
+    table of noise ("columns found: 塒NG")."""
+    path = tmp_path / "cover.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n0000")
+    res = runner.invoke(app, ["vet", str(path), "-o", str(tmp_path / "out.csv")])
+    assert res.exit_code == 1 and res.output.strip().endswith("cover.csv: is a PNG image, not a table"), res.output
