@@ -269,6 +269,9 @@ def explain(
     if row is None:
         by_name = result.creators.filter(pl.col(S.NICKNAME) == creator_id).get_column(S.CREATOR_ID).head(3).to_list()
         hint = f"; it is the nickname of {', '.join(by_name)}: explain takes the creator_id" if by_name else ""
+        if not inputs:
+            raise KolvetError(f"creator {creator_id!r} is not in the bundled sample, which explain reads when given no "
+                              f"inputs: name your notes after the id (kolvet explain {creator_id} notes.csv){hint}")
         raise KolvetError(f"creator {creator_id!r} is not in the inputs ({result.creators.height} creators read){hint}")
     for line in explain_lines(row, result.notes_of(creator_id), result.meta.get("weights", ""), cfg):
         out.print(line, markup=False)

@@ -253,3 +253,9 @@ def test_fraud_scores_are_shown_rounded_down_so_none_reads_as_over_a_line():
     from kolvet.text import two_down
 
     assert [two_down(x) for x in (0.397, 0.4, 0.499, 0.5, 0.289, 1.0)] == ["0.39", "0.40", "0.49", "0.50", "0.28", "1.00"]
+
+
+def test_explain_without_inputs_says_it_read_the_bundled_sample():
+    res = runner.invoke(app, ["explain", "u_not_there"])
+    assert res.exit_code == 1
+    assert "'u_not_there' is not in the bundled sample, which explain reads when given no inputs" in " ".join(res.output.split())
