@@ -41,6 +41,7 @@ class RawTable:
     scan: pl.LazyFrame | None = None  # --streaming: the rows, read part by part; frame holds the header
     found: dict = field(default_factory=dict, compare=False)  # what parts learnt about the whole file
     unread_sheets: str = ""  # a workbook's other sheets that hold notes or creators too (not read)
+    header_below: str = ""  # where the header was found when rows (a title) sat above it
 
     def part(self, index: int, parts: int) -> RawTable:
         """The rows whose creator falls in partition `index` of `parts` (by a hash of the
@@ -61,7 +62,8 @@ class RawTable:
                     path = Path(self.source)
                     raise _cant_read(path, path, _csv_separator(path), exc) from None
                 frame = self._part_of_ragged_csv(mine)
-        return RawTable(self.source, frame, self.family, self.kind, self.mapping, unread_sheets=self.unread_sheets)
+        return RawTable(self.source, frame, self.family, self.kind, self.mapping, unread_sheets=self.unread_sheets,
+                        header_below=self.header_below)
 
     def _part_of_ragged_csv(self, mine: pl.Expr) -> pl.DataFrame:
         """A part of a scanned CSV with rows longer than the header: they are read cut to it
@@ -533,9 +535,11 @@ def _head(path: Path) -> bytes:
 
 
 def read_csv(path: Path, encoding: str | None = None,
-             aliases: dict[str, list[str]] | None = None) -> pl.DataFrame:
+             aliases: dict[str, list[str]] | None = None, skip_lines: int = 0) -> pl.DataFrame:
+    """A CSV/TSV as a frame; with `skip_lines`, the header is that many lines down (a title
+    above it), and rows keep the numbers they have in the file."""
     enc = detect_encoding(path, encoding)
-    if enc in ("utf-8", "utf-8-sig") and not _cr_only(_head(path)):
+    if enc in ("utf-8", "utf-8-sig") and not _cr_only(_head(path)) and not skip_lines:
         source: Path | _io.BytesIO = path
         with open(path, "rb") as fh:
             raw_first = fh.readline()
@@ -547,6 +551,8 @@ def read_csv(path: Path, encoding: str | None = None,
         text = _text(path, enc, encoding)
         if _cr_only(text[: 1 << 16]):
             text = re.sub("\r\n?", "\n", text)
+        if skip_lines:
+            text = text.split("\n", skip_lines)[-1]
         first = text.split("\n", 1)[0]
         source = _io.BytesIO(text.encode("utf-8"))
     first = first.lstrip("\ufeff")
@@ -562,6 +568,8 @@ def read_csv(path: Path, encoding: str | None = None,
     frame = _csv_frame(path, source, enc, encoding, sep, header, aliases)
     if frame.select(_swallows_rows(frame.schema, sep).any()).item():
         raise _swallowed(path, frame.lazy(), sep)
+    if skip_lines:
+        frame = S.numbered(frame).with_columns(pl.col(S.ROW_INDEX) + skip_lines)
     return frame
 
 
@@ -904,32 +912,72 @@ def classify(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]], wa
     return RawTable(source, frame, family, "posts", mapping)
 
 
-def _header_hint(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]], kind: str = "notes") -> str:
-    """Where the header of the notes (or of the creators, for --creators) really is, when it
-    isn't the first row: agency exports often put a title above it, and workbooks a cover
-    sheet before it."""
-    path = Path(source)
-    text_file = path.suffix.lower() in (".csv", ".tsv", ".txt") and path.is_file()
-    if text_file:
-        # A title line has no separators, so the table parsed as one column: look at the lines.
+def _header_row(frame: pl.DataFrame, path: Path, aliases: dict[str, list[str]], kind: str) -> tuple[int, list[str]] | None:
+    """(i, cells) of the row that holds the header, when it isn't the first: agency exports
+    often put a title above it. In a text file, i counts the lines after the first (a title
+    line has no separators, so the table parsed as one column: the lines are read); in a
+    workbook, the rows of the frame, whose cells are given in place (None where blank)."""
+    if path.suffix.lower() in (".csv", ".tsv", ".txt") and path.is_file():
         try:
             with open(path, encoding=detect_encoding(path), errors="replace") as fh:
                 lines = [fh.readline() for _ in range(11)][1:]
         except (OSError, KolvetError):
             lines = []
-        rows = [line.split(_sniff_separator(line, path.suffix.lower())) for line in lines]
-    else:  # a workbook's reader skips blank rows, so a row number could be wrong: quote the row
-        cells = frame.drop(S.ROW_INDEX, S.ROW_PROBLEM, strict=False).head(10)
-        rows = [[str(v) for v in row if v is not None] for row in cells.iter_rows()]
+        rows: list[list[str | None]] = [[v.strip().strip('"') for v in line.split(_sniff_separator(line, path.suffix.lower()))]
+                                        for line in lines]
+    else:
+        rows = [[None if v is None else str(v) for v in row]
+                for row in frame.drop(S.ROW_INDEX, S.ROW_PROBLEM, strict=False).head(10).iter_rows()]
     for i, row in enumerate(rows):
-        names = [v.strip().strip('"') for v in row if v.strip()]
+        names = [v.strip() for v in row if v is not None and v.strip()]
         if names and _header_holds(names, aliases, kind):
-            if not text_file:
-                return f". The header looks like the row starting {', '.join(names[:3])}: remove the rows above it"
-            return f". The header looks like row {i + 2} of the file: remove the {counted(i + 1, 'row')} above it"
+            return i, [v.strip() if v is not None else "" for v in row]
+    return None
+
+
+def _header_hint(frame: pl.DataFrame, source: str, aliases: dict[str, list[str]], kind: str = "notes") -> str:
+    """Where the header of the notes (or of the creators) really is when it isn't the first row
+    and the file couldn't be read from there; or the sheet that holds them."""
+    path = Path(source)
+    found = _header_row(frame, path, aliases, kind)
+    if found is not None:
+        names = [v for v in found[1] if v]
+        return f". The header looks like the row starting {', '.join(names[:3])}: remove the rows above it"
     option = "--creators-sheet" if kind == "creators" else "--sheet"
-    found = [name for name, what in other_sheets(path, aliases) if what == kind]
-    return f". Sheet {found[0]!r} has the {kind}: pass {option} {found[0]}" if found else ""
+    sheets = [name for name, what in other_sheets(path, aliases) if what == kind]
+    return f". Sheet {sheets[0]!r} has the {kind}: pass {option} {sheets[0]}" if sheets else ""
+
+
+def classify_file(path: Path, frame: pl.DataFrame, aliases: dict[str, list[str]], encoding: str | None = None,
+                  want: str | None = None) -> RawTable:
+    """classify, and when the header isn't on the first row (an agency export's title or a
+    merged group header above it) but a few rows down, read the table from there and say so."""
+    try:
+        return classify(frame, str(path), aliases, want)
+    except KolvetError as first:
+        text_file = path.suffix.lower() in (".csv", ".tsv", ".txt")
+        if not (text_file or path.suffix.lower() in (".xlsx", ".xls")) or not str(first).startswith(f"{path}: no column for"):
+            raise
+        found = _header_row(frame, path, aliases, "creators" if want == "creators" else "notes")
+        if found is None:
+            raise
+        i, cells = found
+        if text_file:
+            below = read_csv(path, encoding, aliases, skip_lines=i + 1)
+            said = f"header read from line {i + 2}; the {counted(i + 1, 'line')} above it (a title) skipped"
+        else:
+            body = frame.slice(i + 1)
+            at = frame.get_column(S.ROW_INDEX)[i] + 1  # the sheet's row (its row 1 is the first frame's header)
+            names = [c or f"__UNNAMED__{j}" for j, c in enumerate(cells)]
+            names = [n if names.index(n) == j else f"{n}_duplicated_{j}" for j, n in enumerate(names)]
+            cells_in = [c for c in body.columns if c not in (S.ROW_INDEX, S.ROW_PROBLEM)]
+            below = body.rename(dict(zip(cells_in, names, strict=True)))
+            said = f"header read from row {at}; the rows above it (a title) skipped"
+        try:
+            table = classify(below, str(path), aliases, want)
+        except KolvetError:
+            raise first from None
+        return replace(table, header_below=said)
 
 
 def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list[str]] | None = None,
@@ -955,15 +1003,18 @@ def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list
         try:
             scan = scan_table(path, encoding) if streaming else None
             if scan is not None:
-                table = classify(scan.head(0).collect(), str(path), aliases or {}, scan=scan)
-                if table.kind != "comments":
+                try:
+                    table: RawTable | None = classify(scan.head(0).collect(), str(path), aliases or {}, scan=scan)
+                except KolvetError:  # read whole below: it finds a header under a title, or says what's wrong
+                    table = None
+                if table is not None and table.kind != "comments":
                     tables.append(table)
                     continue
             frame = read_table(path, encoding, sheet, aliases)
             if frame.height == 0 and not explicit:
                 skipped.append(SkippedFile(str(path), "no rows"))
                 continue
-            tables.append(replace(classify(frame, str(path), aliases or {}),
+            tables.append(replace(classify_file(path, frame, aliases or {}, encoding),
                                   unread_sheets=unread_sheets(path, sheet, aliases or {})))
         except UsageError:
             raise
@@ -988,7 +1039,7 @@ def read_creators_file(path: str | os.PathLike[str], aliases: dict[str, list[str
         raise KolvetError(f"{p}: is a folder; --creators takes one roster or profile file")
     if not p.is_file():
         raise KolvetError(f"{p}: no such file")
-    return replace(classify(read_table(p, encoding, sheet, aliases), str(p), aliases or {}, want="creators"),
+    return replace(classify_file(p, read_table(p, encoding, sheet, aliases), aliases or {}, encoding, want="creators"),
                    unread_sheets=unread_sheets(p, sheet, aliases or {}))
 
 

@@ -46,6 +46,7 @@ class SourceReport:
     set_aside: int
     columns_passed_over: str = ""  # ColumnMapping.ambiguity(): a header left unread beside one that was
     unread_sheets: str = ""  # io.unread_sheets: a workbook's other sheets with notes or creators
+    header_below: str = ""  # io.RawTable.header_below: where the header was, below a title
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,8 @@ class VetResult:
                               "--sheet NAME to read one (it applies to every notes workbook)")
                            + ", or save each sheet as its own file")
                 for s in self.sources if s.unread_sheets]
+        out += [(s.source, f"header: {s.source}: {s.header_below}: check that the columns read are the right ones")
+                for s in self.sources if s.header_below]
         out += [("", n) for n in self.notices]
         for source, n, post_id, creators in (self.shared_ids.iter_rows() if self.shared_ids is not None else []):
             out.append((source, f"note ids: {source}: {counted(n, 'note')} share a post_id with another "
@@ -238,7 +241,7 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
     sources = [
         SourceReport(t.source, t.family, t.kind, t.frame.height,
                      taken.get(t.source, 0) if t.kind == "posts" else t.frame.height - aside.get(t.source, 0),
-                     aside.get(t.source, 0), t.mapping.ambiguity(), t.unread_sheets)
+                     aside.get(t.source, 0), t.mapping.ambiguity(), t.unread_sheets, t.header_below)
         for t in all_tables
     ]
     return Loaded(posts, creators, rejected, sources, skipped, roster, comments, digits, without_notes)
@@ -447,13 +450,14 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
 
 def _sum_sources(reports: list[SourceReport]) -> list[SourceReport]:
     """One report per file from per-partition reports, in first-seen order."""
-    totals: dict[tuple[str, str, str, str, str], list[int]] = {}
+    totals: dict[tuple[str, str, str, str, str, str], list[int]] = {}
     for r in reports:
-        acc = totals.setdefault((r.source, r.family, r.kind, r.columns_passed_over, r.unread_sheets), [0, 0, 0])
+        acc = totals.setdefault((r.source, r.family, r.kind, r.columns_passed_over, r.unread_sheets, r.header_below), [0, 0, 0])
         acc[0] += r.rows
         acc[1] += r.taken
         acc[2] += r.set_aside
-    return [SourceReport(src, fam, kind, *vals, passed, unread) for (src, fam, kind, passed, unread), vals in totals.items()]
+    return [SourceReport(src, fam, kind, *vals, passed, unread, below)
+            for (src, fam, kind, passed, unread, below), vals in totals.items()]
 
 
 def vet(inputs: Sequence[str | os.PathLike[str]], config: Config | None = None, *,

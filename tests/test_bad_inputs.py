@@ -229,9 +229,6 @@ CASES = [
     Case("blank lines", _text("blank.csv", "\n\n\n"), "error", ("blank.csv", "blank")),
     Case("header only", _text("header.csv", ",".join(HEADER) + "\n"), "error", ("header.csv", "header but no rows")),
     Case("an empty JSON array", _text("empty.json", "[]\n"), "error", ("empty.json", "no rows")),
-    Case("a title line above the header", lambda tmp: _text("titled.csv", "达人笔记导出 2025-03\n" + (
-        write_rows(tmp / "plain.csv", cohort()).read_text(encoding="utf-8")))(tmp), "error",
-         ("titled.csv", "The header looks like row 2 of the file: remove the 1 row above it")),
     Case("binary garbage", _bytes("garbage.csv", GARBAGE), "error", ("garbage.csv", "binary")),
     Case("garbage without NUL", _bytes("garbage2.csv", GARBAGE_NO_NUL), "error", ("garbage2.csv",)),
     Case("unknown encoding", _bytes("latin1.csv", LATIN1), "error", ("latin1.csv", "encoding")),
@@ -515,7 +512,27 @@ def test_a_workbook_with_a_cover_sheet_names_the_sheet_with_the_notes(tmp_path):
     assert runner.invoke(app, ["vet", str(path), "--sheet", "笔记", "-q", "-o", str(tmp_path / "o.csv")]).exit_code == 0
 
 
-def test_a_workbook_with_a_title_and_a_blank_row_above_the_header_quotes_the_header_row(tmp_path):
+def test_a_title_line_above_the_header_is_skipped_and_said(tmp_path):
+    """Agency exports put a title above the header: kolvet finds the header a few lines down,
+    reads from there, says so, and set-aside rows keep their place in the file."""
+    rows = cohort()
+    rows[20][4] = "abc"  # likes, on line 24 of the titled file (title, header, then rows)
+    plain = write_rows(tmp_path / "plain.csv", rows)
+    titled = tmp_path / "titled.csv"
+    titled.write_text("达人笔记导出 2025-03\n" + plain.read_text(encoding="utf-8"), encoding="utf-8")
+    runs = {}
+    for path in (plain, titled):
+        res = runner.invoke(app, ["vet", str(path), "-o", str(tmp_path / f"{path.stem}.ranked.csv")])
+        assert res.exit_code == 0, res.output
+        runs[path.stem] = res.output
+    assert ("header: " + str(titled) + ": header read from line 2; the 1 line above it (a title) skipped") in \
+        " ".join(runs["titled"].split())
+    assert (tmp_path / "titled.ranked.csv").read_bytes() == (tmp_path / "plain.ranked.csv").read_bytes()
+    aside = pl.read_csv(tmp_path / "titled.ranked.rejected.csv").row(0, named=True)
+    assert (aside["row"], aside["reason"]) == (22, "likes: not a count")  # as in plain.csv (21), a title line down
+
+
+def test_a_workbook_with_a_title_and_a_blank_row_above_the_header_is_read_from_its_header_row(tmp_path):
     import xlsxwriter
 
     path = tmp_path / "titled.xlsx"
@@ -525,10 +542,11 @@ def test_a_workbook_with_a_title_and_a_blank_row_above_the_header_quotes_the_hea
         for i, row in enumerate([HEADER, *cohort()], start=2):
             for j, cell in enumerate(row):
                 sheet.write_string(i, j, cell)
-    res = runner.invoke(app, ["vet", str(path), "-q", "-o", str(tmp_path / "o.csv")])
-    # The reader skips the blank row, so a row number would be one off: the row is quoted instead.
-    assert res.exit_code == 1
-    assert f"The header looks like the row starting {', '.join(HEADER[:3])}: remove the rows above it" in res.output
+    res = runner.invoke(app, ["vet", str(path), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 0, res.output
+    # The reader skips the blank row; the header's row is still the sheet's own number.
+    assert "header read from row 3; the rows above it (a title) skipped" in " ".join(res.output.split())
+    assert "12 creators" in res.output
 
 
 def test_a_workbook_with_blank_rows_numbers_set_aside_rows_as_the_sheet_does(tmp_path):
