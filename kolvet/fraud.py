@@ -1027,22 +1027,38 @@ def known_features(raw: dict[str, np.ndarray], judged: np.ndarray) -> tuple[str,
     return tuple(f for f in FEATURES if np.isfinite(raw[f][judged]).any())
 
 
-# Why detect() leaves a creator unjudged (the `judged` mask there), one test each.
+# Why detect() leaves a creator unjudged, one test each (_judged).
 NO_NOTES, FEW_NOTES, NO_RATE, FEW_INTERACTIONS = "no notes", "few notes", "no rate", "few interactions"
 
 
+def _tests(fc: FraudConfig) -> dict[str, pl.Expr]:
+    """Each test a creator must pass to be judged, true when it fails, in the order they are told."""
+    n = pl.col(M.N_POSTS).fill_null(0)
+    return {NO_NOTES: pl.col(M.N_POSTS_TOTAL).fill_null(0) == 0,
+            FEW_NOTES: n < fc.min_posts,
+            NO_RATE: pl.col(M.RATE_BASIS).fill_null("none") == "none",
+            # Ratios of a handful of likes mean nothing.
+            FEW_INTERACTIONS: pl.col(M.MEDIAN_INTERACTIONS).fill_null(0) * n < fc.min_interactions}
+
+
+def _judged(fc: FraudConfig) -> pl.Expr:
+    """The creators detect() judges: those that fail none of the tests."""
+    return ~pl.any_horizontal(_tests(fc).values())
+
+
 def _unjudged_because(fc: FraudConfig) -> pl.Expr:
-    """Per unjudged creator, which of the tests above it failed first."""
-    return (pl.when(pl.col(M.N_POSTS_TOTAL).fill_null(0) == 0).then(pl.lit(NO_NOTES))
-            .when(pl.col(M.N_POSTS).fill_null(0) < fc.min_posts).then(pl.lit(FEW_NOTES))
-            .when(pl.col(M.RATE_BASIS).fill_null("none") == "none").then(pl.lit(NO_RATE))
-            .otherwise(pl.lit(FEW_INTERACTIONS)))
+    """Per unjudged creator, which of the tests it failed first."""
+    tests = list(_tests(fc).items())
+    expr = pl.when(tests[0][1]).then(pl.lit(tests[0][0]))
+    for why, failed in tests[1:-1]:
+        expr = expr.when(failed).then(pl.lit(why))
+    return expr.otherwise(pl.lit(tests[-1][0]))
 
 
 def why_not_judged(row: dict, fc: FraudConfig) -> str:
     """Why detect() left a creator unjudged, in its own terms, with its numbers."""
-    tested = pl.DataFrame({c: [row.get(c)] for c in (M.N_POSTS_TOTAL, M.N_POSTS, M.RATE_BASIS)},
-                          schema={M.N_POSTS_TOTAL: pl.Int64, M.N_POSTS: pl.Int64, M.RATE_BASIS: pl.String})
+    schema = {M.N_POSTS_TOTAL: pl.Int64, M.N_POSTS: pl.Int64, M.RATE_BASIS: pl.String, M.MEDIAN_INTERACTIONS: pl.Float64}
+    tested = pl.DataFrame({c: [row.get(c)] for c in schema}, schema=schema)
     because = tested.select(_unjudged_because(fc)).item()
     n = row.get(M.N_POSTS) or 0
     if because == NO_NOTES:
@@ -1071,8 +1087,7 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
     n = scored.height
     n_posts = scored.get_column(M.N_POSTS).fill_null(0).to_numpy()
     basis = scored.get_column(M.RATE_BASIS).fill_null("none").to_numpy()
-    total = (scored.get_column(M.MEDIAN_INTERACTIONS).fill_null(0).to_numpy() * n_posts)
-    judged = (n_posts >= fc.min_posts) & (basis != "none") & (total >= fc.min_interactions)  # why not: why_not_judged
+    judged = scored.select(_judged(fc)).to_series().to_numpy()  # why not: why_not_judged
     cats = scored.get_column(S.CATEGORY).fill_null(S.UNKNOWN).to_numpy().astype(str)
     tiers = scored.get_column(M.TIER).fill_null(S.UNKNOWN).to_numpy().astype(str)
     # The reach link is learned where the peers are: from the cohort when it fits its own

@@ -380,8 +380,6 @@ def _scale(log_likes: pl.Expr, count: str, slope: str, resid: str) -> list[pl.Ex
             pl.when(usable).then((y.var() - b * pl.cov(log_likes, y)).clip(lower_bound=0.0)).alias(resid)]
 
 
-
-
 def _per_like_noise(count: str) -> pl.Expr:
     """The variance Poisson counts alone give log_per_like across notes (the delta method:
     1/count + 1/likes), so that few comments aren't mistaken for varied ratios."""

@@ -1103,8 +1103,7 @@ def merge_snapshots(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             .sort(order).drop(order, "_keep"))
     # Older copies are said to be so; one of the same moment lost to exact counts, or to read order.
     as_kept = pl.col(SNAPSHOT_AT).last().over(key)
-    same_time = (pl.col(SNAPSHOT_AT) == as_kept) | (pl.col(SNAPSHOT_AT).is_null() & as_kept.is_null())
-    reason = (pl.when(~same_time).then(pl.lit(f"{OLDER_NOTE} (kept the newest)"))
+    reason = (pl.when(~pl.col(SNAPSHOT_AT).eq_missing(as_kept)).then(pl.lit(f"{OLDER_NOTE} (kept the newest)"))
               .when(pl.col(PRECISION) > pl.col(PRECISION).last().over(key)).then(pl.lit(f"{NOTE_COPY} (none newer: kept the one with exact counts)"))
               .otherwise(pl.lit(f"{NOTE_COPY} (none newer: kept the one read last)")))
     older = ranked.with_columns(reason.alias("_why")).filter(~pl.col("_keep")).sort(order)
