@@ -117,6 +117,9 @@ SIDES = {
     "saves_scale": "low", "comments_scale": "low", "engagement_gini": "low",
 }
 FEATURES = tuple(SIDES)
+# Per follower, these read too high when the follower count is only a floor ("10万+"): the
+# true count is larger, so the true rate is lower. A floor still shows too little engagement.
+FLOOR_OVERSTATES = ("engagement_vs_size", "likes_vs_size")
 
 # Built-in references for cohorts too small to have peers: (median, robust sd) of each raw
 # feature. Ratios from domain.md (藏赞比 35-60%, 评赞比 8-15% on healthy notes); spreads and
@@ -1113,6 +1116,9 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
                    "comments_track_likes": scored.get_column(M.CORR_COMMENTS_ATTENUATION).cast(pl.Float64).to_numpy()}
     z, med, who = peer_z(raw, cats, tiers, peers, n_posts, noise,
                          scored.get_column(M.LOG_LIKES_VAR).cast(pl.Float64).to_numpy(), attenuation)
+    floor = scored.get_column(S.FOLLOWERS_FLOOR).fill_null(False).to_numpy() & (basis == "followers")
+    for name in FLOOR_OVERSTATES:
+        z[name] = np.where(floor & (z[name] > 0), 0.0, z[name])
     features = model.features if model is not None else known_features(raw, judged)
     X = forest_inputs(z, features)
     burst_dev = scored.get_column(M.BURST_RATIO_DEV).cast(pl.Float64).to_numpy()

@@ -167,7 +167,9 @@ def _latest_per_creator(table: pl.DataFrame, prefix: str) -> pl.LazyFrame:
     )
 
 
-PROFILE_FIELDS = (S.NICKNAME, S.FOLLOWERS, S.CATEGORY, S.QUOTE, S.ACTIVE_FANS, S.FOLLOWER_SERIES, S.LIFETIME_LIKES_SAVES)
+# Followers and whether they were written as a floor are blank together, so each field's newest
+# value pairs a count with its own floor mark.
+PROFILE_FIELDS = (S.NICKNAME, S.FOLLOWERS, S.FOLLOWERS_FLOOR, S.CATEGORY, S.QUOTE, S.ACTIVE_FANS, S.FOLLOWER_SERIES, S.LIFETIME_LIKES_SAVES)
 
 
 def follower_jumps(profiles: pl.LazyFrame) -> pl.LazyFrame:
@@ -217,7 +219,7 @@ def creator_profiles(posts: pl.LazyFrame, profiles: pl.DataFrame | None,
         .unique(S.CREATOR_ID, keep="first")
         .select(S.CREATOR_ID, S.CATEGORY)
     )
-    out = posts.group_by(S.CREATOR_ID).agg(latest(S.NICKNAME), latest(S.FOLLOWERS))
+    out = posts.group_by(S.CREATOR_ID).agg(latest(S.NICKNAME), latest(S.FOLLOWERS), latest(S.FOLLOWERS_FLOOR))
     if also is not None and also.height:
         given = [c for c in (S.NICKNAME, S.FOLLOWERS) if c in also.columns]
         rows = also.select(pl.col(S.CREATOR_ID).cast(pl.String), *[pl.col(c).cast(S.CREATOR_SCHEMA[c]) for c in given])

@@ -53,6 +53,7 @@ SOURCE = "source_file"
 ROW = "row"
 REASON = "reason"
 PRECISION = "count_precision"  # worst precision over the post's counts (see below)
+FOLLOWERS_FLOOR = "followers_floor"  # followers written as a floor ("10万+"): the true count is higher
 COUNT_DROPPED = "counts_went_down"  # a newer snapshot showed a lower count than an older one
 NOTE_VANISHED = "vanished_later"  # a later crawl re-read the notes around it, but not it (kolvet.snapshots)
 
@@ -70,6 +71,7 @@ POST_SCHEMA: dict[str, pl.DataType] = {
     POST_ID: pl.String(),
     POSTED_AT: pl.Datetime("us"),
     FOLLOWERS: pl.Int64(),
+    FOLLOWERS_FLOOR: pl.Boolean(),
     LIKES: pl.Int64(),
     SAVES: pl.Int64(),
     COMMENTS: pl.Int64(),
@@ -92,6 +94,7 @@ CREATOR_SCHEMA: dict[str, pl.DataType] = {
     CREATOR_ID: pl.String(),
     NICKNAME: pl.String(),
     FOLLOWERS: pl.Int64(),
+    FOLLOWERS_FLOOR: pl.Boolean(),
     CATEGORY: pl.String(),
     QUOTE: pl.Float64(),
     ACTIVE_FANS: pl.Float64(),
@@ -658,6 +661,12 @@ def id_from_url(expr: pl.Expr) -> pl.Expr:
     return pl.coalesce(note, url.str.replace(r"[?#].*$", ""))
 
 
+def followers_floor(value: pl.Expr, precision: pl.Expr) -> pl.Expr:
+    """True where a follower count was written as a floor ("10万+"); blank where there is no
+    count, so it travels with the count it qualifies when counts are merged."""
+    return pl.when(value.is_not_null()).then(precision == LOWER_BOUND)
+
+
 def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
                 benchmarks: Mapping[str, Iterable[str]]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw rows -> (posts in POST_SCHEMA, rejected rows with a reason). Never raises on bad rows.
@@ -708,6 +717,8 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     for col in (LIKES, SAVES, COMMENTS, SHARES, VIEWS, NEW_FOLLOWS, FOLLOWERS):
         if col not in parts_of:
             exprs[col] = pl.lit(None, pl.Int64)
+            if col == FOLLOWERS:
+                exprs[FOLLOWERS_FLOOR] = pl.lit(None, pl.Boolean)
             if col in REQUIRED_COUNTS:
                 problems.append(pl.lit(f"missing {col}"))
             continue
@@ -716,6 +727,8 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         if col == VIEWS:  # app-API dumps write 0 when views are hidden
             value = pl.when(value > 0).then(value)
         exprs[col] = value
+        if col == FOLLOWERS:
+            exprs[FOLLOWERS_FLOOR] = followers_floor(value, parsed.precision)
         problems.append(parsed.problem)
         if col in REQUIRED_COUNTS:
             problems.append(pl.when(value.is_null()).then(pl.lit(f"missing {col}")))
@@ -806,6 +819,7 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         _unless_misread(frame, cid).alias(CREATOR_ID),
         blank_to_null(_raw(frame, mapping, NICKNAME)[0]).alias(NICKNAME),
         followers.value.alias(FOLLOWERS),
+        followers_floor(followers.value, followers.precision).alias(FOLLOWERS_FLOOR),
         pl.when(blank_to_null(raw_cat).is_null()).then(None).otherwise(normalise_category(raw_cat, benchmarks)).alias(CATEGORY),
         quote.alias(QUOTE),
         active.alias(ACTIVE_FANS),
@@ -1112,7 +1126,7 @@ def merge_snapshots(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 # A note's fields an older copy may fill in when the kept one leaves them blank. (Likes, saves
 # and comments are never blank on a kept row; shares may be, in exports that lack them.)
-SNAPSHOT_FILLED = (FOLLOWERS, VIEWS, SHARES, NEW_FOLLOWS, CATEGORY, NICKNAME, TITLE, POST_TYPE)
+SNAPSHOT_FILLED = (FOLLOWERS, FOLLOWERS_FLOOR, VIEWS, SHARES, NEW_FOLLOWS, CATEGORY, NICKNAME, TITLE, POST_TYPE)
 
 
 # What a creators row says about the creator: two rows for one creator that disagree on one of

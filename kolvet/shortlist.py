@@ -39,13 +39,16 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     inactive = pl.col(M.DAYS_SINCE_LAST).fill_null(0) > days
     silent = pl.format("no note in the {} days before the as-of date (newest {}, {} days before)",
                        pl.lit(days), pl.col(M.LAST_POST).dt.date(), pl.col(M.DAYS_SINCE_LAST))
+    # Rates per follower on a follower floor ("10万+") are only upper bounds: such a creator
+    # goes to a human rather than the shortlist.
+    on_floor = pl.col(S.FOLLOWERS_FLOOR).fill_null(False) & (pl.col(M.RATE_BASIS) == "followers")
     verdict = (
         pl.when(too_few | no_reach).then(pl.lit("insufficient_data"))
         .when(flagged & (pl.col(F.FRAUD_SCORE) >= v.reject_fraud_score)).then(pl.lit("reject"))
         # A flag sends a creator to a human, never up: one that scores under the review line
         # is rejected, flagged or not.
         .when(flagged & (pl.col(SC.SCORE) >= v.review_min_score)).then(pl.lit("review"))
-        .when((pl.col(SC.SCORE) >= v.shortlist_min_score) & ~inactive).then(pl.lit("shortlist"))
+        .when((pl.col(SC.SCORE) >= v.shortlist_min_score) & ~inactive & ~on_floor).then(pl.lit("shortlist"))
         .when(pl.col(SC.SCORE) >= v.review_min_score).then(pl.lit("review"))
         .otherwise(pl.lit("reject"))
     )
@@ -78,6 +81,9 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
         .when((pl.col(SC.SCORE) >= v.shortlist_min_score) & inactive)
         .then(pl.format("score {} >= {}, but {}: check it still posts", pl.col(SC.SCORE), pl.lit(v.shortlist_min_score),
                         silent))
+        .when((pl.col(SC.SCORE) >= v.shortlist_min_score) & on_floor)
+        .then(pl.format("score {} >= {}, not shortlisted on a follower floor",
+                        pl.col(SC.SCORE), pl.lit(v.shortlist_min_score)))
         .when(pl.col(SC.SCORE) >= v.shortlist_min_score).then(pl.format("score {} >= {}", pl.col(SC.SCORE), pl.lit(v.shortlist_min_score)))
         .when(pl.col(SC.SCORE) >= v.review_min_score).then(pl.format("score {} between {} and {}", pl.col(SC.SCORE), pl.lit(v.review_min_score), pl.lit(v.shortlist_min_score)))
         .otherwise(pl.format("score {} < {}", pl.col(SC.SCORE), pl.lit(v.review_min_score)))
@@ -100,6 +106,14 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
                         (pl.col(M.CENSORED_SHARE) * 100).round(0).cast(pl.Int64)))
         .otherwise(pl.lit(""))
     )
+    followers_floor = (
+        pl.when(pl.col(S.FOLLOWERS_FLOOR).fill_null(False))
+        .then(pl.format("; followers written as a floor (at least {}){}", pl.col(S.FOLLOWERS),
+                        pl.when(pl.col(M.RATE_BASIS) == "followers")
+                        .then(pl.lit(": rates per follower read high and the size tier may be low, check the real count"))
+                        .otherwise(pl.lit(""))))
+        .otherwise(pl.lit(""))
+    )
     followers_unknown = (
         pl.when(pl.col(S.FOLLOWERS).is_null() & (pl.col(M.RATE_BASIS) == "views"))
         .then(pl.lit("; followers unknown")).otherwise(pl.lit(""))
@@ -113,7 +127,7 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     return scored.with_columns(verdict.alias(VERDICT)).with_columns(
         *[pl.when(no_likes).then(None).otherwise(pl.col(c)).alias(c) for c in (M.SAVE_LIKE, M.COMMENT_LIKE, M.SHARE_LIKE)],
     ).with_columns(
-        pl.concat_str([reason, watch, stale, caveat, followers_unknown]).alias(VERDICT_REASON),
+        pl.concat_str([reason, watch, stale, caveat, followers_floor, followers_unknown]).alias(VERDICT_REASON),
         *[pl.when(unjudged).then(None).otherwise(pl.col(c)).alias(c)
           for c in (SC.SCORE, SC.QUALITY_SCORE, SC.AUTHENTICITY_PENALTY, *SC.COMPONENTS, SC.SAVES_VS_EXPECTED,
                     SC.ENGAGEMENT_VS_EXPECTED, SC.ENGAGEMENT_VS_EXPECTED_RAW, SC.COMMENT_DEPTH_VS_PEERS, SC.SPREAD_VS_COHORT)],

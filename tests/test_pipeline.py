@@ -147,3 +147,26 @@ def test_a_creator_whose_every_note_was_set_aside_keeps_its_name_and_size(tmp_pa
     bob = result.creators.filter(pl.col("creator_id") == "b").row(0, named=True)
     assert (bob["nickname"], bob["followers"], bob["verdict"]) == ("Bob", 12000, "insufficient_data")
     assert result.rejected.get_column("nickname").to_list() == ["Bob", "Bob"]
+
+
+def test_a_follower_floor_is_read_as_a_floor(tmp_path, world_300):
+    """A creator whose followers are written "1万+" has at least 10,000: per follower its
+    engagement can't be shown too high for its size (the same notes on an exact 10,000 read as
+    bought likes), nor can it be shortlisted on rates per follower that only bound the truth."""
+    posts, _ = world_300
+    sizes = posts.group_by("creator_id").agg(pl.col("followers").max(), pl.len()).filter(pl.col("len") >= 10)
+    biggest = sizes.sort("followers", "creator_id", descending=[True, False]).item(0, "creator_id")
+    assert sizes.get_column("followers").max() >= 500_000  # written as 1万+, 50x and more too small
+    notes = posts.drop("views").with_columns(pl.col("followers").cast(pl.String))
+    got = {}
+    for written in ("10000", "1万+"):
+        path = tmp_path / f"{written}.csv"
+        notes.with_columns(pl.when(pl.col("creator_id") == biggest).then(pl.lit(written))
+                           .otherwise(pl.col("followers")).alias("followers")).write_csv(path)
+        got[written] = pipeline.vet([path]).creators.filter(pl.col("creator_id") == biggest).row(0, named=True)
+    exact, floor = got["10000"], got["1万+"]
+    assert exact["followers_floor"] is False and floor["followers_floor"] is True
+    assert exact["fraud_flag"] and re.search(r"is \d+x .*expected for its size", exact["fraud_reasons"])
+    assert not floor["fraud_flag"] and "expected for its size" not in floor["fraud_reasons"]
+    assert floor["verdict"] != "shortlist" and floor["score"] >= 60  # its score alone would shortlist it
+    assert "followers written as a floor (at least 10000)" in floor["verdict_reason"]

@@ -123,6 +123,20 @@ def test_bad_rows_are_set_aside_with_a_reason():
     assert rejected.get_column("likes").to_list() == ["10", "10", "lots", "1.2万"]
 
 
+def test_a_follower_floor_is_marked_where_it_is_read():
+    """"10万+" is at least 100,000: notes and creators tables both say the count is a floor, and
+    say nothing (blank) where there is no count."""
+    posts, _ = _parse({
+        "creator_id": ["a", "b", "c"], "post_id": ["1", "2", "3"], "posted_at": ["2025-01-01"] * 3,
+        "followers": ["10万+", "12.3万", ""], "likes": ["10"] * 3, "saves": ["1"] * 3, "comments": ["1"] * 3,
+    })
+    assert posts.select("followers", "followers_floor").rows() == [(100_000, True), (123_000, False), (None, None)]
+    assert posts.get_column("count_precision").to_list() == [S.EXACT] * 3  # the notes' own counts are exact
+    frame = pl.DataFrame({"creator_id": ["a", "b"], "粉丝数量": ["1万+", "9000"]})
+    creators, _ = S.parse_creators(frame, S.map_columns(frame.columns), "roster.csv", {})
+    assert creators.select("followers", "followers_floor").rows() == [(10_000, True), (9_000, False)]
+
+
 def test_merge_snapshots_keeps_the_newest_and_notes_purges():
     posts, _ = _parse({
         "creator_id": ["a", "a", "a"], "post_id": ["1", "1", "2"],
