@@ -169,7 +169,7 @@ def _latest_per_creator(table: pl.DataFrame, prefix: str) -> pl.LazyFrame:
 
 # Followers and whether they were written as a floor are blank together, so each field's newest
 # value pairs a count with its own floor mark.
-PROFILE_FIELDS = (S.NICKNAME, S.FOLLOWERS, S.FOLLOWERS_FLOOR, S.CATEGORY, S.QUOTE, S.ACTIVE_FANS, S.FOLLOWER_SERIES, S.LIFETIME_LIKES_SAVES)
+PROFILE_FIELDS = (S.NICKNAME, S.FOLLOWERS, S.FOLLOWERS_PRECISION, S.CATEGORY, S.QUOTE, S.ACTIVE_FANS, S.FOLLOWER_SERIES, S.LIFETIME_LIKES_SAVES)
 
 
 def follower_jumps(profiles: pl.LazyFrame) -> pl.LazyFrame:
@@ -219,7 +219,7 @@ def creator_profiles(posts: pl.LazyFrame, profiles: pl.DataFrame | None,
         .unique(S.CREATOR_ID, keep="first")
         .select(S.CREATOR_ID, S.CATEGORY)
     )
-    out = posts.group_by(S.CREATOR_ID).agg(latest(S.NICKNAME), latest(S.FOLLOWERS), latest(S.FOLLOWERS_FLOOR))
+    out = posts.group_by(S.CREATOR_ID).agg(latest(S.NICKNAME), latest(S.FOLLOWERS), latest(S.FOLLOWERS_PRECISION))
     if also is not None and also.height:
         given = [c for c in (S.NICKNAME, S.FOLLOWERS) if c in also.columns]
         rows = also.select(pl.col(S.CREATOR_ID).cast(pl.String), *[pl.col(c).cast(S.CREATOR_SCHEMA[c]) for c in given])
@@ -229,16 +229,24 @@ def creator_profiles(posts: pl.LazyFrame, profiles: pl.DataFrame | None,
         .join(category, on=S.CREATOR_ID, how="left")
         .with_columns(pl.lit(None, S.CREATOR_SCHEMA[c]).alias(c) for c in (S.QUOTE, S.ACTIVE_FANS, S.FOLLOWER_SERIES, S.LIFETIME_LIKES_SAVES))
     )
-    # Later layers win: profiles over notes, the user's roster over profiles.
+    # Later layers win: profiles over notes, the user's roster over profiles; but a follower
+    # count written less precisely ("1.5万", "10万+") that agrees with the one below it doesn't.
+    count, precision = (S.FOLLOWERS, S.FOLLOWERS_PRECISION)
     for table in (profiles, roster):
         if table is None or table.height == 0:
             continue
-        out = out.join(_latest_per_creator(table, "_t_"), on=S.CREATOR_ID, how="left").select(
+        t_count, t_precision = pl.col(f"_t_{count}"), pl.col(f"_t_{precision}")
+        vaguer = (t_precision > pl.col(precision)) & S.counts_agree(t_count, t_precision, pl.col(count), pl.col(precision))
+        out = out.join(_latest_per_creator(table, "_t_"), on=S.CREATOR_ID, how="left").with_columns(
+            vaguer.fill_null(False).alias("_vaguer")
+        ).select(
             S.CREATOR_ID,
-            *[pl.coalesce(f"_t_{c}", c).alias(c) for c in PROFILE_FIELDS],
+            *[pl.when(pl.col("_vaguer")).then(pl.col(c)).otherwise(pl.coalesce(f"_t_{c}", c)).alias(c) if c in (count, precision)
+              else pl.coalesce(f"_t_{c}", c).alias(c) for c in PROFILE_FIELDS],
         )
     # The series itself stays here: only its largest jump travels on.
-    return out.join(follower_jumps(out), on=S.CREATOR_ID, how="left").drop(S.FOLLOWER_SERIES)
+    return (out.join(follower_jumps(out), on=S.CREATOR_ID, how="left").drop(S.FOLLOWER_SERIES)
+            .with_columns(pl.when(pl.col(count).is_not_null()).then(pl.col(precision) == S.LOWER_BOUND).alias(S.FOLLOWERS_FLOOR)))
 
 
 def _robust_sd(expr: pl.Expr) -> pl.Expr:

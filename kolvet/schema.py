@@ -53,7 +53,8 @@ SOURCE = "source_file"
 ROW = "row"
 REASON = "reason"
 PRECISION = "count_precision"  # worst precision over the post's counts (see below)
-FOLLOWERS_FLOOR = "followers_floor"  # followers written as a floor ("10万+"): the true count is higher
+FOLLOWERS_PRECISION = "followers_precision"  # how the follower count was written: EXACT, ROUNDED ("1.2万") or LOWER_BOUND ("10万+")
+FOLLOWERS_FLOOR = "followers_floor"  # per creator: followers written as a floor ("10万+"), the true count is higher
 COUNT_DROPPED = "counts_went_down"  # a newer snapshot showed a lower count than an older one
 NOTE_VANISHED = "vanished_later"  # a later crawl re-read the notes around it, but not it (kolvet.snapshots)
 
@@ -71,7 +72,7 @@ POST_SCHEMA: dict[str, pl.DataType] = {
     POST_ID: pl.String(),
     POSTED_AT: pl.Datetime("us"),
     FOLLOWERS: pl.Int64(),
-    FOLLOWERS_FLOOR: pl.Boolean(),
+    FOLLOWERS_PRECISION: pl.UInt8(),
     LIKES: pl.Int64(),
     SAVES: pl.Int64(),
     COMMENTS: pl.Int64(),
@@ -94,7 +95,7 @@ CREATOR_SCHEMA: dict[str, pl.DataType] = {
     CREATOR_ID: pl.String(),
     NICKNAME: pl.String(),
     FOLLOWERS: pl.Int64(),
-    FOLLOWERS_FLOOR: pl.Boolean(),
+    FOLLOWERS_PRECISION: pl.UInt8(),
     CATEGORY: pl.String(),
     QUOTE: pl.Float64(),
     ACTIVE_FANS: pl.Float64(),
@@ -661,10 +662,19 @@ def id_from_url(expr: pl.Expr) -> pl.Expr:
     return pl.coalesce(note, url.str.replace(r"[?#].*$", ""))
 
 
-def followers_floor(value: pl.Expr, precision: pl.Expr) -> pl.Expr:
-    """True where a follower count was written as a floor ("10万+"); blank where there is no
-    count, so it travels with the count it qualifies when counts are merged."""
-    return pl.when(value.is_not_null()).then(precision == LOWER_BOUND)
+def counts_agree(a: pl.Expr, a_precision: pl.Expr, b: pl.Expr, b_precision: pl.Expr) -> pl.Expr:
+    """Whether two counts, as written, can be the same number: 14,518 and "1.5万" (14,500 to
+    15,499) can, as can 105,680 and "10万+"; 2,634 and "10万+" can't. A rounded count stands
+    for half a step either side of it, the step being its trailing zeros (15,000: 1,000)."""
+    def bounds(value: pl.Expr, precision: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+        written = value.cast(pl.String)
+        half = pl.lit(10.0).pow(written.str.len_chars() - written.str.strip_chars_end("0").str.len_chars()) / 2
+        low = pl.when(precision == ROUNDED).then(value - half).otherwise(value)
+        high = (pl.when(precision == LOWER_BOUND).then(pl.lit(float("inf")))
+                .when(precision == ROUNDED).then(value + half).otherwise(value))
+        return low, high
+    (a_low, a_high), (b_low, b_high) = bounds(a, a_precision), bounds(b, b_precision)
+    return (a_low <= b_high) & (b_low <= a_high)
 
 
 def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
@@ -718,7 +728,7 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         if col not in parts_of:
             exprs[col] = pl.lit(None, pl.Int64)
             if col == FOLLOWERS:
-                exprs[FOLLOWERS_FLOOR] = pl.lit(None, pl.Boolean)
+                exprs[FOLLOWERS_PRECISION] = pl.lit(None, pl.UInt8)
             if col in REQUIRED_COUNTS:
                 problems.append(pl.lit(f"missing {col}"))
             continue
@@ -728,7 +738,7 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
             value = pl.when(value > 0).then(value)
         exprs[col] = value
         if col == FOLLOWERS:
-            exprs[FOLLOWERS_FLOOR] = followers_floor(value, parsed.precision)
+            exprs[FOLLOWERS_PRECISION] = pl.when(value.is_not_null()).then(parsed.precision)
         problems.append(parsed.problem)
         if col in REQUIRED_COUNTS:
             problems.append(pl.when(value.is_null()).then(pl.lit(f"missing {col}")))
@@ -819,7 +829,7 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         _unless_misread(frame, cid).alias(CREATOR_ID),
         blank_to_null(_raw(frame, mapping, NICKNAME)[0]).alias(NICKNAME),
         followers.value.alias(FOLLOWERS),
-        followers_floor(followers.value, followers.precision).alias(FOLLOWERS_FLOOR),
+        pl.when(followers.value.is_not_null()).then(followers.precision).alias(FOLLOWERS_PRECISION),
         pl.when(blank_to_null(raw_cat).is_null()).then(None).otherwise(normalise_category(raw_cat, benchmarks)).alias(CATEGORY),
         quote.alias(QUOTE),
         active.alias(ACTIVE_FANS),
@@ -881,7 +891,8 @@ def parse_quote(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
 def parse_share(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """(fraction 0-1, problem) for a share written as "21.9%", 21.9 or 0.219. A column whose
     bare numbers go above 1 is in percent (roster sheets write 58.99 for 58.99%)."""
-    text = blank_to_null(raw.cast(pl.String)).str.strip_chars()
+    text = raw.cast(pl.String).str.strip_chars()
+    text = pl.when(text.str.to_lowercase().is_in(_MISSING_TOKENS)).then(None).otherwise(text)  # "-", 暂无: no share given
     pct = text.str.ends_with("%")
     num = text.str.strip_suffix("%").str.strip_chars().cast(pl.Float64, strict=False)
     in_percent = pct | (num.filter(~pct) > 1).any()
@@ -1126,7 +1137,7 @@ def merge_snapshots(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 # A note's fields an older copy may fill in when the kept one leaves them blank. (Likes, saves
 # and comments are never blank on a kept row; shares may be, in exports that lack them.)
-SNAPSHOT_FILLED = (FOLLOWERS, FOLLOWERS_FLOOR, VIEWS, SHARES, NEW_FOLLOWS, CATEGORY, NICKNAME, TITLE, POST_TYPE)
+SNAPSHOT_FILLED = (FOLLOWERS, FOLLOWERS_PRECISION, VIEWS, SHARES, NEW_FOLLOWS, CATEGORY, NICKNAME, TITLE, POST_TYPE)
 
 
 # What a creators row says about the creator: two rows for one creator that disagree on one of
@@ -1144,11 +1155,15 @@ def merge_creator_rows(creators: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
     order = "_order"
     ranked = creators.with_row_index(order).sort([CREATOR_ID, SNAPSHOT_AT, order], nulls_last=False)
     values = [c for c in creators.columns if c not in (CREATOR_ID, SOURCE, ROW)]
-    kept = (ranked.group_by(CREATOR_ID, maintain_order=True)
-            .agg(*[pl.col(c).drop_nulls().last() for c in values], pl.col(SOURCE, ROW, order).last()))
-    compared = ranked.join(kept.select(CREATOR_ID, order, *[pl.col(c).alias(f"_k_{c}") for c in (*CREATOR_FACTS, SNAPSHOT_AT)]),
+    kept = _exact_followers_that_agree(ranked, ranked.group_by(CREATOR_ID, maintain_order=True)
+                                       .agg(*[pl.col(c).drop_nulls().last() for c in values], pl.col(SOURCE, ROW, order).last()))
+    facts = (*CREATOR_FACTS, FOLLOWERS_PRECISION, SNAPSHOT_AT)
+    compared = ranked.join(kept.select(CREATOR_ID, order, *[pl.col(c).alias(f"_k_{c}") for c in (*facts, SOURCE, ROW)]),
                            on=CREATOR_ID, suffix="_kept")
-    differs = pl.any_horizontal(pl.col(c).is_not_null() & (pl.col(c) != pl.col(f"_k_{c}")) for c in CREATOR_FACTS)
+    agree = {FOLLOWERS: counts_agree(pl.col(FOLLOWERS), pl.col(FOLLOWERS_PRECISION),
+                                     pl.col(f"_k_{FOLLOWERS}"), pl.col(f"_k_{FOLLOWERS_PRECISION}"))}
+    differs = pl.any_horizontal(pl.col(c).is_not_null() & ~agree.get(c, pl.col(c) == pl.col(f"_k_{c}")).fill_null(False)
+                                for c in CREATOR_FACTS)
     aside = compared.filter((pl.col(order) != pl.col(f"{order}_kept")) & differs).sort(order)
     # Its followers that day may live on as a point of the follower series (kolvet.snapshots).
     points = (kept.select(CREATOR_ID, FOLLOWER_SERIES).explode(FOLLOWER_SERIES).drop_nulls(FOLLOWER_SERIES)
@@ -1160,8 +1175,30 @@ def merge_creator_rows(creators: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
                            "its followers are a point of the follower series)"))
               .when(pl.col(f"_k_{SNAPSHOT_AT}").is_not_null())
               .then(pl.lit(f"{OLDER_PROFILE} (kept the newest)"))
-              .otherwise(pl.lit(f"{DUPLICATE}creator_id: an earlier row with other values (kept the last)")))
+              .otherwise(pl.format(f"{DUPLICATE}creator_id: an earlier row with other values (kept the last: {{}}row {{}})",
+                                   pl.when(pl.col(f"_k_{SOURCE}") != pl.col(SOURCE)).then(pl.col(f"_k_{SOURCE}") + " ")
+                                   .otherwise(pl.lit("")), pl.col(f"_k_{ROW}"))))
     return kept.sort(order).select(creators.columns), _creator_rejects(aside, reason, pl.col(FOLLOWERS))
+
+
+def _exact_followers_that_agree(rows: pl.DataFrame, kept: pl.DataFrame) -> pl.DataFrame:
+    """The kept follower count, or one written more precisely that agrees with it in a row as
+    new: an exact 14,518 over a later "1.5万", 105,680 over "10万+" (a count that doesn't
+    agree stays set aside as a conflict)."""
+    k = {c: f"_k_{c}" for c in (FOLLOWERS, FOLLOWERS_PRECISION, SNAPSHOT_AT)}
+    better = (
+        rows.join(kept.select(CREATOR_ID, *[pl.col(c).alias(a) for c, a in k.items()]), on=CREATOR_ID)
+        .filter(pl.col(FOLLOWERS).is_not_null()
+                & (pl.col(FOLLOWERS_PRECISION) < pl.col(k[FOLLOWERS_PRECISION]))
+                & pl.col(SNAPSHOT_AT).eq_missing(pl.col(k[SNAPSHOT_AT]))
+                & counts_agree(pl.col(FOLLOWERS), pl.col(FOLLOWERS_PRECISION), pl.col(k[FOLLOWERS]), pl.col(k[FOLLOWERS_PRECISION])))
+        .sort(CREATOR_ID, FOLLOWERS_PRECISION, "_order", descending=[False, True, False])
+        .group_by(CREATOR_ID, maintain_order=True).agg(pl.col(FOLLOWERS, FOLLOWERS_PRECISION).last().name.prefix("_b_"))
+    )
+    if better.height == 0:
+        return kept
+    return kept.join(better, on=CREATOR_ID, how="left").with_columns(
+        pl.coalesce(f"_b_{c}", c).alias(c) for c in (FOLLOWERS, FOLLOWERS_PRECISION)).drop("_b_" + FOLLOWERS, "_b_" + FOLLOWERS_PRECISION)
 
 
 def shared_post_ids(posts: pl.DataFrame | pl.LazyFrame, parts: int = 1) -> pl.DataFrame:

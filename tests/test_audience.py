@@ -36,6 +36,11 @@ def test_active_fan_share_reads_percent_strings_percent_numbers_and_fractions():
     sheet = _creators(pl.DataFrame({"id": ["a", "b"], "fans count": ["2000", "3000"],
                                     "活跃粉丝占比(仅>1K)": ["58.99", "0.8"]}))[0]
     assert sheet.get_column(S.ACTIVE_FANS).to_list() == [pytest.approx(0.5899), pytest.approx(0.008)]
+    # Sheets leave a share out as they leave out a count: no share, and nothing to report.
+    blanks = _creators(pl.DataFrame({"id": list("abcdefg"), "fans": ["2000"] * 7,
+                                     "活跃粉丝占比": ["-", "暂无", "—", "N/A", "--", "/", "30%"]}))
+    assert blanks[0].get_column(S.ACTIVE_FANS).to_list() == [None] * 6 + [pytest.approx(0.3)]
+    assert blanks[1].height == 0
     fractions = _creators(pl.DataFrame({"id": ["a"], "fans": [2000], "active_fan_share": [0.42]}))[0]
     assert fractions.get_column(S.ACTIVE_FANS).to_list() == [pytest.approx(0.42)]
 

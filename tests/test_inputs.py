@@ -743,7 +743,7 @@ def test_a_creator_twice_in_the_roster_keeps_the_last_row_and_sets_the_other_asi
                       f"{U1},15000,800\n{U2},2000,120\n{U1},999,100\n{U2},,\n", encoding="utf-8")
     loaded = pipeline.load([FORMATS / "mediacrawler_notes.csv"], Config(), creators_file=str(roster))
     assert loaded.rejected.select(S.ROW, S.REASON, S.CREATOR_ID, S.FOLLOWERS).rows() == [
-        (1, "duplicate creator_id: an earlier row with other values (kept the last)", U1, "15000")]
+        (1, "duplicate creator_id: an earlier row with other values (kept the last: row 3)", U1, "15000")]
     assert loaded.roster.select(S.CREATOR_ID, S.FOLLOWERS, S.QUOTE).sort(S.CREATOR_ID).rows() == [
         (U1, 999, 100.0), (U2, 2000, 120.0)]
     assert (loaded.sources[-1].taken, loaded.sources[-1].set_aside) == (3, 1)

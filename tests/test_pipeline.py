@@ -170,3 +170,14 @@ def test_a_follower_floor_is_read_as_a_floor(tmp_path, world_300):
     assert not floor["fraud_flag"] and "expected for its size" not in floor["fraud_reasons"]
     assert floor["verdict"] != "shortlist" and floor["score"] >= 60  # its score alone would shortlist it
     assert "followers written as a floor (at least 10000)" in floor["verdict_reason"]
+
+
+def test_an_exact_follower_count_beats_a_roster_floor_that_agrees(tmp_path):
+    """The notes say 105,680 followers, the roster "10万+": both are right, and the exact one is
+    used. A roster count that can't be the notes' still wins (the user's roster is the word)."""
+    notes = write_csv(tmp_path / "notes.csv", [post(c, i, 120 + 9 * i, 40, 8, followers=105_680)
+                                               for c in ("a", "b") for i in range(6)])
+    roster = tmp_path / "roster.csv"
+    roster.write_text("creator_id,粉丝数量\na,10万+\nb,9.8万\n", encoding="utf-8")
+    got = pipeline.vet([notes], creators_file=str(roster)).creators.sort("creator_id")
+    assert got.select("creator_id", "followers", "followers_floor").rows() == [("a", 105_680, False), ("b", 98_000, False)]

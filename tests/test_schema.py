@@ -130,11 +130,29 @@ def test_a_follower_floor_is_marked_where_it_is_read():
         "creator_id": ["a", "b", "c"], "post_id": ["1", "2", "3"], "posted_at": ["2025-01-01"] * 3,
         "followers": ["10万+", "12.3万", ""], "likes": ["10"] * 3, "saves": ["1"] * 3, "comments": ["1"] * 3,
     })
-    assert posts.select("followers", "followers_floor").rows() == [(100_000, True), (123_000, False), (None, None)]
+    assert posts.select("followers", "followers_precision").rows() == [(100_000, S.LOWER_BOUND), (123_000, S.ROUNDED), (None, None)]
     assert posts.get_column("count_precision").to_list() == [S.EXACT] * 3  # the notes' own counts are exact
     frame = pl.DataFrame({"creator_id": ["a", "b"], "粉丝数量": ["1万+", "9000"]})
     creators, _ = S.parse_creators(frame, S.map_columns(frame.columns), "roster.csv", {})
-    assert creators.select("followers", "followers_floor").rows() == [(10_000, True), (9_000, False)]
+    assert creators.select("followers", "followers_precision").rows() == [(10_000, S.LOWER_BOUND), (9_000, S.EXACT)]
+
+
+def test_a_vaguer_follower_count_that_agrees_is_no_conflict():
+    """Two rows of one creator: an exact count beats a rounded or floor one it agrees with,
+    whichever was read last; a count that can't be the same number is a conflict, set aside."""
+    frame = pl.DataFrame({"creator_id": ["a", "a", "b", "b", "c", "c"],
+                          "粉丝数量": ["14518", "1.5万", "2634", "10万+", "10万+", "105680"]})
+    creators, _ = S.parse_creators(frame, S.map_columns(frame.columns), "roster.csv", {})
+    kept, aside = S.merge_creator_rows(creators)
+    assert kept.select("creator_id", "followers", "followers_precision").rows() == [
+        ("a", 14518, S.EXACT), ("b", 100_000, S.LOWER_BOUND), ("c", 105_680, S.EXACT)]
+    assert aside.select("creator_id", "followers").rows() == [("b", "2634")]
+    # "1.5万" is 14,500 to 15,500; "10万+" anything from 100,000.
+    exact = pl.DataFrame({"v": [14_499, 14_500, 15_500, 15_501, 99_999, 3_000_000]})
+    agree = exact.select(S.counts_agree(pl.lit(15_000), pl.lit(S.ROUNDED), pl.col("v"), pl.lit(S.EXACT)).alias("rounded"),
+                         S.counts_agree(pl.lit(100_000), pl.lit(S.LOWER_BOUND), pl.col("v"), pl.lit(S.EXACT)).alias("floor"))
+    assert agree.get_column("rounded").to_list() == [False, True, True, False, False, False]
+    assert agree.get_column("floor").to_list() == [False] * 5 + [True]
 
 
 def test_merge_snapshots_keeps_the_newest_and_notes_purges():
