@@ -47,7 +47,7 @@ import json
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -184,16 +184,41 @@ def combine(rosters: list[Roster], creators: pl.DataFrame | None) -> tuple[Loade
         without = (listed.unique(S.CREATOR_ID, keep="first", maintain_order=True)
                    .join(posts.select(S.CREATOR_ID).unique(), on=S.CREATOR_ID, how="anti")
                    .select(S.CREATOR_ID, S.NO_NOTES).sort(S.CREATOR_ID))
-    rejected = pl.concat([r.loaded.rejected for r in ok], how="vertical")
     sources = [s for r in ok for s in r.loaded.sources]
     skipped = [s for r in ok for s in r.loaded.skipped]
-    # Profiles found inside roster folders (crawls) give followers; the --creators table wins.
+    # Profiles and roster sheets found inside roster folders give followers; the --creators
+    # table wins. Two rosters' rows for one creator that disagree are set aside as within one
+    # roster: in the roster whose file lost, so its summary and rejected file say so.
     profiles = [r.loaded.creators for r in ok if r.loaded.creators is not None]
     found = pl.concat(profiles, how="vertical") if profiles else None
+    if found is not None:
+        found, conflicts = S.merge_creator_rows(found)
+        for r in ok:
+            files = {src.source for src in r.loaded.sources}
+            if (mine := conflicts.filter(pl.col(S.SOURCE).is_in(list(files)))).height:
+                r.loaded = replace(r.loaded, rejected=pl.concat([r.loaded.rejected, mine], how="vertical"))
+    rejected = pl.concat([r.loaded.rejected for r in ok], how="vertical")
     comments = [r.loaded.comments for r in ok if r.loaded.comments is not None]
     return Loaded(posts, found, rejected, sources, skipped, roster=creators,
                   comments=pl.concat(comments, how="vertical") if comments else None,
                   digits=D.add(*(r.loaded.digits for r in ok)), without_notes=without), membership
+
+
+def creators_file_notice(creators: pl.DataFrame | None, membership: pl.DataFrame) -> list[str]:
+    """What the --creators table gave the rosters: batch vets the creators its rosters name, and
+    looks them up there. Say when it holds none of them (keyed by another id?) or holds others."""
+    if creators is None or creators.height == 0 or membership.height == 0:
+        return []
+    listed, named = creators.get_column(S.CREATOR_ID), membership.get_column(S.CREATOR_ID).unique().sort()
+    source = creators.get_column(S.SOURCE).min()
+    if not named.is_in(listed.implode()).any():
+        return [f"--creators: none of the rosters' {named.len():,} creators is in {source} (its ids such as "
+                f"{', '.join(listed.sort().head(2))}; the rosters' such as {', '.join(named.head(2))}). "
+                "Are both keyed by the same id (a user_id, not a 小红书号)?"]
+    if unlisted := int((~listed.is_in(named.implode())).sum()):
+        return [f"--creators: {unlisted:,} of the {creators.height:,} creators in {source} are on no roster, so not "
+                "vetted (batch vets the creators its rosters name; --creators adds their followers, category and quote)"]
+    return []
 
 
 # ---- splitting the cohort back into rosters -------------------------------------------------
@@ -342,7 +367,8 @@ def _problems(roster: Roster, previous_problem: str | None = None, warnings: Seq
         for kept, what in ((False, "rows set aside"), (True, "creators rows kept with a bad cell left empty")):
             reasons = S.reasons_counted(loaded.rejected, kept)
             if reasons:
-                notes.append(f"{sum(n for _, n in reasons):,} {what} ({tally(reasons, 3)}), see {roster.name}{REJECTED_SUFFIX}")
+                n = sum(n for _, n in reasons)
+                notes.append(f"{n:,} {what if n != 1 else what.replace('rows', 'row')} ({tally(reasons, 3)}), see {roster.name}{REJECTED_SUFFIX}")
         if replaced := S.snapshots_replaced(loaded.rejected):
             notes.append(f"{counted(replaced, 'older snapshot')} (or copies) replaced by newer ones, listed in {roster.name}{REJECTED_SUFFIX}")
     if skipped := tables_skipped(loaded):
@@ -462,7 +488,8 @@ def run_batch(rosters: Sequence[str | os.PathLike[str]], out_dir: str | os.PathL
         if ok:
             task = bar.add_task(f"scoring {sum(r.loaded.posts.height for r in ok):,} notes", total=1)
             loaded, membership = combine(ok, creators)
-            result = vet_loaded(loaded, config, fraud_model, as_of)
+            result = vet_loaded(loaded, config, fraud_model, as_of, roster_notice=False)
+            result.notices += creators_file_notice(creators, membership)
             tables = split_by_roster(export.ranked_table(result), membership, [r.name for r in ok])
             if prev_dir is not None:
                 result.notices += _cohort_changed(prev_dir, [r.name for r in ok])

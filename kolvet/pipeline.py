@@ -262,14 +262,17 @@ def _no_usable_notes(rejected: pl.DataFrame, files: set[str]) -> KolvetError:
 
 
 def vet_loaded(loaded: Loaded, config: Config | None = None, fraud_model: F.FraudModel | None = None,
-               as_of: datetime | None = None, sort: str = "score") -> VetResult:
-    """The stages, in order, on already-loaded posts (held in memory: see vet_streaming)."""
+               as_of: datetime | None = None, sort: str = "score", roster_notice: bool = True) -> VetResult:
+    """The stages, in order, on already-loaded posts (held in memory: see vet_streaming).
+    `roster_notice`: warn when most of the roster's creators have no notes (batch turns it off:
+    there the roster is a lookup for the rosters' creators, and batch says what it matched)."""
     config = config or Config()
     as_of = as_of or loaded.posts.get_column(S.POSTED_AT).max()
     creators, notes = _per_creator(loaded, config, as_of)
     ids = loaded.posts.select(S.CREATOR_ID).unique()
+    notices = _roster_notice(roster_matches(loaded.roster, ids), ids.get_column(S.CREATOR_ID)) if roster_notice else []
     return _judge(creators, notes, loaded.rejected, loaded.sources, loaded.skipped, config, fraud_model, as_of, sort,
-                  loaded.digits, notices=_roster_notice(roster_matches(loaded.roster, ids), ids.get_column(S.CREATOR_ID)))
+                  loaded.digits, notices=notices)
 
 
 def roster_matches(roster: pl.DataFrame | None, notes_ids: pl.DataFrame) -> pl.DataFrame | None:

@@ -295,6 +295,30 @@ def test_a_shared_creators_table_is_read_once_for_every_roster(tmp_path):
     assert f"wrote {tmp_path / 'out' / 'creators_file.rejected.csv'}" in res.output
     aside = pl.read_csv(tmp_path / "out" / "creators_file.rejected.csv")
     assert aside.height == 1 and "followers" in aside.get_column("reason")[0]
+    # south's creators are in the table but on no roster given: looked up by none, and said so
+    assert "--creators: 30 of the 60 creators in" in res.output and "are on no roster, so not vetted" in res.output
+    assert "Are both keyed by the same id" not in res.output
+
+
+def test_two_rosters_that_disagree_on_a_creator_say_so_where_they_lost(tmp_path):
+    """Roster sheets inside two roster folders give one creator followers that can't both be
+    right: the one read last is used, and the other roster sets its row aside and says why.
+    Counts that agree ("1.5万" beside 14,518) are no conflict: the exact one is used."""
+    notes = roster_posts(30, seed=81)
+    ids = sorted(ids_of(notes))
+    for name, fans in (("north", ["2634", "14518"]), ("south", ["10万+", "1.5万"])):
+        (tmp_path / name).mkdir()
+        notes.write_csv(tmp_path / name / "notes.csv")
+        write_csv(tmp_path / name / "roster.csv", [{"creator_id": c, "粉丝数量": f} for c, f in zip(ids[:2], fans, strict=True)])
+    report = B.run_batch([tmp_path / "north", tmp_path / "south"], tmp_path / "out", Config(), quiet=True)
+    north = report.summary.row(0, named=True)
+    assert north["rows_set_aside"] == 1 and report.summary.get_column("rows_set_aside").to_list()[1] == 0
+    assert "1 row set aside (duplicate creator_id: an earlier row with other values (kept the last: " in north["problems"]
+    aside = pl.read_csv(tmp_path / "out" / "north.rejected.csv", infer_schema=False)
+    assert aside.select("creator_id", "followers").rows() == [(ids[0], "2634")]
+    for table in report.tables.values():
+        got = table.filter(pl.col("creator_id").is_in(ids[:2])).sort("creator_id")
+        assert got.select("followers", "followers_floor").rows() == [(100_000, True), (14_518, False)]
 
 
 # ---- 4. re-vetting with --previous ---------------------------------------------------------
