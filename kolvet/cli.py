@@ -31,7 +31,42 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+
+
+class _Stdout:
+    """stdout for `kolvet vet ... | head`: once the reader has gone, what is left to print is
+    dropped and the work goes on, so the files still get written and the exit code is the
+    work's (a closed pipe is not an input problem). The stream is looked up on each write, as
+    tests swap sys.stdout."""
+
+    gone = False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                sys.stdout.write(text)
+            except BrokenPipeError:
+                self._leave()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                self._leave()
+
+    def _leave(self) -> None:
+        self.gone = True
+        # What is still buffered would fail again at exit, with a message: send it nowhere.
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), sys.stdout.fileno())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(sys.stdout, name)
+
+
+out = Console(file=_Stdout(), highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)  # type: ignore[arg-type]
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 InputsArg = Annotated[list[str], typer.Argument(help="Post files (CSV, TSV, JSON, JSONL, Parquet, XLSX), folders or globs.")]

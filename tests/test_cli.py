@@ -49,6 +49,20 @@ def test_bundled_sample_is_what_kolvet_sample_makes(tmp_path, sample_csv):
     assert out.read_bytes() == sample_csv.read_bytes()
 
 
+def test_a_reader_that_leaves_early_is_no_error(tmp_path, sample_csv):
+    """`kolvet vet ... | head -1`: the pipe closes after a line; the ranking is still written and
+    the exit code is the work's, not 1 (an input problem)."""
+    import subprocess
+    import sys
+    proc = subprocess.Popen([sys.executable, "-c", "from kolvet.cli import main; main()", "vet", str(sample_csv),
+                             "-o", str(tmp_path / "r.csv")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()  # as head does after its line
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, stderr
+    assert stderr == "" and pl.read_csv(tmp_path / "r.csv").height == 300
+
+
 def test_missing_file_is_one_line_exit_1(tmp_path):
     res = runner.invoke(app, ["vet", str(tmp_path / "nope.csv")])
     assert res.exit_code == 1
