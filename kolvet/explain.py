@@ -77,7 +77,8 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
             f"  median save rate {_pct(row.get(M.SAVE_RATE))} {per}; weighted engagement {_pct(row.get(M.WEIGHTED_RATE))} {per}; "
             f"评赞比 comments/likes {_per_like(row, M.COMMENT_LIKE)}",
             "",
-            f"Peers: not compared; engagement {_pct(row.get(M.ENGAGEMENT_RATE))} {per} is {row.get(SC.BENCHMARK)}",
+            (f"Peers: not compared on so little; engagement {_pct(row.get(M.ENGAGEMENT_RATE))} {per}"
+             if basis in ("views", "followers") else "Peers: not compared (no rates)"),
             _save_like_line(row),
         ]
     else:

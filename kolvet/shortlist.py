@@ -130,7 +130,9 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
         pl.concat_str([reason, watch, stale, caveat, followers_floor, followers_unknown]).alias(VERDICT_REASON),
         *[pl.when(unjudged).then(None).otherwise(pl.col(c)).alias(c)
           for c in (SC.SCORE, SC.QUALITY_SCORE, SC.AUTHENTICITY_PENALTY, *SC.COMPONENTS, SC.SAVES_VS_EXPECTED,
-                    SC.ENGAGEMENT_VS_EXPECTED, SC.ENGAGEMENT_VS_EXPECTED_RAW, SC.COMMENT_DEPTH_VS_PEERS, SC.SPREAD_VS_COHORT)],
+                    SC.ENGAGEMENT_VS_EXPECTED, SC.ENGAGEMENT_VS_EXPECTED_RAW, SC.COMMENT_DEPTH_VS_PEERS, SC.SPREAD_VS_COHORT,
+                    # Nor a price per engagement: sorted by cost in a spreadsheet, two notes' would read as a deal.
+                    SC.BENCHMARK, SC.CPE, SC.COST_PER_SAVE)],
     )
 
 

@@ -41,6 +41,13 @@ def test_too_few_notes_is_insufficient_data_never_dropped(tmp_path):
     verdicts = dict(result.creators.select("creator_id", "verdict").iter_rows())
     assert verdicts["newbie"] == "insufficient_data"
     assert result.creators.filter(pl.col("creator_id") == "newbie").get_column("rank").item() == 2
+    # Its one note's rates are shown; what would read as a judgement of it (a price per
+    # engagement, a benchmark) is not.
+    roster = tmp_path / "quotes.csv"
+    roster.write_text("creator_id,quote\nsteady,800\nnewbie,800\n", encoding="utf-8")
+    quoted = pipeline.vet([tmp_path / "p.csv"], creators_file=str(roster)).creators.sort("creator_id")
+    assert quoted.select("creator_id", "cpe", "cost_per_save", "benchmark").rows()[0] == ("newbie", None, None, None)
+    assert quoted.get_column("save_rate").null_count() == 0 and quoted.get_column("cpe").null_count() == 1
 
 
 def test_flagged_creators_never_get_shortlist(vetted_300):

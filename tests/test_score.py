@@ -113,8 +113,9 @@ def test_flagged_never_shortlisted_and_penalised(vetted_300):
 def test_tiers_and_benchmarks_label_every_creator(vetted_300):
     c = vetted_300.creators
     assert set(c.get_column("tier").unique()) <= {"nano", "micro", "mid", "macro", "mega", "unknown"}
-    assert c.get_column("benchmark").null_count() == 0
     judged = c.filter(pl.col("verdict") != "insufficient_data")
+    assert judged.get_column("benchmark").null_count() == 0
+    assert c.filter(pl.col("verdict") == "insufficient_data").get_column("benchmark").null_count() == c.height - judged.height
     pct = judged.get_column("peer_percentile")
     assert pct.min() >= 0 and pct.max() <= 100
     # peer_group names whom each percentile compares with: the category and tier when 5+ judged
