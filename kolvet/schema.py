@@ -580,6 +580,12 @@ def blank_to_null(expr: pl.Expr) -> pl.Expr:
     return pl.when(text.is_in(_BLANKS)).then(None).otherwise(text)
 
 
+def one_line(text: pl.Expr) -> pl.Expr:
+    """A name on one line: agency sheets break cells ("博主\n(新)"), which would break every
+    line kolvet prints the name in."""
+    return text.str.replace_all(r"\s*[\r\n]+\s*", " ")
+
+
 def map_by_value(frame: pl.DataFrame, column: str | None, make: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """Apply `make` (an expression over pl.col("v")) to each distinct value of a column once,
     then look the result up per row: categories and note types repeat across millions of rows."""
@@ -753,8 +759,8 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
             .then(pl.lit(f"{col}: more than 10x views"))
         )
 
-    for col in (NICKNAME, TITLE):
-        exprs[col] = blank_to_null(_raw(frame, mapping, col)[0])
+    exprs[TITLE] = blank_to_null(_raw(frame, mapping, TITLE)[0])
+    exprs[NICKNAME] = map_by_value(frame, mapping.source_of.get(NICKNAME), one_line(blank_to_null(pl.col("v"))), pl.String())
     v = pl.col("v")
     exprs[CATEGORY] = map_by_value(frame, mapping.source_of.get(CATEGORY),
                                    pl.when(blank_to_null(v).is_null()).then(None).otherwise(normalise_category(v, benchmarks)),
@@ -827,7 +833,7 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
                                  pl.col("_kolvet_series_problem")], separator="; ", ignore_nulls=True)
     staged = numbered(frame).select(
         _unless_misread(frame, cid).alias(CREATOR_ID),
-        blank_to_null(_raw(frame, mapping, NICKNAME)[0]).alias(NICKNAME),
+        one_line(blank_to_null(_raw(frame, mapping, NICKNAME)[0])).alias(NICKNAME),
         followers.value.alias(FOLLOWERS),
         pl.when(followers.value.is_not_null()).then(followers.precision).alias(FOLLOWERS_PRECISION),
         pl.when(blank_to_null(raw_cat).is_null()).then(None).otherwise(normalise_category(raw_cat, benchmarks)).alias(CATEGORY),

@@ -61,8 +61,8 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     reason = (
         pl.when(pl.col(S.NO_NOTES).is_not_null()).then(pl.col(S.NO_NOTES))
         .when(no_reach & pl.col(S.FOLLOWERS).is_null()).then(pl.lit(
-            "no follower count and no views: rates can't be computed (a roster or profiles file with its followers, "
-            "given with --creators, adds them)"))
+            "no follower count and no views: rates can't be computed (no input gave its followers: a roster or "
+            "profiles file that has them, given with --creators, adds them)"))
         .when(no_reach).then(pl.lit("0 followers and no views: rates can't be computed"))
         .when(too_few & (pl.col(M.N_POSTS_TOTAL).fill_null(0) == 0) & (pl.col(M.N_POSTS_LATER).fill_null(0) > 0))
         .then(pl.format("no notes by the as-of date (its {} notes are all later)", pl.col(M.N_POSTS_LATER)))

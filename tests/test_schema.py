@@ -137,6 +137,15 @@ def test_a_follower_floor_is_marked_where_it_is_read():
     assert creators.select("followers", "followers_precision").rows() == [(10_000, S.LOWER_BOUND), (9_000, S.EXACT)]
 
 
+def test_a_nickname_broken_over_lines_is_read_on_one():
+    posts, _ = _parse({"creator_id": ["a", "b"], "post_id": ["1", "2"], "posted_at": ["2025-01-01"] * 2,
+                       "nickname": ["博主00000\n(新) ", "  "], "likes": ["10"] * 2, "saves": ["1"] * 2, "comments": ["1"] * 2})
+    assert posts.get_column("nickname").to_list() == ["博主00000 (新)", None]
+    frame = pl.DataFrame({"creator_id": ["a"], "昵称": ["小红\r\n 薯"], "粉丝数量": ["10"]})
+    creators, _ = S.parse_creators(frame, S.map_columns(frame.columns), "roster.csv", {})
+    assert creators.get_column("nickname").to_list() == ["小红 薯"]
+
+
 def test_a_vaguer_follower_count_that_agrees_is_no_conflict():
     """Two rows of one creator: an exact count beats a rounded or floor one it agrees with,
     whichever was read last; a count that can't be the same number is a conflict, set aside."""
