@@ -216,10 +216,10 @@ def test_an_excel_serial_in_a_number_column_is_a_date():
 
 
 @pytest.mark.parametrize("text,why", [
-    ("3天前", "posted_at: a relative date (3天前) needs the day it was crawled; export dates in full"),
-    ("昨天 12:30", "posted_at: a relative date (昨天 12:30) needs the day it was crawled; export dates in full"),
-    ("今天 08:00", "posted_at: a relative date (今天 08:00) needs the day it was crawled; export dates in full"),
-    ("03-01", "posted_at: no year (03-01), as the app shows this year's notes; export dates in full"),
+    ("3天前", "posted_at: a relative date needs the day it was crawled; export dates in full"),
+    ("昨天 12:30", "posted_at: a relative date needs the day it was crawled; export dates in full"),
+    ("今天 08:00", "posted_at: a relative date needs the day it was crawled; export dates in full"),
+    ("03-01", "posted_at: no year, as the app shows this year's notes; export dates in full"),
     ("soon", "posted_at: not a date"),
 ])
 def test_unreadable_dates_say_why(text, why):
