@@ -164,7 +164,8 @@ def combine(rosters: list[Roster], creators: pl.DataFrame | None) -> tuple[Loade
 
     A note held by two rosters for the same creator is kept once (the newest snapshot);
     merge_snapshots keys notes by (creator_id, post_id), so rosters that number notes 1, 2, 3...
-    don't erase each other."""
+    don't erase each other. A creators row that lost to another roster's is added to its own
+    roster's set-aside rows (Roster.loaded is replaced)."""
     ok = [r for r in rosters if r.loaded is not None]
     membership = pl.concat([
         r.loaded.posts.select(pl.lit(r.name).alias(ROSTER), S.CREATOR_ID).unique(S.CREATOR_ID, maintain_order=True)

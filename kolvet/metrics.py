@@ -167,8 +167,8 @@ def _latest_per_creator(table: pl.DataFrame, prefix: str) -> pl.LazyFrame:
     )
 
 
-# Followers and whether they were written as a floor are blank together, so each field's newest
-# value pairs a count with its own floor mark.
+# Followers and how they were written (exact, "1.5万", "10万+") are blank together, so each
+# field's newest value pairs a count with its own precision.
 PROFILE_FIELDS = (S.NICKNAME, S.FOLLOWERS, S.FOLLOWERS_PRECISION, S.CATEGORY, S.QUOTE, S.ACTIVE_FANS, S.FOLLOWER_SERIES, S.LIFETIME_LIKES_SAVES)
 
 

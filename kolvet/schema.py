@@ -672,7 +672,7 @@ def id_from_url(expr: pl.Expr) -> pl.Expr:
 
 def counts_agree(a: pl.Expr, a_precision: pl.Expr, b: pl.Expr, b_precision: pl.Expr) -> pl.Expr:
     """Whether two counts, as written, can be the same number: 14,518 and "1.5万" (14,500 to
-    15,499) can, as can 105,680 and "10万+"; 2,634 and "10万+" can't. A rounded count stands
+    15,500) can, as can 105,680 and "10万+"; 2,634 and "10万+" can't. A rounded count stands
     for half a step either side of it, the step being its trailing zeros (15,000: 1,000)."""
     def bounds(value: pl.Expr, precision: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         written = value.cast(pl.String)
