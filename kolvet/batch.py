@@ -365,11 +365,11 @@ def _problems(roster: Roster, previous_problem: str | None = None, warnings: Seq
     loaded = roster.loaded
     notes = []
     if loaded is not None and loaded.rejected.height:
-        for kept, what in ((False, "rows set aside"), (True, "creators rows kept with a bad cell left empty")):
+        for kept, noun, what in ((False, "row", "set aside"), (True, "creators row", "kept with a bad cell left empty")):
             reasons = S.reasons_counted(loaded.rejected, kept)
             if reasons:
-                n = sum(n for _, n in reasons)
-                notes.append(f"{n:,} {what if n != 1 else what.replace('rows', 'row')} ({tally(reasons, 3)}), see {roster.name}{REJECTED_SUFFIX}")
+                rows = counted(sum(n for _, n in reasons), noun)
+                notes.append(f"{rows} {what} ({tally(reasons, 3)}), see {roster.name}{REJECTED_SUFFIX}")
         if replaced := S.snapshots_replaced(loaded.rejected):
             notes.append(f"{counted(replaced, 'older snapshot')} (or copies) replaced by newer ones, listed in {roster.name}{REJECTED_SUFFIX}")
     if skipped := tables_skipped(loaded):

@@ -1116,7 +1116,7 @@ def detect(scored: pl.DataFrame, config: Config, model: FraudModel | None = None
                    "comments_track_likes": scored.get_column(M.CORR_COMMENTS_ATTENUATION).cast(pl.Float64).to_numpy()}
     z, med, who = peer_z(raw, cats, tiers, peers, n_posts, noise,
                          scored.get_column(M.LOG_LIKES_VAR).cast(pl.Float64).to_numpy(), attenuation)
-    floor = scored.get_column(S.FOLLOWERS_FLOOR).fill_null(False).to_numpy() & (basis == "followers")
+    floor = scored.select(M.rates_on_follower_floor()).to_series().to_numpy()
     for name in FLOOR_OVERSTATES:
         z[name] = np.where(floor & (z[name] > 0), 0.0, z[name])
     features = model.features if model is not None else known_features(raw, judged)

@@ -128,6 +128,12 @@ def no_likes() -> pl.Expr:
     return pl.col(LIKES_JUDGED).fill_null(0) == 0
 
 
+def rates_on_follower_floor() -> pl.Expr:
+    """Per creator: rates per follower on a follower count written as a floor ("10万+"), so
+    they only bound the true rates from above (the true count is larger)."""
+    return pl.col(S.FOLLOWERS_FLOOR).fill_null(False) & (pl.col(RATE_BASIS) == "followers")
+
+
 def category_words(category: str | None) -> str:
     """A category as a sentence names it: "unknown" is a group label, not a category."""
     return "uncategorised" if category in (None, S.UNKNOWN) else category

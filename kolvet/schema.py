@@ -1164,7 +1164,8 @@ def merge_creator_rows(creators: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
     ranked = creators.with_row_index(order).sort([CREATOR_ID, SNAPSHOT_AT, order], nulls_last=False)
     values = [c for c in creators.columns if c not in (CREATOR_ID, SOURCE, ROW)]
     kept = _exact_followers_that_agree(ranked, ranked.group_by(CREATOR_ID, maintain_order=True)
-                                       .agg(*[pl.col(c).drop_nulls().last() for c in values], pl.col(SOURCE, ROW, order).last()))
+                                       .agg(*[pl.col(c).drop_nulls().last() for c in values], pl.col(SOURCE, ROW, order).last()),
+                                       order)
     facts = (*CREATOR_FACTS, FOLLOWERS_PRECISION, SNAPSHOT_AT)
     compared = ranked.join(kept.select(CREATOR_ID, order, *[pl.col(c).alias(f"_k_{c}") for c in (*facts, SOURCE, ROW)]),
                            on=CREATOR_ID, suffix="_kept")
@@ -1189,10 +1190,11 @@ def merge_creator_rows(creators: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
     return kept.sort(order).select(creators.columns), _creator_rejects(aside, reason, pl.col(FOLLOWERS))
 
 
-def _exact_followers_that_agree(rows: pl.DataFrame, kept: pl.DataFrame) -> pl.DataFrame:
+def _exact_followers_that_agree(rows: pl.DataFrame, kept: pl.DataFrame, order: str) -> pl.DataFrame:
     """The kept follower count, or one written more precisely that agrees with it in a row as
     new: an exact 14,518 over a later "1.5万", 105,680 over "10万+" (a count that doesn't
-    agree stays set aside as a conflict)."""
+    agree stays set aside as a conflict). `order`: the rows' read order, the last read winning
+    a tie."""
     k = {c: f"_k_{c}" for c in (FOLLOWERS, FOLLOWERS_PRECISION, SNAPSHOT_AT)}
     better = (
         rows.join(kept.select(CREATOR_ID, *[pl.col(c).alias(a) for c, a in k.items()]), on=CREATOR_ID)
@@ -1200,7 +1202,7 @@ def _exact_followers_that_agree(rows: pl.DataFrame, kept: pl.DataFrame) -> pl.Da
                 & (pl.col(FOLLOWERS_PRECISION) < pl.col(k[FOLLOWERS_PRECISION]))
                 & pl.col(SNAPSHOT_AT).eq_missing(pl.col(k[SNAPSHOT_AT]))
                 & counts_agree(pl.col(FOLLOWERS), pl.col(FOLLOWERS_PRECISION), pl.col(k[FOLLOWERS]), pl.col(k[FOLLOWERS_PRECISION])))
-        .sort(CREATOR_ID, FOLLOWERS_PRECISION, "_order", descending=[False, True, False])
+        .sort(CREATOR_ID, FOLLOWERS_PRECISION, order, descending=[False, True, False])
         .group_by(CREATOR_ID, maintain_order=True).agg(pl.col(FOLLOWERS, FOLLOWERS_PRECISION).last().name.prefix("_b_"))
     )
     if better.height == 0:

@@ -39,9 +39,9 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     inactive = pl.col(M.DAYS_SINCE_LAST).fill_null(0) > days
     silent = pl.format("no note in the {} days before the as-of date (newest {}, {} days before)",
                        pl.lit(days), pl.col(M.LAST_POST).dt.date(), pl.col(M.DAYS_SINCE_LAST))
-    # Rates per follower on a follower floor ("10万+") are only upper bounds: such a creator
-    # goes to a human rather than the shortlist.
-    on_floor = pl.col(S.FOLLOWERS_FLOOR).fill_null(False) & (pl.col(M.RATE_BASIS) == "followers")
+    # Rates per follower on a follower floor are only upper bounds: such a creator goes to a
+    # human rather than the shortlist.
+    on_floor = M.rates_on_follower_floor()
     verdict = (
         pl.when(too_few | no_reach).then(pl.lit("insufficient_data"))
         .when(flagged & (pl.col(F.FRAUD_SCORE) >= v.reject_fraud_score)).then(pl.lit("reject"))
@@ -109,7 +109,7 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     followers_floor = (
         pl.when(pl.col(S.FOLLOWERS_FLOOR).fill_null(False))
         .then(pl.format("; followers written as a floor (at least {}){}", pl.col(S.FOLLOWERS),
-                        pl.when(pl.col(M.RATE_BASIS) == "followers")
+                        pl.when(on_floor)
                         .then(pl.lit(": rates per follower read high and the size tier may be low, check the real count"))
                         .otherwise(pl.lit(""))))
         .otherwise(pl.lit(""))
