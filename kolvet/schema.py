@@ -446,6 +446,20 @@ _TIME_FORMATS = (
     "%Y.%m.%d %H:%M",
     "%Y.%m.%d",
 )
+# A 12-hour clock, as Chinese-locale Excel and WPS write it ("2025年05月14日 下午3:05") or
+# English ones do ("2025-05-14 3:05 PM"). The Chinese marker is moved behind the time as AM/PM.
+_TWELVE_HOUR_DATES = ("%Y年%m月%d日", "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d")
+_TWELVE_HOUR_FORMATS = tuple(f"{d} {t}" for d in _TWELVE_HOUR_DATES for t in ("%I:%M %p", "%I:%M:%S %p"))
+_CLOCK = r"(\d{1,2}:\d{2}(?::\d{2})?)"
+_HALF_DAY = (  # 中午 is noon: 中午11:30 is still morning, 中午1:00 afternoon
+    (rf"\s*(?:上午|早上|清晨|凌晨)\s*{_CLOCK}$", " ${1} AM"),
+    (rf"\s*中午\s*(1[01]:\d{{2}}(?::\d{{2}})?)$", " ${1} AM"),
+    (rf"\s*(?:中午|下午|傍晚|晚上)\s*{_CLOCK}$", " ${1} PM"),
+)
+# Dates with the year last ("05/14/2025" in US exports, "14/05/2025" in European ones) read
+# either way; the column's order is taken from its days above 12 (parse_time_column).
+_YEAR_LAST = r"^\d{1,2}/\d{1,2}/\d{4}(?:\s|$)"
+_YEAR_LAST_TIMES = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p")
 _EXCEL_SERIALS = (20_000, 80_000)  # Excel's day numbers for 1954-2119: no epoch or yyyymmdd is this small
 EARLIEST_POST = datetime(2013, 6, 1)  # Xiaohongshu launched in June 2013
 
@@ -505,8 +519,41 @@ def _time_attempts(text: pl.Expr) -> list[pl.Expr]:
     )
     excel = pl.when((epoch >= _EXCEL_SERIALS[0]) & (epoch < _EXCEL_SERIALS[1])).then(_from_excel(epoch))
     attempts = [pl.when(epoch > 1e8).then(_from_epoch(epoch)), excel, with_offset]
+    twelve_hour = _twelve_hour(text)
     # cache=False: posting times are nearly all distinct, so a cache only costs.
-    return attempts + [text.str.to_datetime(fmt, strict=False, time_unit="us", cache=False) for fmt in _TIME_FORMATS]
+    return (attempts + [text.str.to_datetime(fmt, strict=False, time_unit="us", cache=False) for fmt in _TIME_FORMATS]
+            + [twelve_hour.str.to_datetime(fmt, strict=False, time_unit="us", cache=False) for fmt in _TWELVE_HOUR_FORMATS])
+
+
+def _twelve_hour(text: pl.Expr) -> pl.Expr:
+    """下午3:05 -> 3:05 PM, so one format reads both languages' 12-hour clocks."""
+    for pattern, into in _HALF_DAY:
+        text = text.str.replace(pattern, into)
+    return text
+
+
+def _year_last_order(text: pl.Series) -> str | None:
+    """"%m/%d/%Y" or "%d/%m/%Y" for a column of dates written with the year last: the order its
+    days above 12 show. None when nothing shows it (every part is 12 or less) or the column
+    shows both, and those dates are set aside rather than guessed."""
+    parts = text.str.extract_groups(r"^(\d{1,2})/(\d{1,2})/").struct.unnest().cast(pl.Int32, strict=False)
+    first_is_day = bool((parts.get_column("1") > 12).any())
+    second_is_day = bool((parts.get_column("2") > 12).any())
+    if first_is_day == second_is_day:
+        return None
+    return "%d/%m/%Y" if first_is_day else "%m/%d/%Y"
+
+
+def _parse_year_last(text: pl.Series) -> pl.Series:
+    """Dates written with the year last, in the column's day/month order; null where the order
+    can't be told or the date is not one."""
+    order = _year_last_order(text)
+    if order is None:
+        return pl.Series(text.name, [None] * text.len(), pl.Datetime("us"))
+    twelve_hour = pl.DataFrame({"t": text}).select(_twelve_hour(pl.col("t"))).to_series()
+    return pl.DataFrame({"t": twelve_hour}).select(pl.coalesce(
+        pl.col("t").str.to_datetime(order + fmt, strict=False, time_unit="us", cache=False) for fmt in _YEAR_LAST_TIMES
+    )).to_series().alias(text.name)
 
 
 def time_problem(text: pl.Expr) -> pl.Expr:
@@ -518,6 +565,9 @@ def time_problem(text: pl.Expr) -> pl.Expr:
         .then(pl.lit(f"{POSTED_AT}: a relative date needs the day it was crawled; export dates in full"))
         .when(text.str.contains(r"^\d{1,2}-\d{1,2}( \d{1,2}:\d{2})?$"))
         .then(pl.lit(f"{POSTED_AT}: no year, as the app shows this year's notes; export dates in full"))
+        .when(text.str.contains(_YEAR_LAST))
+        .then(pl.lit(f"{POSTED_AT}: day and month can't be told apart (no day above 12 in the column shows their order, "
+                     "or both orders do); export dates as YYYY-MM-DD"))
         .otherwise(pl.lit(f"{POSTED_AT}: not a date"))
     )
 
@@ -541,6 +591,11 @@ def parse_time_column(values: pl.Series) -> pl.Series:
     if missed.any():
         rest = frame.filter(missed).select(pl.col("t").str.strip_chars()).select(pl.coalesce(attempts)).to_series()
         parsed = parsed.scatter(missed.arg_true(), rest)
+    if parsed.null_count() == text.null_count():
+        return parsed.alias(values.name)
+    year_last = parsed.is_null() & text.str.strip_chars().str.contains(_YEAR_LAST).fill_null(False)
+    if year_last.any():
+        parsed = parsed.scatter(year_last.arg_true(), _parse_year_last(text.filter(year_last).str.strip_chars()))
     return parsed.alias(values.name)
 
 

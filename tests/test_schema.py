@@ -211,6 +211,28 @@ def test_dotted_edited_and_excel_serial_dates_are_read(text, expected):
     assert S.parse_time_column(pl.Series("t", [text])).item() == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("2025年05月14日 下午3:05", datetime(2025, 5, 14, 15, 5)), ("2025年5月14日上午11:20", datetime(2025, 5, 14, 11, 20)),
+    ("2025/05/14 中午12:10", datetime(2025, 5, 14, 12, 10)), ("2025/05/14 中午11:10", datetime(2025, 5, 14, 11, 10)),
+    ("2025.05.14 晚上9:01:02", datetime(2025, 5, 14, 21, 1, 2)), ("2025-05-14 3:05 PM", datetime(2025, 5, 14, 15, 5)),
+    ("2025-05-14 12:05 am", datetime(2025, 5, 14, 0, 5)),
+])
+def test_twelve_hour_clocks_are_read(text, expected):
+    assert S.parse_time_column(pl.Series("t", [text])).item() == expected
+
+
+def test_dates_with_the_year_last_take_the_columns_day_month_order():
+    us = S.parse_time_column(pl.Series("t", ["05/14/2025", "5/3/2025 15:05", "12/01/2025 3:05 PM"]))
+    assert us.to_list() == [datetime(2025, 5, 14), datetime(2025, 5, 3, 15, 5), datetime(2025, 12, 1, 15, 5)]
+    european = S.parse_time_column(pl.Series("t", ["14/05/2025", "3/5/2025 10:00"]))
+    assert european.to_list() == [datetime(2025, 5, 14), datetime(2025, 5, 3, 10)]
+    # Nothing shows the order, or both orders show: set aside, never guessed.
+    for unclear in (["05/06/2025", "01/02/2025"], ["13/05/2025", "05/14/2025"]):
+        assert S.parse_time_column(pl.Series("t", unclear)).to_list() == [None, None]
+    assert pl.select(S.time_problem(pl.lit("05/06/2025"))).item().startswith(
+        "posted_at: day and month can't be told apart")
+
+
 def test_an_excel_serial_in_a_number_column_is_a_date():
     assert pl.select(S.parse_time(pl.lit(45714.5), pl.Float64)).item() == datetime(2025, 2, 26, 12)
 
