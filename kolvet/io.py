@@ -1052,22 +1052,23 @@ def check_targets(targets: dict[str, Path], inputs: set[Path] | None = None,
                   formats: dict[str, tuple[str, ...]] | None = None) -> None:
     """Before any work is done: each output (what -> path) can be written where asked, in a
     format kolvet writes (`formats`: what -> extensions), is not an input, and no two outputs
-    are the same file (the second would silently replace the first)."""
+    are the same file (the second would silently replace the first). A name the command line
+    got wrong is a usage error (exit 2); a place that can't be written is an input problem (1)."""
     written: dict[Path, str] = {}
     for what, target in targets.items():
         target = Path(target)
         check_file_name(target, what)
         allowed = (formats or {}).get(what)
         if allowed and target.suffix.lower() not in allowed:
-            raise KolvetError(f"{target}: unsupported output format {target.suffix or '(none)'}; use {', '.join(allowed)}")
+            raise UsageError(f"{target}: unsupported output format {target.suffix or '(none)'}; use {', '.join(allowed)}")
         try:
             resolved = target.resolve()
         except OSError as exc:
             raise KolvetError(f"{target}: can't write here ({exc.strerror})") from None
         if resolved in (inputs or set()):
-            raise KolvetError(f"{target}: is one of the inputs; kolvet won't write over its own input")
+            raise UsageError(f"{target}: is one of the inputs; kolvet won't write over its own input")
         if resolved in written:
-            raise KolvetError(f"{target}: named for both the {written[resolved]} and the {what}; give each its own file")
+            raise UsageError(f"{target}: named for both the {written[resolved]} and the {what}; give each its own file")
         written[resolved] = what
 
 
@@ -1206,7 +1207,7 @@ def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str], metadata: Map
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in WRITABLE:
-        raise KolvetError(f"{target}: unsupported output format {suffix or '(none)'}; use {', '.join(WRITABLE)}")
+        raise UsageError(f"{target}: unsupported output format {suffix or '(none)'}; use {', '.join(WRITABLE)}")
     with atomic_path(target) as tmp:
         if suffix == ".csv":
             frame.write_csv(tmp, include_bom=True, datetime_format=CSV_DATETIME)

@@ -453,7 +453,7 @@ _TWELVE_HOUR_FORMATS = tuple(f"{d} {t}" for d in _TWELVE_HOUR_DATES for t in ("%
 _CLOCK = r"(\d{1,2}:\d{2}(?::\d{2})?)"
 _HALF_DAY = (  # 中午 is noon: 中午11:30 is still morning, 中午1:00 afternoon
     (rf"\s*(?:上午|早上|清晨|凌晨)\s*{_CLOCK}$", " ${1} AM"),
-    (rf"\s*中午\s*(1[01]:\d{{2}}(?::\d{{2}})?)$", " ${1} AM"),
+    (r"\s*中午\s*(1[01]:\d{2}(?::\d{2})?)$", " ${1} AM"),
     (rf"\s*(?:中午|下午|傍晚|晚上)\s*{_CLOCK}$", " ${1} PM"),
 )
 # Dates with the year last ("05/14/2025" in US exports, "14/05/2025" in European ones) read

@@ -447,12 +447,12 @@ def test_emoji_rtl_and_long_nicknames_survive_to_csv_and_xlsx(tmp_path):
         assert nicks["L"] == long_nick if ext == "csv" else nicks["L"].startswith("长" * 1000)
 
 
-def test_unwritable_output_is_one_line_exit_1(tmp_path):
+def test_unwritable_output_is_one_line_exit_1_and_a_wrong_format_exit_2(tmp_path):
     path = write_rows(tmp_path / "n.csv", cohort())
     res = runner.invoke(app, ["vet", str(path), "-o", str(tmp_path / "no" / "such" / "dir" / "o.csv")])
     assert res.exit_code == 1 and res.stderr.count("\n") == 1 and "does not exist" in res.stderr
     res = runner.invoke(app, ["vet", str(path), "-o", str(tmp_path / "o.txt")])
-    assert res.exit_code == 1 and res.stderr.count("\n") == 1 and "unsupported output format" in res.stderr
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "unsupported output format" in res.stderr
     if os.geteuid() != 0:  # root writes anywhere
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o555)

@@ -502,7 +502,7 @@ def test_out_dir_never_overwrites_an_input(tmp_path):
     roster_posts(30, seed=99).write_csv(out / "summary.csv")  # a roster that happens to live there
     before = (out / "summary.csv").read_bytes()
     res = runner.invoke(app, ["batch", str(out / "summary.csv"), "--out-dir", str(out)])
-    assert res.exit_code == 1 and "input" in res.output
+    assert res.exit_code == 2 and "input" in res.output
     assert (out / "summary.csv").read_bytes() == before
     assert re.search(r"summary\.csv", res.output)
 

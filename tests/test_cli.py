@@ -39,7 +39,7 @@ def test_sample_is_deterministic(tmp_path):
 def test_sample_refuses_two_outputs_on_one_file(tmp_path):
     out = tmp_path / "s.csv"
     res = runner.invoke(app, ["sample", "--creators", "40", "-o", str(out), "--truth", str(out)])
-    assert res.exit_code == 1 and "named for both the posts and the truth" in res.output
+    assert res.exit_code == 2 and "named for both the posts and the truth" in res.output
     assert not out.exists()
 
 
@@ -89,7 +89,7 @@ def test_refuses_to_write_over_its_input(tmp_path):
     path = write_csv(tmp_path / "x.csv", [post("a", i, 10, 5, 1, day=i + 1) for i in range(6)])
     before = path.read_bytes()
     res = runner.invoke(app, ["vet", str(path), "-o", str(path)])
-    assert res.exit_code == 1 and "input" in res.output
+    assert res.exit_code == 2 and "input" in res.output
     assert path.read_bytes() == before
 
 

@@ -163,7 +163,7 @@ def test_vet_x_onto_x_leaves_x_untouched(tmp_path):
     path = write_rows(tmp_path / "x.csv", cohort())
     before = (path.read_bytes(), path.stat().st_mtime_ns)
     res = runner.invoke(app, ["vet", str(path), "-o", str(path)])
-    assert res.exit_code == 1 and res.stderr.count("\n") == 1 and "won't write over its own input" in res.stderr
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "won't write over its own input" in res.stderr
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv"]
 
@@ -180,7 +180,7 @@ def test_refuses_every_output_that_is_an_input(tmp_path, args):
     write_rows(tmp_path / "o.rejected.csv", cohort(2))
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     res = runner.invoke(app, args(tmp_path))
-    assert res.exit_code == 1 and "won't write over its own input" in res.stderr, res.stderr
+    assert res.exit_code == 2 and "won't write over its own input" in res.stderr, res.stderr
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
