@@ -21,6 +21,7 @@ What lands in OUT_DIR:
                          (why it failed, or rows set aside and files skipped); then status
                          (ok | failed), rows_set_aside, shared_creators and, with --previous,
                          the counts new, dropped, newly_flagged, score_up, score_down
+                         (score moves of creators whose own notes changed, not the peers)
 
 Roster names are the file stem or folder name; a name used twice gets "-2", "-3"...
 A failed roster's stale files from an earlier run in OUT_DIR are removed, and summary.csv is
@@ -34,7 +35,9 @@ each roster's file with the same score; `also_in` names the other rosters.
 Re-vetting (--previous DIR) compares each roster with DIR/<roster>.ranked.csv by creator_id.
 `change` reads "new", "unchanged", or what moved: "newly flagged", "flag cleared",
 "score +4.2" / "score -3.0" (moves under MIN_SCORE_CHANGE, 1 point, count as unchanged: the
-cohort itself shifts a little every month), "review -> shortlist", joined with "; ".
+cohort itself shifts a little every month; a larger move of a creator whose own notes give the
+same figures reads "score +1.7 (peers moved; own notes the same)"), "review -> shortlist",
+joined with "; ".
 Creators who were on the roster before and are gone now are appended at the end of the
 roster's file with no rank and change "dropped (was rank 3, score 71.2, shortlist)": the account
 team sees who left where it looks for the roster, and the next --previous run ignores those rows.
@@ -56,6 +59,7 @@ import polars as pl
 from kolvet import digits as D
 from kolvet import export, io
 from kolvet import fraud as F
+from kolvet import metrics as M
 from kolvet import schema as S
 from kolvet import score as SC
 from kolvet import shortlist as SL
@@ -85,6 +89,10 @@ VERDICT_COLUMN = {"shortlist": "shortlisted", "review": "review", "reject": "rej
 # A month's new notes and a slightly different cohort move most scores by a fraction of a
 # point; "score -0.3" on every row would bury the changes an account team should act on.
 MIN_SCORE_CHANGE = 1.0
+# What a creator's own notes give, as a ranked file writes it: the same in both runs means a
+# score move came from the peers.
+OWN_DATA = (M.N_POSTS, S.FOLLOWERS, M.WEIGHTED_RATE)
+PEERS_MOVED = "peers moved; own notes the same"
 
 
 @dataclass
@@ -281,16 +289,29 @@ def previous_creators(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _same(now: pl.Expr, before: pl.Expr) -> pl.Expr:
+    """Equal as written to a ranked file (CSV writes floats that read back exactly; the
+    tolerance covers a file that went through a spreadsheet); two blanks are the same."""
+    close = (now - before).abs() <= 1e-9 * pl.max_horizontal(now.abs(), before.abs(), pl.lit(1.0))
+    return pl.when(now.is_null() & before.is_null()).then(pl.lit(True)).otherwise(close.fill_null(False))
+
+
 def add_changes(table: pl.DataFrame, previous: pl.DataFrame | None,
                 min_score_change: float = MIN_SCORE_CHANGE) -> pl.DataFrame:
     """Add `change` to a roster's ranked table and append the creators who left the roster."""
     if previous is None:
         return _insert_change(table, pl.lit("new"))
+    own = [c for c in OWN_DATA if c in previous.columns and c in table.columns]
     prev = previous.select(
         S.CREATOR_ID,
         *[pl.col(c).alias(f"_prev_{c}") for c in (SL.RANK, SC.SCORE, F.FRAUD_FLAG, SL.VERDICT)],
+        *[pl.col(c).cast(pl.Float64, strict=False).alias(f"_prev_{c}") for c in own],
     ).unique(S.CREATOR_ID, keep="first", maintain_order=True)
     delta = pl.col(SC.SCORE) - pl.col(f"_prev_{SC.SCORE}")
+    # Scores are relative to peers: a creator whose own notes gave the same figures moved
+    # because the cohort did, and the account team should see that it isn't the creator.
+    same_own = pl.all_horizontal(_same(pl.col(c).cast(pl.Float64, strict=False), pl.col(f"_prev_{c}")) for c in own) \
+        if own else pl.lit(False)
     flag_now = pl.col(F.FRAUD_FLAG).fill_null(False)
     flag_before = pl.col(f"_prev_{F.FRAUD_FLAG}")
     parts = [
@@ -298,7 +319,8 @@ def add_changes(table: pl.DataFrame, previous: pl.DataFrame | None,
         .when(~flag_now & flag_before).then(pl.lit("flag cleared")),
         pl.when(delta.abs() >= min_score_change - 1e-9)
         .then(pl.lit("score ") + pl.when(delta > 0).then(pl.lit("+")).otherwise(pl.lit(""))
-              + delta.round(1).cast(pl.String)),
+              + delta.round(1).cast(pl.String)
+              + pl.when(same_own).then(pl.lit(f" ({PEERS_MOVED})")).otherwise(pl.lit(""))),
         pl.when(pl.col(SL.VERDICT) != pl.col(f"_prev_{SL.VERDICT}"))
         .then(pl.col(f"_prev_{SL.VERDICT}") + " -> " + pl.col(SL.VERDICT)),
     ]
@@ -332,12 +354,13 @@ def _insert_change(table: pl.DataFrame, change: pl.Expr) -> pl.DataFrame:
 
 def change_counts(table: pl.DataFrame) -> dict[str, int]:
     change = table.get_column(CHANGE).fill_null("")
+    peers = change.str.contains(PEERS_MOVED, literal=True)
     return {
         "new": int((change == "new").sum()),
         "dropped": int(change.str.starts_with("dropped").sum()),
         "newly_flagged": int(change.str.contains("newly flagged", literal=True).sum()),
-        "score_up": int(change.str.contains("score +", literal=True).sum()),
-        "score_down": int(change.str.contains(r"score -\d").sum()),
+        "score_up": int((change.str.contains("score +", literal=True) & ~peers).sum()),
+        "score_down": int((change.str.contains(r"score -\d") & ~peers).sum()),
     }
 
 

@@ -353,6 +353,20 @@ def test_changes_name_what_moved(tmp_path):
     assert B.change_counts(table) == {"new": 1, "dropped": 1, "newly_flagged": 1, "score_up": 2, "score_down": 1}
 
 
+def test_a_score_that_moved_with_its_peers_says_so():
+    """Scores are relative to peers: when a creator's own notes give the same figures as last
+    time, a move came from the cohort, and the change says so and isn't counted as a move."""
+    own = {"n_posts": pl.Int64, "followers": pl.Int64, "weighted_rate": pl.Float64}
+    before = _frame([(1, "a", 70.0, False, "shortlist", None), (2, "b", 60.0, False, "review", None)]).with_columns(
+        pl.Series("n_posts", [12, 20]), pl.Series("followers", [5000, None]), pl.Series("weighted_rate", [0.0412, 0.0301]))
+    now = _frame([(1, "a", 72.5, False, "shortlist", None), (2, "b", 62.0, False, "review", None)]).with_columns(
+        pl.Series("n_posts", [12, 21]), pl.Series("followers", [5000, None]), pl.Series("weighted_rate", [0.0412, 0.0301]))
+    table = B.add_changes(now.cast(own), before.cast(own))
+    change = dict(table.select("creator_id", "change").iter_rows())
+    assert change == {"a": "score +2.5 (peers moved; own notes the same)", "b": "score +2.0"}
+    assert B.change_counts(table)["score_up"] == 1
+
+
 def test_a_roster_new_to_the_batch_is_all_new():
     table = B.add_changes(_frame([(1, "a", 70.0, False, "shortlist", None)]), None)
     assert table.get_column("change").to_list() == ["new"]
