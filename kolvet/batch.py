@@ -541,7 +541,7 @@ def _write(out: Path, batch: list[Roster], tables: dict[str, pl.DataFrame], summ
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise KolvetError(f"--out-dir {out}: can't create ({exc.strerror})") from None
-    inputs = {Path(s.source).resolve() for r in batch if r.loaded for s in r.loaded.sources}
+    inputs = {io.source_file(s.source).resolve() for r in batch if r.loaded for s in r.loaded.sources}
     if creators_file:
         inputs.add(Path(creators_file).resolve())
     targets = [out / f"{r.name}{suffix}" for r in batch for suffix in (RANKED_SUFFIX, REJECTED_SUFFIX)]

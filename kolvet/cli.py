@@ -74,7 +74,7 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="kolvet.t
 PresetOpt = Annotated[str | None, typer.Option("--preset", help="Weight preset: save-first (default) or ces.")]
 CreatorsOpt = Annotated[Path | None, typer.Option("--creators", help="Creators table or roster (creator_id, nickname, followers, category, quote).")]
 EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Force the text encoding (utf-8, gbk, gb18030, or utf-8-lossy to replace damaged characters); default: detect.")]
-SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Sheet of the notes workbooks to read (a name, or its number from 1); default: the first.")]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Sheet of the notes workbooks to read (a name, or its number from 1); default: every sheet whose header holds notes or creators.")]
 CreatorsSheetOpt = Annotated[str | None, typer.Option("--creators-sheet", help="Sheet of the --creators workbook to read; default: the first.")]
 def _end_of_day(day: datetime | str | None) -> datetime | None:
     """--as-of 2025-06-30 includes every note of that day (China time)."""

@@ -706,7 +706,7 @@ def read_json(path: Path, encoding: str | None = None) -> pl.DataFrame:
 
 
 def read_excel(path: Path, sheet: str | None = None) -> pl.DataFrame:
-    """The first sheet, or the one named by --sheet (a name, or its number counting from 1).
+    """The first sheet, or the one named (--sheet: a name, or its number counting from 1).
     Every cell is read as text, as Spider_XHS writes them; parsing comes later. Rows are
     numbered before blank ones are dropped, so a set-aside row's number is the sheet's."""
     text = {"infer_schema_length": 0, "drop_empty_rows": False}
@@ -761,6 +761,52 @@ def _header_holds(names: list[str], aliases: dict[str, list[str]], kind: str) ->
     if kind == "creators":
         return not S.map_columns(names, aliases, kind="creators").missing([S.CREATOR_ID])
     return not S.map_columns(names, aliases).missing(S.REQUIRED_POST_COLUMNS)
+
+
+def data_sheets(path: Path, sheet: str | None, aliases: dict[str, list[str]]) -> list[str]:
+    """A workbook read without --sheet whose sheets after the first hold notes or creators too
+    (a roster sheet beside the notes, a sheet per month): every such sheet, the first included,
+    to be read as a table of its own. Empty for anything else, read as one table."""
+    if sheet is not None:
+        return []
+    others = [name for name, _ in other_sheets(path, aliases)]
+    names = _sheet_names(path) if others else None
+    return [names[0], *others] if names else []
+
+
+def sheet_source(path: Path, sheet: str) -> str:
+    """How a sheet read as a table of its own is named in reports: Excel's "[book.xlsx]Sheet"
+    turned round, so the file comes first."""
+    return f"{path}[{sheet}]"
+
+
+def source_file(source: str) -> Path:
+    """The file an input's name (sheet_source or a path) was read from."""
+    path = Path(source)
+    if source.endswith("]") and "[" in source and not path.exists():
+        return Path(source[:source.rindex("[")])
+    return path
+
+
+def read_sheets(path: Path, sheets: list[str], aliases: dict[str, list[str]],
+                encoding: str | None = None) -> tuple[list[RawTable], list[SkippedFile]]:
+    """Each named sheet as its own table (rows numbered as in the sheet); a sheet that holds
+    neither notes nor creators is skipped with its reason, as a folder's files are."""
+    tables: list[RawTable] = []
+    skipped: list[SkippedFile] = []
+    for name in sheets:
+        source = sheet_source(path, name)
+        try:
+            frame = read_excel(path, name)
+            if frame.height == 0:
+                skipped.append(SkippedFile(source, "no rows"))
+                continue
+            tables.append(replace(classify_file(path, frame, aliases, encoding), source=source))
+        except UsageError:
+            raise
+        except KolvetError as exc:
+            skipped.append(SkippedFile(source, str(exc).removeprefix(f"{path}: ")))
+    return tables, skipped
 
 
 def unread_sheets(path: Path, sheet: str | None, aliases: dict[str, list[str]]) -> str:
@@ -1000,6 +1046,14 @@ def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list
             continue
         if progress:
             progress(str(path))
+        sheets = data_sheets(path, sheet, aliases or {})
+        if sheets:
+            found, passed = read_sheets(path, sheets, aliases or {}, encoding)
+            if explicit and not found:
+                raise KolvetError(f"{path}: no sheet holds notes or creators ({passed[0].reason})")
+            tables += found
+            skipped += passed
+            continue
         try:
             scan = scan_table(path, encoding) if streaming else None
             if scan is not None:
@@ -1014,8 +1068,7 @@ def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list
             if frame.height == 0 and not explicit:
                 skipped.append(SkippedFile(str(path), "no rows"))
                 continue
-            tables.append(replace(classify_file(path, frame, aliases or {}, encoding),
-                                  unread_sheets=unread_sheets(path, sheet, aliases or {})))
+            tables.append(classify_file(path, frame, aliases or {}, encoding))
         except UsageError:
             raise
         except KolvetError as exc:

@@ -125,11 +125,10 @@ class VetResult:
         out += [(s.source, f"columns: {s.source}: read {s.columns_passed_over}, which name the same thing; "
                            "to read another, name it in [input.aliases] of a kolvet.toml")
                 for s in self.sources if s.columns_passed_over]
+        # Notes workbooks are read sheet by sheet (io.data_sheets); a --creators workbook is one table.
         out += [(s.source, f"sheets: {s.source}: read its first sheet only; {s.unread_sheets} hold"
-                           f"{'s' if ',' not in s.unread_sheets else ''} data too: pass "
-                           + ("--creators-sheet NAME to read one" if s.kind == "creators" else
-                              "--sheet NAME to read one (it applies to every notes workbook)")
-                           + ", or save each sheet as its own file")
+                           f"{'s' if ',' not in s.unread_sheets else ''} data too: pass --creators-sheet NAME "
+                           "to read one, or save each sheet as its own file")
                 for s in self.sources if s.unread_sheets]
         out += [(s.source, f"header: {s.source}: {s.header_below}: check that the columns read are the right ones")
                 for s in self.sources if s.header_below]

@@ -497,7 +497,7 @@ def test_the_real_command_on_messy_but_usable_rows(tmp_path):
         ("98", "likes: not a count", "y"), ("97", "posted_at: in the future", "x")]
 
 
-def test_a_workbook_with_a_cover_sheet_names_the_sheet_with_the_notes(tmp_path):
+def test_a_workbook_with_a_cover_sheet_reads_the_sheet_with_the_notes(tmp_path):
     import xlsxwriter
 
     path = tmp_path / "agency.xlsx"
@@ -507,8 +507,9 @@ def test_a_workbook_with_a_cover_sheet_names_the_sheet_with_the_notes(tmp_path):
         for i, row in enumerate([HEADER, *cohort()]):
             for j, cell in enumerate(row):
                 notes.write_string(i, j, cell)
-    res = runner.invoke(app, ["vet", str(path), "-q", "-o", str(tmp_path / "o.csv")])
-    assert res.exit_code == 1 and "Sheet '笔记' has the notes: pass --sheet 笔记" in res.output
+    res = runner.invoke(app, ["vet", str(path), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 0 and f"read {path}[笔记]: " in res.stdout
+    assert f"{path}[封面]: " in res.output  # the cover is reported as skipped, not silently passed over
     assert runner.invoke(app, ["vet", str(path), "--sheet", "笔记", "-q", "-o", str(tmp_path / "o.csv")]).exit_code == 0
 
 

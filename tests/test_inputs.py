@@ -364,7 +364,9 @@ def test_encoding_option_overrides_detection(tmp_path):
 
 # ---- XLSX ----------------------------------------------------------------------------------
 
-def test_xlsx_first_sheet_by_default_and_sheet_option(tmp_path):
+def test_xlsx_reads_every_sheet_with_data_and_sheet_picks_one(tmp_path):
+    """A workbook split into sheets (a month each, or notes beside a roster) is read whole,
+    each sheet named in reports as book.xlsx[sheet]; --sheet reads one."""
     import xlsxwriter
 
     notes = pl.read_csv(FORMATS / "chinese_headers.csv", infer_schema=False)
@@ -372,18 +374,29 @@ def test_xlsx_first_sheet_by_default_and_sheet_option(tmp_path):
     with xlsxwriter.Workbook(book) as wb:
         notes.head(2).write_excel(wb, worksheet="first")
         notes.write_excel(wb, worksheet="全部笔记")
-    assert pipeline.load([book], Config()).posts.height == 2
+    loaded = pipeline.load([book], Config())
+    assert loaded.posts.height == 4  # the first sheet's two notes are copies of the second's
+    assert loaded.rejected.select("source_file", "row").rows() == [(f"{book}[first]", 1), (f"{book}[first]", 2)]
+    assert not [w for _, w in pipeline.vet_loaded(loaded, Config()).warnings_by_file() if w.startswith("sheets:")]
+    assert pipeline.load([book], Config(), sheet="first").posts.height == 2
     assert pipeline.load([book], Config(), sheet="全部笔记").posts.height == 4
     assert pipeline.load([book], Config(), sheet="2").posts.height == 4
     res = runner.invoke(app, ["vet", str(book), "--sheet", "nope", "-o", str(tmp_path / "o.csv")])
     assert res.exit_code == 1 and "no sheet named 'nope'" in res.stderr
-    # Read from its first sheet, a workbook says which other sheets hold data: none left out unsaid.
-    loaded = pipeline.load([book], Config())
-    warned = [w for _, w in pipeline.vet_loaded(loaded, Config()).warnings_by_file() if w.startswith("sheets:")]
-    assert warned == [f"sheets: {book}: read its first sheet only; '全部笔记' (notes) holds data too: pass --sheet NAME "
-                      "to read one (it applies to every notes workbook), or save each sheet as its own file"]
-    picked = pipeline.load([book], Config(), sheet="全部笔记")
-    assert not [w for _, w in pipeline.vet_loaded(picked, Config()).warnings_by_file() if w.startswith("sheets:")]
+
+
+def test_a_workbook_with_a_roster_sheet_first_reads_both_sheets(tmp_path):
+    import xlsxwriter
+
+    notes = pl.read_csv(FORMATS / "mediacrawler_notes.csv", infer_schema=False)
+    roster = pl.read_csv(FORMATS / "roster_quotes.csv", infer_schema=False)
+    book = tmp_path / "agency.xlsx"
+    with xlsxwriter.Workbook(book) as wb:
+        roster.write_excel(wb, worksheet="达人名单")
+        notes.write_excel(wb, worksheet="笔记")
+    res = runner.invoke(app, ["vet", str(book), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 0, res.output
+    assert f"read {book}[达人名单]: " in res.stdout and f"read {book}[笔记]: " in res.stdout
 
 
 def test_notes_and_creators_workbooks_can_need_different_sheets(tmp_path):
