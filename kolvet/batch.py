@@ -2,7 +2,9 @@
 
 Each roster (a file or a folder) is read on its own, so a roster that can't be read (corrupt
 file, unmappable columns, bad encoding) is recorded in the summary with its reason while the
-others complete. The rosters that load are scored together, once, so peer comparisons, peer
+others complete. A roster of creators only (a brand's candidate sheet, no notes) is judged on
+the notes the other rosters hold; its creators nobody has notes for are listed as
+insufficient_data. The rosters that load are scored together, once, so peer comparisons, peer
 percentiles and the fraud model are the same for every roster; the ranking is then split back
 into one file per roster, ranked 1..N within the roster in the combined order.
 
@@ -143,7 +145,9 @@ def roster_names(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
 def read_roster(roster: Roster, config: Config, encoding: str | None, sheet: str | None) -> Roster:
     """Load one roster; any failure is kept as the roster's one-line reason, never raised."""
     try:
-        roster.loaded = load([roster.path], config, None, encoding, sheet)
+        # A roster sheet alone still names its creators: other rosters may hold their notes,
+        # and those without any are listed as insufficient_data, not lost with a failed roster.
+        roster.loaded = load([roster.path], config, None, encoding, sheet, require_notes=False)
     except KolvetError as exc:
         roster.error = str(exc)
     except (KeyboardInterrupt, SystemExit):
@@ -387,6 +391,9 @@ def _problems(roster: Roster, previous_problem: str | None = None, warnings: Seq
         return roster.error
     loaded = roster.loaded
     notes = []
+    if loaded is not None and loaded.posts.height == 0:
+        notes.append("no notes in its own files (creators only): its creators are judged on the notes other "
+                     "rosters hold, and listed as insufficient_data where none does")
     if loaded is not None and loaded.rejected.height:
         for kept, noun, what in ((False, "row", "set aside"), (True, "creators row", "kept with a bad cell left empty")):
             reasons = S.reasons_counted(loaded.rejected, kept)
@@ -437,7 +444,7 @@ def summary_row(roster: Roster, table: pl.DataFrame | None, previous_problem: st
     row["flagged"] = int(current.get_column(F.FRAUD_FLAG).fill_null(False).sum())
     judged = current.filter(pl.col(SL.VERDICT) != "insufficient_data").get_column(SC.SCORE).drop_nulls()
     row["median_score"] = round(float(judged.median()), 1) if judged.len() else None
-    if current.height:
+    if current.height and current.item(0, SL.VERDICT) != "insufficient_data":  # not an unjudged one
         top = current.row(0, named=True)
         row["top_creator"] = f"{top[S.NICKNAME]} ({top[S.CREATOR_ID]})" if top.get(S.NICKNAME) else top[S.CREATOR_ID]
     row["rows_set_aside"] = roster.loaded.rejected.filter(~S.row_kept()).height
@@ -507,6 +514,10 @@ def run_batch(rosters: Sequence[str | os.PathLike[str]], out_dir: str | os.PathL
                     previous_problems[roster.name] = f"--previous: {exc}"
 
         ok = [r for r in batch if r.loaded is not None]
+        if not any(r.loaded.posts.height for r in ok):  # roster sheets alone: nothing to judge anyone on
+            for r in ok:
+                r.error, r.loaded = f"no notes found in {r.path} (it holds creators only, and no roster has notes)", None
+            ok = []
         tables: dict[str, pl.DataFrame] = {}
         result = None
         if ok:

@@ -1029,10 +1029,11 @@ def classify_file(path: Path, frame: pl.DataFrame, aliases: dict[str, list[str]]
 def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list[str]] | None = None,
                 encoding: str | None = None, sheet: str | None = None,
                 progress: Callable[[str], None] | None = None,
-                streaming: bool = False) -> tuple[list[RawTable], list[SkippedFile]]:
+                streaming: bool = False, require_notes: bool = True) -> tuple[list[RawTable], list[SkippedFile]]:
     """Read every input. A file named directly must be usable (else a one-line error); files
     found in a folder that hold neither notes nor creators are skipped and reported. With
-    `streaming`, Parquet and UTF-8 CSV are only scanned; their rows are read part by part."""
+    `streaming`, Parquet and UTF-8 CSV are only scanned; their rows are read part by part.
+    Without `require_notes` (a batch roster), creators alone will do."""
     paths = list(paths)
     tables: list[RawTable] = []
     skipped: list[SkippedFile] = []
@@ -1078,9 +1079,11 @@ def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list
             if reason.startswith("a file kolvet wrote"):
                 reason = "written by kolvet"
             skipped.append(SkippedFile(str(path), reason))
-    if not any(t.kind == "posts" for t in tables):
+    if not any(t.kind == "posts" or (t.kind == "creators" and not require_notes) for t in tables):
         detail = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:3])
         named = ", ".join(str(p) for p in paths)
+        if any(t.kind == "creators" for t in tables):  # a roster sheet on its own
+            detail = "; ".join(filter(None, [detail, "it holds creators only: pass it as --creators beside their notes"]))
         raise KolvetError(f"no notes found in {named}" + (f" ({detail})" if detail else ""))
     return tables, skipped + not_tables(paths)
 

@@ -166,26 +166,32 @@ class VetResult:
 
 
 def load(inputs: Sequence[str | os.PathLike[str]], config: Config, creators_file: str | None = None,
-         encoding: str | None = None, sheet: str | None = None, progress: Progress | None = None) -> Loaded:
-    """Read, map and validate every input; nothing is dropped without a reason."""
-    tables, skipped, roster_table = _read(inputs, config, creators_file, encoding, sheet, progress)
-    return _assemble(tables, skipped, roster_table, config)
+         encoding: str | None = None, sheet: str | None = None, progress: Progress | None = None,
+         require_notes: bool = True) -> Loaded:
+    """Read, map and validate every input; nothing is dropped without a reason. Without
+    `require_notes` (a batch roster: other rosters may hold its creators' notes), inputs with
+    creators and no notes file load, every creator in `without_notes`."""
+    tables, skipped, roster_table = _read(inputs, config, creators_file, encoding, sheet, progress,
+                                          require_notes=require_notes)
+    return _assemble(tables, skipped, roster_table, config, creators_only_ok=not require_notes)
 
 
 def _read(inputs: Sequence[str | os.PathLike[str]], config: Config, creators_file: str | None,
           encoding: str | None, sheet: str | None, progress: Progress | None,
-          streaming: bool = False) -> tuple[list[io.RawTable], list[io.SkippedFile], io.RawTable | None]:
+          streaming: bool = False, require_notes: bool = True
+          ) -> tuple[list[io.RawTable], list[io.SkippedFile], io.RawTable | None]:
     encoding = encoding or config.input.encoding
     sheet = sheet or config.input.sheet
     aliases = config.input.aliases
-    tables, skipped = io.read_inputs(inputs, aliases, encoding, sheet, progress, streaming=streaming)
+    tables, skipped = io.read_inputs(inputs, aliases, encoding, sheet, progress, streaming=streaming,
+                                     require_notes=require_notes)
     roster_table = (io.read_creators_file(creators_file, aliases, encoding, config.input.creators_sheet)
                     if creators_file else None)
     return tables, skipped, roster_table
 
 
 def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_table: io.RawTable | None,
-              config: Config, require_posts: bool = True) -> Loaded:
+              config: Config, require_posts: bool = True, creators_only_ok: bool = False) -> Loaded:
     """Parse and validate read tables into one Loaded: notes, profiles, the roster, set-aside rows."""
     bench = {k: b.aliases for k, b in config.benchmarks.items()}
     posts_parts, creator_parts, comment_parts, rejected_parts = [], [], [], []
@@ -232,7 +238,8 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
         comments, orphans = S.attach_comments(pl.concat(comment_parts), posts)
         rejected = pl.concat([rejected, orphans])
 
-    if posts.height == 0 and require_posts:
+    # Creators alone may load for a batch roster; notes files with no usable row never do.
+    if posts.height == 0 and require_posts and not (creators_only_ok and not notes_files):
         raise _no_usable_notes(rejected, notes_files)
 
     taken = dict(posts.group_by(S.SOURCE).len().iter_rows())

@@ -321,6 +321,34 @@ def test_two_rosters_that_disagree_on_a_creator_say_so_where_they_lost(tmp_path)
         assert got.select("followers", "followers_floor").rows() == [(100_000, True), (14_518, False)]
 
 
+def test_a_roster_sheet_alone_is_judged_on_the_notes_other_rosters_hold(tmp_path):
+    """A brand's candidate list (creators, no notes) beside the agencies' crawls: its creators
+    are judged on those notes, and the ones nobody has notes for are listed, not lost."""
+    notes = roster_posts(30, seed=82)
+    ids = sorted(ids_of(notes))
+    notes.write_csv(tmp_path / "crawl.csv")
+    write_csv(tmp_path / "candidates.csv", [{"博主ID": c, "图文报价": "800"} for c in [*ids[:3], "c_nobody"]])
+    report = B.run_batch([tmp_path / "candidates.csv", tmp_path / "crawl.csv"], tmp_path / "out", Config(), quiet=True)
+    row = report.summary.row(0, named=True)
+    assert row["status"] == "ok" and row["creators"] == 4 and row["insufficient_data"] == 1
+    assert row["problems"].startswith("no notes in its own files (creators only)")
+    table = report.tables["candidates"].sort("creator_id")
+    assert table.get_column("creator_id").to_list() == [*ids[:3], "c_nobody"]
+    assert table.filter(pl.col("creator_id") == "c_nobody").item(0, "verdict_reason") == "no notes of this creator in the inputs"
+    # Nobody's notes at all: nothing to judge on, so the rosters fail, saying why.
+    res = runner.invoke(app, ["batch", str(tmp_path / "candidates.csv"), "--out-dir", str(tmp_path / "o2")])
+    assert res.exit_code == 1 and "holds creators only" in pl.read_csv(tmp_path / "o2" / "summary.csv").item(0, "problems")
+
+
+def test_a_roster_whose_notes_are_all_unusable_still_fails(tmp_path):
+    notes = roster_posts(30, seed=83)
+    notes.write_csv(tmp_path / "good.csv")
+    notes.with_columns(pl.lit("abc").alias("likes")).write_csv(tmp_path / "bad.csv")
+    report = B.run_batch([tmp_path / "bad.csv", tmp_path / "good.csv"], tmp_path / "out", Config(), quiet=True)
+    assert report.summary.get_column("status").to_list() == ["failed", "ok"]
+    assert "no usable notes, every row was set aside" in report.summary.item(0, "problems")
+
+
 # ---- 4. re-vetting with --previous ---------------------------------------------------------
 
 def _frame(rows: list[tuple]) -> pl.DataFrame:
