@@ -596,7 +596,7 @@ def _write(out: Path, batch: list[Roster], tables: dict[str, pl.DataFrame], summ
     if xlsx:
         bar.update(task, description="writing the workbook")
         sheets = {"summary": summary, **tables, "about": export.about_sheet(result.meta if result else {})}
-        written.append(io.write_workbook(sheets, out / WORKBOOK_FILE))
+        written.append(io.write_workbook(sheets, out / WORKBOOK_FILE, export.PERCENT_COLUMNS))
         bar.advance(task)
     written.append(io.write_frame(export.guard_formulas(summary), out / SUMMARY_FILE))
     bar.advance(task)

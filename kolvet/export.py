@@ -129,6 +129,12 @@ def output_paths(out: Path) -> dict[str, Path]:
     }
 
 
+# Fractions in every table kolvet writes; a workbook shows them as percentages (the CSV keeps
+# the fraction, which other tools read as a number).
+PERCENT_COLUMNS = frozenset({M.SAVE_RATE, M.LIKE_RATE, M.COMMENT_RATE, M.SHARE_RATE, M.ENGAGEMENT_RATE, M.HIT_RATE,
+                             M.CENSORED_SHARE, S.ACTIVE_FANS, C.TEMPLATE_SHARE})
+
+
 def check_outputs(out: str | Path, inputs: set[Path], posts_out: str | Path | None = None) -> dict[str, Path]:
     """Every file a vet run writes, by what it holds, checked before the work rather than after
     it (io.check_targets)."""
@@ -154,7 +160,7 @@ def write_result(result: VetResult, out: str | Path, inputs: set[Path] | None = 
         sheets = {"ranking": table, "about": about_sheet(meta)}
         if inputs_read:
             sheets["inputs"] = pl.from_dicts(inputs_read, infer_schema_length=None)
-        io.write_workbook(sheets, out)
+        io.write_workbook(sheets, out, PERCENT_COLUMNS)
     else:
         as_text = {**meta, "inputs": json.dumps(inputs_read, ensure_ascii=False)}  # Parquet holds text only
         io.write_frame(guard_formulas(table) if suffix == ".csv" else table, out,
@@ -196,5 +202,5 @@ def write_shortlist(table: pl.DataFrame, path: str | Path, about: dict[str, str]
         sheets = {"shortlist": table}
         if about:
             sheets["about"] = about_sheet(about)
-        return io.write_workbook(sheets, target)
+        return io.write_workbook(sheets, target, PERCENT_COLUMNS)
     return io.write_frame(guard_formulas(table), target)

@@ -12,7 +12,8 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import unicodedata
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -1203,11 +1204,30 @@ CSV_DATETIME = "%Y-%m-%d %H:%M:%S"
 XLSX_DATETIME = "yyyy-mm-dd hh:mm:ss"
 
 
-def _write_xlsx_sheets(sheets: dict[str, pl.DataFrame], path: Path) -> None:
+XLSX_WIDTHS = (6, 60)  # narrowest and widest column, in characters; longer text wraps off-screen
+_WIDTH_SAMPLE = 500  # rows looked at to size a column
+
+
+def _display_width(text: str) -> int:
+    """Columns a spreadsheet gives the text: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _column_width(name: str, values: pl.Series) -> int:
+    shown = values.head(_WIDTH_SAMPLE).drop_nulls()
+    widest = max((_display_width(str(v)) for v in shown.to_list()), default=0)
+    if shown.dtype.is_float():  # written rounded to the shown precision by Excel, not Python's repr
+        widest = min(widest, 10)
+    return max(XLSX_WIDTHS[0], min(XLSX_WIDTHS[1], max(_display_width(name), widest) + 2))
+
+
+def _write_xlsx_sheets(sheets: dict[str, pl.DataFrame], path: Path, percent: Collection[str] = ()) -> None:
     """Text stays text: no string is ever turned into a formula, link or number. Text that a
     spreadsheet would run as a formula (=, +, -, @, tab, CR first) is written with Excel's
     quote prefix, the same mark Excel sets when a user types '=...: it shows unchanged and
-    stays text even when the cell is edited."""
+    stays text even when the cell is edited. Each sheet opens ready to sort and filter: the
+    header frozen with filter buttons, columns sized to their content, and the `percent`
+    columns (fractions, as the CSV holds them) shown as 12.34%."""
     import xlsxwriter
 
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
@@ -1219,12 +1239,15 @@ def _write_xlsx_sheets(sheets: dict[str, pl.DataFrame], path: Path) -> None:
         as_text = workbook.add_format({"quote_prefix": True})
         as_time = workbook.add_format({"num_format": XLSX_DATETIME})
         as_date = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        as_percent = workbook.add_format({"num_format": "0.00%"})
         used: set[str] = set()
         for name, frame in sheets.items():
             title = _sheet_title(name, used)
             sheet = workbook.add_worksheet(title)
             for j, col in enumerate(frame.columns):
                 sheet.write_string(0, j, col, bold)
+                number = as_percent if col in percent else None
+                sheet.set_column(j, j, _column_width(col, frame.get_column(col)))
                 for i, value in enumerate(frame.get_column(col).to_list(), start=1):
                     if value is None:
                         continue
@@ -1239,12 +1262,14 @@ def _write_xlsx_sheets(sheets: dict[str, pl.DataFrame], path: Path) -> None:
                         sheet.write_boolean(i, j, value)
                     elif isinstance(value, (int, float)):
                         if value == value and value not in (float("inf"), float("-inf")):
-                            sheet.write_number(i, j, value)
+                            sheet.write_number(i, j, value, number)
                     elif isinstance(value, date):  # datetimes too: a datetime is a date
                         sheet.write_datetime(i, j, value, as_time if isinstance(value, datetime) else as_date)
                     else:
                         sheet.write_string(i, j, str(value)[:XLSX_MAX_TEXT])
             sheet.freeze_panes(1, 0)
+            if frame.width and frame.height:
+                sheet.autofilter(0, 0, frame.height, frame.width - 1)
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
@@ -1278,10 +1303,11 @@ def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str], metadata: Map
     return target
 
 
-def write_workbook(sheets: dict[str, pl.DataFrame], path: str | os.PathLike[str]) -> Path:
+def write_workbook(sheets: dict[str, pl.DataFrame], path: str | os.PathLike[str], percent: Collection[str] = ()) -> Path:
+    """Sheets in one workbook, atomically; `percent` names the fraction columns to show as %."""
     target = Path(path)
     with atomic_path(target) as tmp:
-        _write_xlsx_sheets(sheets, tmp)
+        _write_xlsx_sheets(sheets, tmp, percent)
     return target
 
 

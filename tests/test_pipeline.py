@@ -142,6 +142,25 @@ def test_times_and_whole_prices_read_as_such_in_a_spreadsheet(tmp_path, vetted_3
     assert back.get_column("last_post_at").drop_nulls().len() == vetted_300.creators.get_column("last_post_at").drop_nulls().len()
 
 
+def test_an_xlsx_ranking_opens_ready_to_sort_and_filter(tmp_path, vetted_300):
+    """Filter buttons on the header, columns sized to their content, rates shown as % (the
+    values stay the fractions the CSV holds)."""
+    import zipfile
+
+    out = export.write_result(vetted_300, tmp_path / "r.xlsx")["ranked"]
+    with zipfile.ZipFile(out) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+        styles = book.read("xl/styles.xml").decode("utf-8")
+    width = export.ranked_table(vetted_300).width
+    assert re.search(rf'<autoFilter ref="A1:[A-Z]+{vetted_300.creators.height + 1}"/>', sheet)
+    widths = [float(w) for w in re.findall(r'<col min="\d+" max="\d+" width="([\d.]+)"', sheet)]
+    assert widths and all(6 <= w <= 61 for w in widths) and len(set(widths)) > 3
+    assert 'formatCode="0.00%"' in styles
+    back = pl.read_excel(out, sheet_name="ranking")
+    assert back.width == width
+    assert back.get_column("save_rate").to_list() == export.ranked_table(vetted_300).get_column("save_rate").to_list()
+
+
 def test_a_creator_whose_every_note_was_set_aside_keeps_its_name_and_size(tmp_path):
     """Listed as insufficient_data, but still recognisable in the ranking: the nickname and
     followers its set-aside rows carried, as the rejected file shows them."""
