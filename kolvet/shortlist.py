@@ -108,7 +108,7 @@ def verdicts(scored: pl.DataFrame, config: Config) -> pl.DataFrame:
     )
     followers_floor = (
         pl.when(pl.col(S.FOLLOWERS_FLOOR).fill_null(False))
-        .then(pl.format("; followers written as a floor (at least {}){}", pl.col(S.FOLLOWERS),
+        .then(pl.format("; followers written as a floor (at least {}){}", _with_commas(pl.col(S.FOLLOWERS)),
                         pl.when(on_floor)
                         .then(pl.lit(": rates per follower read high and the size tier may be low, check the real count"))
                         .otherwise(pl.lit(""))))
@@ -200,3 +200,9 @@ def filter_creators(frame: pl.DataFrame, *, text: str = "", category: str | None
     if hide_flagged:
         expr &= ~pl.col(F.FRAUD_FLAG).fill_null(False)
     return frame.filter(expr)
+
+
+def _with_commas(count: pl.Expr) -> pl.Expr:
+    """100000 -> "100,000", as the rest of kolvet's text writes counts (Polars has no
+    number formatting: the digits are grouped in threes from the right)."""
+    return count.cast(pl.String).str.reverse().str.replace_all(r"(\d{3})", "${1},").str.strip_chars_end(",").str.reverse()

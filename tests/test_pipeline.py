@@ -195,7 +195,7 @@ def test_a_follower_floor_is_read_as_a_floor(tmp_path, world_300):
     assert exact["fraud_flag"] and re.search(r"is \d+x .*expected for its size", exact["fraud_reasons"])
     assert not floor["fraud_flag"] and "expected for its size" not in floor["fraud_reasons"]
     assert floor["verdict"] != "shortlist" and floor["score"] >= 60  # its score alone would shortlist it
-    assert "followers written as a floor (at least 10000)" in floor["verdict_reason"]
+    assert "followers written as a floor (at least 10,000)" in floor["verdict_reason"]
 
 
 def test_an_exact_follower_count_beats_a_roster_floor_that_agrees(tmp_path):
