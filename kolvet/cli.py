@@ -36,15 +36,21 @@ app = typer.Typer(
 class _Stdout:
     """stdout for `kolvet vet ... | head`: once the reader has gone, what is left to print is
     dropped and the work goes on, so the files still get written and the exit code is the
-    work's (a closed pipe is not an input problem). The stream is looked up on each write, as
-    tests swap sys.stdout."""
+    work's (a closed pipe is not an input problem). Without a stream, sys.stdout is looked up
+    on each write, as tests swap it; main() wraps the real one too, for what Typer prints
+    itself (`kolvet --help | head`)."""
 
-    gone = False
+    def __init__(self, stream: Any = None) -> None:
+        self._stream = stream
+        self.gone = False
+
+    def _target(self) -> Any:
+        return self._stream if self._stream is not None else sys.stdout
 
     def write(self, text: str) -> int:
         if not self.gone:
             try:
-                sys.stdout.write(text)
+                self._target().write(text)
             except BrokenPipeError:
                 self._leave()
         return len(text)
@@ -52,7 +58,7 @@ class _Stdout:
     def flush(self) -> None:
         if not self.gone:
             try:
-                sys.stdout.flush()
+                self._target().flush()
             except BrokenPipeError:
                 self._leave()
 
@@ -60,10 +66,10 @@ class _Stdout:
         self.gone = True
         # What is still buffered would fail again at exit, with a message: send it nowhere.
         with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), sys.stdout.fileno())
+            os.dup2(devnull.fileno(), self._target().fileno())
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(sys.stdout, name)
+        return getattr(self._target(), name)
 
 
 out = Console(file=_Stdout(), highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)  # type: ignore[arg-type]
@@ -536,4 +542,5 @@ def _root(
 
 
 def main() -> None:
+    sys.stdout = _Stdout(sys.stdout)  # type: ignore[assignment]
     app()

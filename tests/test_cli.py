@@ -63,6 +63,18 @@ def test_a_reader_that_leaves_early_is_no_error(tmp_path, sample_csv):
     assert stderr == "" and pl.read_csv(tmp_path / "r.csv").height == 300
 
 
+def test_help_into_a_closed_pipe_is_no_error():
+    """`kolvet --help | head -2`: Typer prints the help itself; a reader gone before it is
+    written is no error either."""
+    import subprocess
+    import sys
+    proc = subprocess.Popen([sys.executable, "-c", "from kolvet.cli import main; main()", "--help"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader has left before a line is written
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and stderr == "", stderr
+
+
 def test_missing_file_is_one_line_exit_1(tmp_path):
     res = runner.invoke(app, ["vet", str(tmp_path / "nope.csv")])
     assert res.exit_code == 1
