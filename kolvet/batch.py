@@ -92,8 +92,10 @@ VERDICT_COLUMN = {"shortlist": "shortlisted", "review": "review", "reject": "rej
 # point; "score -0.3" on every row would bury the changes an account team should act on.
 MIN_SCORE_CHANGE = 1.0
 # What a creator's own notes give, as a ranked file writes it: the same in both runs means a
-# score move came from the peers.
-OWN_DATA = (M.N_POSTS, S.FOLLOWERS, M.WEIGHTED_RATE)
+# score move came from the peers. Medians alone would miss notes boosted above the median, so
+# the ratios of sums (saves/likes...) and the hit rate are compared too.
+OWN_DATA = (M.N_POSTS, M.N_POSTS_TOTAL, S.FOLLOWERS, M.WEIGHTED_RATE, M.SAVE_RATE, M.ENGAGEMENT_RATE, M.MEDIAN_INTERACTIONS,
+            M.SAVE_LIKE, M.COMMENT_LIKE, M.SHARE_LIKE, M.HIT_RATE)
 PEERS_MOVED = "peers moved; own notes the same"
 
 
@@ -305,7 +307,8 @@ def add_changes(table: pl.DataFrame, previous: pl.DataFrame | None,
     """Add `change` to a roster's ranked table and append the creators who left the roster."""
     if previous is None:
         return _insert_change(table, pl.lit("new"))
-    own = [c for c in OWN_DATA if c in previous.columns and c in table.columns]
+    # An earlier file without one of them (an older kolvet's) can't show the notes unchanged.
+    own = list(OWN_DATA) if all(c in previous.columns and c in table.columns for c in OWN_DATA) else []
     prev = previous.select(
         S.CREATOR_ID,
         *[pl.col(c).alias(f"_prev_{c}") for c in (SL.RANK, SC.SCORE, F.FRAUD_FLAG, SL.VERDICT)],

@@ -131,7 +131,8 @@ def output_paths(out: Path) -> dict[str, Path]:
 
 # Fractions in every table kolvet writes; a workbook shows them as percentages (the CSV keeps
 # the fraction, which other tools read as a number).
-PERCENT_COLUMNS = frozenset({M.SAVE_RATE, M.LIKE_RATE, M.COMMENT_RATE, M.SHARE_RATE, M.ENGAGEMENT_RATE, M.HIT_RATE,
+PERCENT_COLUMNS = frozenset({M.SAVE_RATE, M.LIKE_RATE, M.COMMENT_RATE, M.SHARE_RATE, M.ENGAGEMENT_RATE, M.WEIGHTED_RATE,
+                             M.HIT_RATE,
                              M.CENSORED_SHARE, S.ACTIVE_FANS, C.TEMPLATE_SHARE})
 
 

@@ -383,16 +383,29 @@ def test_changes_name_what_moved(tmp_path):
 
 def test_a_score_that_moved_with_its_peers_says_so():
     """Scores are relative to peers: when a creator's own notes give the same figures as last
-    time, a move came from the cohort, and the change says so and isn't counted as a move."""
-    own = {"n_posts": pl.Int64, "followers": pl.Int64, "weighted_rate": pl.Float64}
-    before = _frame([(1, "a", 70.0, False, "shortlist", None), (2, "b", 60.0, False, "review", None)]).with_columns(
-        pl.Series("n_posts", [12, 20]), pl.Series("followers", [5000, None]), pl.Series("weighted_rate", [0.0412, 0.0301]))
-    now = _frame([(1, "a", 72.5, False, "shortlist", None), (2, "b", 62.0, False, "review", None)]).with_columns(
-        pl.Series("n_posts", [12, 21]), pl.Series("followers", [5000, None]), pl.Series("weighted_rate", [0.0412, 0.0301]))
-    table = B.add_changes(now.cast(own), before.cast(own))
-    change = dict(table.select("creator_id", "change").iter_rows())
-    assert change == {"a": "score +2.5 (peers moved; own notes the same)", "b": "score +2.0"}
-    assert B.change_counts(table)["score_up"] == 1
+    time, a move came from the cohort, and the change says so and isn't counted as a move.
+    Notes boosted above the median leave the medians as they were, not the saves/likes."""
+    def with_figures(frame: pl.DataFrame, save_like: list[float]) -> pl.DataFrame:
+        figures = {c: pl.Series(c, [0.25, 0.5, 0.75], pl.Float64) for c in B.OWN_DATA}
+        figures["save_like_ratio"] = pl.Series("save_like_ratio", save_like, pl.Float64)
+        figures["followers"] = pl.Series("followers", [5000, None, 800], pl.Int64)
+        return frame.with_columns(*figures.values())
+
+    rows = [(1, "a", 70.0, False, "shortlist", None), (2, "b", 60.0, False, "review", None),
+            (3, "c", 50.0, False, "review", None)]
+    before = with_figures(_frame(rows), [0.4, 0.5, 0.6])
+    moved = [(1, "a", 72.5, False, "shortlist", None), (2, "b", 30.0, True, "reject", None),
+             (3, "c", 52.0, False, "review", None)]
+    now = with_figures(_frame(moved), [0.4, 2.46, 0.6])
+    change = dict(B.add_changes(now, before).select("creator_id", "change").iter_rows())
+    assert change == {"a": "score +2.5 (peers moved; own notes the same)",
+                      "b": "newly flagged; score -30.0; review -> reject",
+                      "c": "score +2.0 (peers moved; own notes the same)"}
+    counts = B.change_counts(B.add_changes(now, before))
+    assert counts["score_up"] == 0 and counts["score_down"] == 1
+    # An earlier file without one of the figures (an older kolvet's) can't show them unchanged.
+    older = dict(B.add_changes(now, before.drop("weighted_rate")).select("creator_id", "change").iter_rows())
+    assert older["a"] == "score +2.5"
 
 
 def test_a_roster_new_to_the_batch_is_all_new():
