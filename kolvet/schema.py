@@ -532,40 +532,44 @@ def _twelve_hour(text: pl.Expr) -> pl.Expr:
     return text
 
 
-def _year_last_order(text: pl.Series) -> str | None:
+def year_last_order(text: pl.Series) -> str | None:
     """"%m/%d/%Y" or "%d/%m/%Y" for a column of dates written with the year last: the order its
-    days above 12 show. None when nothing shows it (every part is 12 or less) or the column
-    shows both, and those dates are set aside rather than guessed."""
-    parts = text.str.extract_groups(r"^(\d{1,2})/(\d{1,2})/").struct.unnest().cast(pl.Int32, strict=False)
-    first_is_day = bool((parts.get_column("1") > 12).any())
-    second_is_day = bool((parts.get_column("2") > 12).any())
-    if first_is_day == second_is_day:
-        return None
-    return "%d/%m/%Y" if first_is_day else "%m/%d/%Y"
+    days above 12 show (a date with one part above 12 is a vote; "99/99" votes for neither).
+    A stray typo doesn't outvote a column: the order needs ten times the other's votes. None
+    when nothing shows it, and those dates are set aside rather than guessed."""
+    parts = (text.str.strip_prefix("编辑于").str.strip_chars().str.extract_groups(r"^(\d{1,2})/(\d{1,2})/")
+             .struct.unnest().cast(pl.Int32, strict=False))
+    first, second = parts.get_column("1") > 12, parts.get_column("2") > 12
+    day_first, month_first = int((first & ~second).sum()), int((second & ~first).sum())
+    if day_first >= max(1, 10 * month_first):
+        return "%d/%m/%Y"
+    if month_first >= max(1, 10 * day_first):
+        return "%m/%d/%Y"
+    return None
 
 
-def _parse_year_last(text: pl.Series) -> pl.Series:
+def _parse_year_last(text: pl.Series, order: str | None) -> pl.Series:
     """Dates written with the year last, in the column's day/month order; null where the order
     can't be told or the date is not one."""
-    order = _year_last_order(text)
     if order is None:
         return pl.Series(text.name, [None] * text.len(), pl.Datetime("us"))
-    twelve_hour = pl.DataFrame({"t": text}).select(_twelve_hour(pl.col("t"))).to_series()
-    return pl.DataFrame({"t": twelve_hour}).select(pl.coalesce(
-        pl.col("t").str.to_datetime(order + fmt, strict=False, time_unit="us", cache=False) for fmt in _YEAR_LAST_TIMES
+    clean = _twelve_hour(pl.col("t").str.strip_prefix("编辑于").str.strip_chars())
+    return pl.DataFrame({"t": text}).select(pl.coalesce(
+        clean.str.to_datetime(order + fmt, strict=False, time_unit="us", cache=False) for fmt in _YEAR_LAST_TIMES
     )).to_series().alias(text.name)
 
 
-def time_problem(text: pl.Expr) -> pl.Expr:
+def time_problem(text: pl.Expr, year_last_known: bool = False) -> pl.Expr:
     """Why a posting time didn't parse, with what to do when the form is a known one. (The
     value itself is in the set-aside row: in the reason, a thousand dates would tally as a
-    thousand reasons.)"""
+    thousand reasons.) `year_last_known`: the column showed its day/month order
+    (year_last_order), so a year-last date that failed is no date in that order."""
     return (
         pl.when(text.str.contains(r"(秒|分钟|小时|天|周|月)前$|^(刚刚|今天|昨天|前天)"))
         .then(pl.lit(f"{POSTED_AT}: a relative date needs the day it was crawled; export dates in full"))
         .when(text.str.contains(r"^\d{1,2}-\d{1,2}( \d{1,2}:\d{2})?$"))
         .then(pl.lit(f"{POSTED_AT}: no year, as the app shows this year's notes; export dates in full"))
-        .when(text.str.contains(_YEAR_LAST))
+        .when(pl.lit(not year_last_known) & text.str.strip_prefix("编辑于").str.strip_chars().str.contains(_YEAR_LAST))
         .then(pl.lit(f"{POSTED_AT}: day and month can't be told apart (no day above 12 in the column shows their order, "
                      "or both orders do); export dates as YYYY-MM-DD"))
         .otherwise(pl.lit(f"{POSTED_AT}: not a date"))
@@ -588,15 +592,20 @@ def parse_time_column(values: pl.Series) -> pl.Series:
     frame = pl.DataFrame({"t": text})
     parsed = frame.select(best).to_series()
     missed = parsed.is_null() & text.is_not_null()
-    if missed.any():
-        rest = frame.filter(missed).select(pl.col("t").str.strip_chars()).select(pl.coalesce(attempts)).to_series()
-        parsed = parsed.scatter(missed.arg_true(), rest)
-    if parsed.null_count() == text.null_count():
+    if not missed.any():
         return parsed.alias(values.name)
-    year_last = parsed.is_null() & text.str.strip_chars().str.contains(_YEAR_LAST).fill_null(False)
+    # Dates with the year last take the column's order, read from all of them at once; no
+    # other form reads them, so they skip the dozen attempts below.
+    rest = text.filter(missed).str.strip_chars()
+    year_last = rest.str.strip_prefix("编辑于").str.strip_chars().str.contains(_YEAR_LAST)
+    filled = pl.Series(values.name, [None] * rest.len(), pl.Datetime("us"))
     if year_last.any():
-        parsed = parsed.scatter(year_last.arg_true(), _parse_year_last(text.filter(year_last).str.strip_chars()))
-    return parsed.alias(values.name)
+        dated = rest.filter(year_last)
+        filled = filled.scatter(year_last.arg_true(), _parse_year_last(dated, year_last_order(dated)))
+    if not year_last.all():
+        others = pl.DataFrame({"t": rest.filter(~year_last)}).select(pl.coalesce(attempts)).to_series()
+        filled = filled.scatter((~year_last).arg_true(), others)
+    return parsed.scatter(missed.arg_true(), filled).alias(values.name)
 
 
 # ---- text normalisation -------------------------------------------------------------------
@@ -759,6 +768,12 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     times = {"_time": POSTED_AT, "_snapshot": SNAPSHOT_AT}
     parsed_times = [parse_time_column(frame.get_column(mapping.source_of[c])).alias(f"_kolvet{k}")
                     for k, c in times.items() if c in mapping.source_of]
+    year_last_known = False  # the column showed its day/month order, so a failed d/m/y date is no date
+    if POSTED_AT in mapping.source_of and dtype == pl.String:
+        written = frame.get_column(mapping.source_of[POSTED_AT])
+        if parsed_times[0].null_count() > written.null_count():
+            slashed = written.filter(written.str.contains("/", literal=True).fill_null(False))
+            year_last_known = slashed.len() > 0 and year_last_order(slashed) is not None
     for k, c in times.items():
         first[k] = pl.col(f"_kolvet{k}") if c in mapping.source_of else pl.lit(None, pl.Datetime("us"))
     post_id = id_text(*_raw(frame, mapping, POST_ID))
@@ -782,7 +797,7 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     exprs[POSTED_AT] = posted
     problems.append(
         pl.when(~pl.col("_has_time")).then(pl.lit(f"missing {POSTED_AT}"))
-        .when(posted.is_null()).then(time_problem(raw.cast(pl.String).str.strip_chars()))
+        .when(posted.is_null()).then(time_problem(raw.cast(pl.String).str.strip_chars(), year_last_known))
         .when(posted < pl.lit(EARLIEST_POST))
         .then(pl.lit(f"{POSTED_AT}: before {EARLIEST_POST:%Y-%m}, when Xiaohongshu launched"))
     )

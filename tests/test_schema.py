@@ -231,6 +231,19 @@ def test_dates_with_the_year_last_take_the_columns_day_month_order():
         assert S.parse_time_column(pl.Series("t", unclear)).to_list() == [None, None]
     assert pl.select(S.time_problem(pl.lit("05/06/2025"))).item().startswith(
         "posted_at: day and month can't be told apart")
+    # A typo doesn't outvote a column, an impossible date votes for neither order, and the
+    # edited-note mark is read as elsewhere.
+    typo = S.parse_time_column(pl.Series("t", ["05/14/2025"] * 20 + ["31/12/2024 10:00", "99/99/2025", "编辑于 05/15/2025"]))
+    assert typo.to_list()[-4:] == [datetime(2025, 5, 14), None, None, datetime(2025, 5, 15)]
+
+
+def test_a_date_that_fails_in_its_columns_order_is_not_a_date(tmp_path):
+    rows = [{"creator_id": "c1", "post_id": f"n{i}", "posted_at": d, "likes": "5", "saves": "2", "comments": "1"}
+            for i, d in enumerate(["05/14/2025", "02/30/2025", "05/06/2025"])]
+    frame = pl.DataFrame(rows)
+    posts, rejected = S.parse_posts(frame, S.map_columns(frame.columns, {}), "us.csv", {})
+    assert posts.get_column("posted_at").to_list() == [datetime(2025, 5, 14), datetime(2025, 5, 6)]
+    assert rejected.select("row", "reason").rows() == [(2, "posted_at: not a date")]
 
 
 def test_an_excel_serial_in_a_number_column_is_a_date():
