@@ -19,8 +19,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import polars as pl
+
+TextT = TypeVar("TextT", pl.Expr, pl.Series)  # a text column, lazy or at hand
 
 # ---- canonical columns --------------------------------------------------------------------
 CREATOR_ID = "creator_id"
@@ -506,7 +509,7 @@ def _time_attempts(text: pl.Expr) -> list[pl.Expr]:
     """One parse per accepted form. The forms don't overlap (each format must match the whole
     string; epoch numbers are > 1e8, yyyymmdd below), so at most one succeeds per value, or
     several agree, and the order doesn't change the result."""
-    text = text.str.strip_prefix("编辑于").str.strip_chars()  # XHS marks an edited note's date "编辑于 2025-03-01"
+    text = _unmarked(text)
     epoch = text.cast(pl.Float64, strict=False)
     # With an offset, as ISO 8601 writes it or as logs do: "2025-05-01 08:00:00 +0800".
     iso = text.str.replace(r"Z$", "+00:00").str.replace(
@@ -525,6 +528,12 @@ def _time_attempts(text: pl.Expr) -> list[pl.Expr]:
             + [twelve_hour.str.to_datetime(fmt, strict=False, time_unit="us", cache=False) for fmt in _TWELVE_HOUR_FORMATS])
 
 
+def _unmarked(text: TextT) -> TextT:
+    """A date without the mark XHS puts on an edited note's ("编辑于 2025-03-01"); the text
+    stripped of spaces already. (An expression or a Series alike.)"""
+    return text.str.strip_prefix("编辑于").str.strip_chars()
+
+
 def _twelve_hour(text: pl.Expr) -> pl.Expr:
     """下午3:05 -> 3:05 PM, so one format reads both languages' 12-hour clocks."""
     for pattern, into in _HALF_DAY:
@@ -537,8 +546,7 @@ def year_last_order(text: pl.Series) -> str | None:
     days above 12 show (a date with one part above 12 is a vote; "99/99" votes for neither).
     A stray typo doesn't outvote a column: the order needs ten times the other's votes. None
     when nothing shows it, and those dates are set aside rather than guessed."""
-    parts = (text.str.strip_prefix("编辑于").str.strip_chars().str.extract_groups(r"^(\d{1,2})/(\d{1,2})/")
-             .struct.unnest().cast(pl.Int32, strict=False))
+    parts = _unmarked(text).str.extract_groups(r"^(\d{1,2})/(\d{1,2})/").struct.unnest().cast(pl.Int32, strict=False)
     first, second = parts.get_column("1") > 12, parts.get_column("2") > 12
     day_first, month_first = int((first & ~second).sum()), int((second & ~first).sum())
     if day_first >= max(1, 10 * month_first):
@@ -549,11 +557,11 @@ def year_last_order(text: pl.Series) -> str | None:
 
 
 def _parse_year_last(text: pl.Series, order: str | None) -> pl.Series:
-    """Dates written with the year last, in the column's day/month order; null where the order
-    can't be told or the date is not one."""
+    """Dates written with the year last (stripped, _unmarked), in the column's day/month order;
+    null where the order can't be told or the date is not one."""
     if order is None:
         return pl.Series(text.name, [None] * text.len(), pl.Datetime("us"))
-    clean = _twelve_hour(pl.col("t").str.strip_prefix("编辑于").str.strip_chars())
+    clean = _twelve_hour(pl.col("t"))
     return pl.DataFrame({"t": text}).select(pl.coalesce(
         clean.str.to_datetime(order + fmt, strict=False, time_unit="us", cache=False) for fmt in _YEAR_LAST_TIMES
     )).to_series().alias(text.name)
@@ -569,7 +577,7 @@ def time_problem(text: pl.Expr, year_last_known: bool = False) -> pl.Expr:
         .then(pl.lit(f"{POSTED_AT}: a relative date needs the day it was crawled; export dates in full"))
         .when(text.str.contains(r"^\d{1,2}-\d{1,2}( \d{1,2}:\d{2})?$"))
         .then(pl.lit(f"{POSTED_AT}: no year, as the app shows this year's notes; export dates in full"))
-        .when(pl.lit(not year_last_known) & text.str.strip_prefix("编辑于").str.strip_chars().str.contains(_YEAR_LAST))
+        .when(pl.lit(not year_last_known) & _unmarked(text).str.contains(_YEAR_LAST))
         .then(pl.lit(f"{POSTED_AT}: day and month can't be told apart (no day above 12 in the column shows their order, "
                      "or both orders do); export dates as YYYY-MM-DD"))
         .otherwise(pl.lit(f"{POSTED_AT}: not a date"))
@@ -596,8 +604,8 @@ def parse_time_column(values: pl.Series) -> pl.Series:
         return parsed.alias(values.name)
     # Dates with the year last take the column's order, read from all of them at once; no
     # other form reads them, so they skip the dozen attempts below.
-    rest = text.filter(missed).str.strip_chars()
-    year_last = rest.str.strip_prefix("编辑于").str.strip_chars().str.contains(_YEAR_LAST)
+    rest = _unmarked(text.filter(missed).str.strip_chars())
+    year_last = rest.str.contains(_YEAR_LAST)
     filled = pl.Series(values.name, [None] * rest.len(), pl.Datetime("us"))
     if year_last.any():
         dated = rest.filter(year_last)
@@ -772,8 +780,8 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     if POSTED_AT in mapping.source_of and dtype == pl.String:
         written = frame.get_column(mapping.source_of[POSTED_AT])
         if parsed_times[0].null_count() > written.null_count():
-            slashed = written.filter(written.str.contains("/", literal=True).fill_null(False))
-            year_last_known = slashed.len() > 0 and year_last_order(slashed) is not None
+            slashed = written.filter(written.str.contains("/", literal=True).fill_null(False)).str.strip_chars()
+            year_last_known = year_last_order(slashed) is not None
     for k, c in times.items():
         first[k] = pl.col(f"_kolvet{k}") if c in mapping.source_of else pl.lit(None, pl.Datetime("us"))
     post_id = id_text(*_raw(frame, mapping, POST_ID))

@@ -239,7 +239,7 @@ def test_dates_with_the_year_last_take_the_columns_day_month_order():
 
 def test_a_date_that_fails_in_its_columns_order_is_not_a_date(tmp_path):
     rows = [{"creator_id": "c1", "post_id": f"n{i}", "posted_at": d, "likes": "5", "saves": "2", "comments": "1"}
-            for i, d in enumerate(["05/14/2025", "02/30/2025", "05/06/2025"])]
+            for i, d in enumerate([" 05/14/2025", " 02/30/2025 ", "05/06/2025"])]  # spaces as sheets leave them
     frame = pl.DataFrame(rows)
     posts, rejected = S.parse_posts(frame, S.map_columns(frame.columns, {}), "us.csv", {})
     assert posts.get_column("posted_at").to_list() == [datetime(2025, 5, 14), datetime(2025, 5, 6)]
