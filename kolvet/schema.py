@@ -457,11 +457,17 @@ _CLOCK = r"(\d{1,2}:\d{2}(?::\d{2})?)"
 _HALF_DAY = (  # 中午 is noon: 中午11:30 is still morning, 中午1:00 afternoon
     (rf"\s*(?:上午|早上|清晨|凌晨)\s*{_CLOCK}$", " ${1} AM"),
     (r"\s*中午\s*(1[01]:\d{2}(?::\d{2})?)$", " ${1} AM"),
+    (r"\s*晚上\s*(12:\d{2}(?::\d{2})?)$", " ${1} AM"),  # the midnight that ends the day: see _settled
     (rf"\s*(?:中午|下午|傍晚|晚上)\s*{_CLOCK}$", " ${1} PM"),
+    (r"(?i)\s*a\.\s*m\.?$", " AM"),  # "3:05 p.m."
+    (r"(?i)\s*p\.\s*m\.?$", " PM"),
 )
 # Dates with the year last ("05/14/2025" in US exports, "14/05/2025" in European ones) read
 # either way; the column's order is taken from its days above 12 (parse_time_column).
-_YEAR_LAST = r"^\d{1,2}/\d{1,2}/\d{4}(?:\s|$)"
+# Also dotted or dashed with a four-digit year ("14.05.2025"), and Excel's US short date with
+# two ("5/14/25": XHS is younger than 2000, so 20xx).
+_YEAR_LAST = r"^\d{1,2}(?:/\d{1,2}/(?:\d{4}|\d{2})|\.\d{1,2}\.\d{4}|-\d{1,2}-\d{4})(?:\s|$)"
+_DAY_MONTH = r"^(\d{1,2})[/.-](\d{1,2})[/.-]"
 _YEAR_LAST_TIMES = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p")
 _EXCEL_SERIALS = (20_000, 80_000)  # Excel's day numbers for 1954-2119: no epoch or yyyymmdd is this small
 EARLIEST_POST = datetime(2013, 6, 1)  # Xiaohongshu launched in June 2013
@@ -502,7 +508,8 @@ def parse_time(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         return raw.cast(pl.Datetime("us"))
     if isinstance(dtype, pl.Date):
         return raw.cast(pl.Datetime("us"))
-    return pl.coalesce(_time_attempts(raw.cast(pl.String).str.strip_chars()))
+    text = raw.cast(pl.String).str.strip_chars()
+    return _settled(pl.coalesce(_time_attempts(text)), text)
 
 
 def _time_attempts(text: pl.Expr) -> list[pl.Expr]:
@@ -528,6 +535,23 @@ def _time_attempts(text: pl.Expr) -> list[pl.Expr]:
             + [twelve_hour.str.to_datetime(fmt, strict=False, time_unit="us", cache=False) for fmt in _TWELVE_HOUR_FORMATS])
 
 
+# %Y takes any number of digits, so "12/1/25" reads as the year 12 in "%Y/%m/%d": such years
+# are no reading, and the forms with the year last get the value.
+_NO_YEAR_BELOW = datetime(1000, 1, 1)
+# "晚上12:00" is the midnight that ends that day (read as 12:00 AM), so it falls on the next.
+_LATE_MIDNIGHT = r"晚上\s*12:\d{2}(?::\d{2})?\s*$"
+
+
+def _some_year(parsed: pl.Expr) -> pl.Expr:
+    return pl.when(parsed >= _NO_YEAR_BELOW).then(parsed)
+
+
+def _settled(parsed: pl.Expr, text: pl.Expr) -> pl.Expr:
+    """The attempts' reading of `text`, with the two corrections above."""
+    parsed = _some_year(parsed)
+    return pl.when(text.str.contains(_LATE_MIDNIGHT)).then(parsed + pl.duration(days=1)).otherwise(parsed)
+
+
 def _unmarked(text: TextT) -> TextT:
     """A date without the mark XHS puts on an edited note's ("编辑于 2025-03-01"); the text
     stripped of spaces already. (An expression or a Series alike.)"""
@@ -546,7 +570,7 @@ def year_last_order(text: pl.Series) -> str | None:
     days above 12 show (a date with one part above 12 is a vote; "99/99" votes for neither).
     A stray typo doesn't outvote a column: the order needs ten times the other's votes. None
     when nothing shows it, and those dates are set aside rather than guessed."""
-    parts = _unmarked(text).str.extract_groups(r"^(\d{1,2})/(\d{1,2})/").struct.unnest().cast(pl.Int32, strict=False)
+    parts = _unmarked(text).str.extract_groups(_DAY_MONTH).struct.unnest().cast(pl.Int32, strict=False)
     first, second = parts.get_column("1") > 12, parts.get_column("2") > 12
     day_first, month_first = int((first & ~second).sum()), int((second & ~first).sum())
     if day_first >= max(1, 10 * month_first):
@@ -561,10 +585,21 @@ def _parse_year_last(text: pl.Series, order: str | None) -> pl.Series:
     null where the order can't be told or the date is not one."""
     if order is None:
         return pl.Series(text.name, [None] * text.len(), pl.Datetime("us"))
-    clean = _twelve_hour(pl.col("t"))
+    if not text.str.contains("/", literal=True).all():  # "14.05.2025" -> "14/05/2025"
+        text = text.str.replace(_DAY_MONTH, "${1}/${2}/")
+    if text.str.contains(r"[^\d/:.\s-]").any():  # a 12-hour clock; each rewrite costs a pass
+        text = pl.select(_twelve_hour(pl.lit(text))).to_series()
+    forms = [order + fmt for fmt in _YEAR_LAST_TIMES]
+    read = _first_reading(text, forms)
+    short = (read < _NO_YEAR_BELOW).fill_null(False)  # "5/14/25", Excel's US short date, read as the year 25
+    if short.any():
+        read = read.scatter(short.arg_true(), _first_reading(text.filter(short), [f.replace("%Y", "%y") for f in forms]))
+    return read.alias(text.name)
+
+
+def _first_reading(text: pl.Series, forms: list[str]) -> pl.Series:
     return pl.DataFrame({"t": text}).select(pl.coalesce(
-        clean.str.to_datetime(order + fmt, strict=False, time_unit="us", cache=False) for fmt in _YEAR_LAST_TIMES
-    )).to_series().alias(text.name)
+        pl.col("t").str.to_datetime(fmt, strict=False, time_unit="us", cache=False) for fmt in forms)).to_series()
 
 
 def time_problem(text: pl.Expr, year_last_known: bool = False) -> pl.Expr:
@@ -598,10 +633,10 @@ def parse_time_column(values: pl.Series) -> pl.Series:
     hits = sample.select(a.is_not_null().sum().alias(str(i)) for i, a in enumerate(attempts)).row(0)
     best = attempts[max(range(len(hits)), key=lambda i: (hits[i], -i))]
     frame = pl.DataFrame({"t": text})
-    parsed = frame.select(best).to_series()
+    parsed = frame.select(best.alias("p")).select(_some_year(pl.col("p"))).to_series()  # best read once
     missed = parsed.is_null() & text.is_not_null()
     if not missed.any():
-        return parsed.alias(values.name)
+        return _after_late_midnights(values, parsed)
     # Dates with the year last take the column's order, read from all of them at once; no
     # other form reads them, so they skip the dozen attempts below.
     rest = _unmarked(text.filter(missed).str.strip_chars())
@@ -611,9 +646,17 @@ def parse_time_column(values: pl.Series) -> pl.Series:
         dated = rest.filter(year_last)
         filled = filled.scatter(year_last.arg_true(), _parse_year_last(dated, year_last_order(dated)))
     if not year_last.all():
-        others = pl.DataFrame({"t": rest.filter(~year_last)}).select(pl.coalesce(attempts)).to_series()
+        others = pl.DataFrame({"t": rest.filter(~year_last)}).select(pl.coalesce(attempts).alias("p")).select(_some_year(pl.col("p"))).to_series()
         filled = filled.scatter((~year_last).arg_true(), others)
-    return parsed.scatter(missed.arg_true(), filled).alias(values.name)
+    return _after_late_midnights(values, parsed.scatter(missed.arg_true(), filled))
+
+
+def _after_late_midnights(values: pl.Series, parsed: pl.Series) -> pl.Series:
+    """_settled's move of "晚上12:00" to the next day, for a whole column; most have none."""
+    if not values.str.contains("晚上", literal=True).any():
+        return parsed.alias(values.name)
+    late = values.str.contains(_LATE_MIDNIGHT).fill_null(False)
+    return pl.select(pl.when(late).then(parsed + pl.duration(days=1)).otherwise(parsed)).to_series().alias(values.name)
 
 
 # ---- text normalisation -------------------------------------------------------------------
@@ -780,8 +823,8 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     if POSTED_AT in mapping.source_of and dtype == pl.String:
         written = frame.get_column(mapping.source_of[POSTED_AT])
         if parsed_times[0].null_count() > written.null_count():
-            slashed = written.filter(written.str.contains("/", literal=True).fill_null(False)).str.strip_chars()
-            year_last_known = year_last_order(slashed) is not None
+            stripped = _unmarked(written.str.strip_chars())
+            year_last_known = year_last_order(stripped.filter(stripped.str.contains(_YEAR_LAST).fill_null(False))) is not None
     for k, c in times.items():
         first[k] = pl.col(f"_kolvet{k}") if c in mapping.source_of else pl.lit(None, pl.Datetime("us"))
     post_id = id_text(*_raw(frame, mapping, POST_ID))

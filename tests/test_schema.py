@@ -215,7 +215,9 @@ def test_dotted_edited_and_excel_serial_dates_are_read(text, expected):
     ("2025年05月14日 下午3:05", datetime(2025, 5, 14, 15, 5)), ("2025年5月14日上午11:20", datetime(2025, 5, 14, 11, 20)),
     ("2025/05/14 中午12:10", datetime(2025, 5, 14, 12, 10)), ("2025/05/14 中午11:10", datetime(2025, 5, 14, 11, 10)),
     ("2025.05.14 晚上9:01:02", datetime(2025, 5, 14, 21, 1, 2)), ("2025-05-14 3:05 PM", datetime(2025, 5, 14, 15, 5)),
-    ("2025-05-14 12:05 am", datetime(2025, 5, 14, 0, 5)),
+    ("2025-05-14 12:05 am", datetime(2025, 5, 14, 0, 5)), ("2025-05-14 3:05 p.m.", datetime(2025, 5, 14, 15, 5)),
+    # 晚上12点 is the midnight that ends the day, 凌晨12点 the one that starts it; neither is noon.
+    ("2025年5月14日 晚上12:00", datetime(2025, 5, 15)), ("2025年5月14日 凌晨12:30", datetime(2025, 5, 14, 0, 30)),
 ])
 def test_twelve_hour_clocks_are_read(text, expected):
     assert S.parse_time_column(pl.Series("t", [text])).item() == expected
@@ -233,6 +235,14 @@ def test_dates_with_the_year_last_take_the_columns_day_month_order():
         "posted_at: day and month can't be told apart")
     # A typo doesn't outvote a column, an impossible date votes for neither order, and the
     # edited-note mark is read as elsewhere.
+    # Excel's US short date (two-digit years; "12/1/25" is not the year 12), and dotted or
+    # dashed dates with the year last.
+    short = S.parse_time_column(pl.Series("t", ["12/1/25 15:00", "5/14/25", "5/3/25 3:05 PM"]))
+    assert short.to_list() == [datetime(2025, 12, 1, 15), datetime(2025, 5, 14), datetime(2025, 5, 3, 15, 5)]
+    dotted = S.parse_time_column(pl.Series("t", ["14.05.2025", "3.5.2025 10:00", "1-5-2025"]))
+    assert dotted.to_list() == [datetime(2025, 5, 14), datetime(2025, 5, 3, 10), datetime(2025, 5, 1)]
+    assert S.parse_time_column(pl.Series("t", ["05/14/2025 晚上12:00"])).item() == datetime(2025, 5, 15)
+    assert pl.select(S.time_problem(pl.lit("5.6.2025"))).item().startswith("posted_at: day and month can't be told apart")
     typo = S.parse_time_column(pl.Series("t", ["05/14/2025"] * 20 + ["31/12/2024 10:00", "99/99/2025", "编辑于 05/15/2025"]))
     assert typo.to_list()[-4:] == [datetime(2025, 5, 14), None, None, datetime(2025, 5, 15)]
 
