@@ -12,7 +12,9 @@ What lands in OUT_DIR:
   <roster>.ranked.csv    the usual ranked columns (see README), with `also_in` (the other
                          rosters that list the creator) and, with --previous, `change` right
                          after `verdict`; rank is within the roster, peer_percentile and the
-                         fraud columns are against the combined cohort
+                         fraud columns are against the combined cohort; last, the
+                         columns of the roster's own sheets (and the --creators table's)
+                         that kolvet doesn't read, such as 对接人 (schema.own_columns)
   <roster>.rejected.csv  rows set aside while reading that roster, with a reason (only when any)
   creators_file.rejected.csv  rows of the --creators table set aside (only when any)
   batch.xlsx             with --xlsx: the summary, a sheet per roster, and the run's settings
@@ -161,7 +163,8 @@ def read_roster(roster: Roster, config: Config, encoding: str | None, sheet: str
     return roster
 
 
-def read_creators(creators_file: str, config: Config, encoding: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def read_creators(creators_file: str, config: Config,
+                  encoding: str | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
     """The shared creators table, read once for all rosters (pipeline.load would re-read it
     per roster), from config.input.creators_sheet. An unusable creators file stops the batch:
     every roster depends on it."""
@@ -170,7 +173,7 @@ def read_creators(creators_file: str, config: Config, encoding: str | None) -> t
     bench = {k: b.aliases for k, b in config.benchmarks.items()}
     creators, rejected = S.parse_creators(table.frame, table.mapping, table.source, bench)
     creators, conflicting = SN.one_row_per_creator(creators)  # as pipeline.load does
-    return creators, pl.concat([rejected, conflicting])
+    return creators, pl.concat([rejected, conflicting]), S.own_columns(table.frame, table.mapping)
 
 
 def combine(rosters: list[Roster], creators: pl.DataFrame | None) -> tuple[Loaded, pl.DataFrame]:
@@ -217,6 +220,16 @@ def combine(rosters: list[Roster], creators: pl.DataFrame | None) -> tuple[Loade
     return Loaded(posts, found, rejected, sources, skipped, roster=creators,
                   comments=pl.concat(comments, how="vertical") if comments else None,
                   digits=D.add(*(r.loaded.digits for r in ok)), without_notes=without), membership
+
+
+def _theirs(own: pl.DataFrame | None, table: pl.DataFrame) -> pl.DataFrame | None:
+    """A roster's own columns, less those none of its ranked creators has a value in (the
+    --creators table's columns that only other rosters' creators fill)."""
+    if own is None:
+        return None
+    own = own.join(table.select(S.CREATOR_ID), on=S.CREATOR_ID, how="semi")
+    given = [c for c in own.columns if c != S.CREATOR_ID and own.get_column(c).null_count() < own.height]
+    return own.select(S.CREATOR_ID, *given) if given else None
 
 
 def creators_file_notice(creators: pl.DataFrame | None, membership: pl.DataFrame) -> list[str]:
@@ -489,7 +502,7 @@ def run_batch(rosters: Sequence[str | os.PathLike[str]], out_dir: str | os.PathL
                           f"*{RANKED_SUFFIX} in it; give that batch's --out-dir)")
     if out.exists() and not out.is_dir():
         raise KolvetError(f"--out-dir {out}: is a file, not a folder")
-    creators, creators_aside = read_creators(creators_file, config, encoding) if creators_file else (None, None)
+    creators, creators_aside, creators_own = read_creators(creators_file, config, encoding) if creators_file else (None, None, None)
 
     seen: dict[Path, str] = {}
     for path in rosters:  # one roster twice would count its creators twice among everyone's peers
@@ -533,6 +546,9 @@ def run_batch(rosters: Sequence[str | os.PathLike[str]], out_dir: str | os.PathL
                 result.notices += _cohort_changed(prev_dir, [r.name for r in ok])
                 tables = {n: t if n in previous_problems else add_changes(t, previous_tables.get(n))
                           for n, t in tables.items()}
+            # Each roster's own columns (its sheets', then the --creators table's) on its own table only.
+            own = {r.name: S.merge_own_columns([r.loaded.own_columns, creators_own]) for r in ok}
+            tables = {n: export.with_own_columns(t, _theirs(own[n], t)) for n, t in tables.items()}
             bar.advance(task)
 
         summary = pl.DataFrame(

@@ -314,7 +314,7 @@ def explain(
             raise KolvetError(f"creator {creator_id!r} is not in the bundled sample, which explain reads when given no "
                               f"inputs: name your notes after the id (kolvet explain {creator_id} notes.csv){hint}")
         raise KolvetError(f"creator {creator_id!r} is not in the inputs ({result.creators.height} creators read){hint}")
-    for line in explain_lines(row, result.notes_of(creator_id), result.meta.get("weights", ""), cfg):
+    for line in explain_lines(row, result.notes_of(creator_id), result.meta.get("weights", ""), cfg, result.own_of(creator_id)):
         out.print(line, markup=False)
 
 

@@ -49,8 +49,9 @@ def _save_like_line(row: dict[str, Any]) -> str:
 
 
 def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weights: str = "",
-                  config: Config | None = None) -> list[str]:
-    """Each component with its number, the peer comparison, and the fraud reasons."""
+                  config: Config | None = None, own: dict[str, Any] | None = None) -> list[str]:
+    """Each component with its number, the peer comparison, and the fraud reasons; `own`:
+    what the roster itself says of the creator (VetResult.own_of)."""
     basis = row.get(M.RATE_BASIS)
     per = {"views": "per view", "followers": "per follower"}.get(basis, "(no reach known)")
     name = row.get(S.NICKNAME) or row[S.CREATOR_ID]
@@ -66,6 +67,7 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         + (f"; rates are {per}" if basis in ("views", "followers") else "; no followers or views known, so no rates" if total else ""),
         *([f"  newest note {row[M.LAST_POST]:%Y-%m-%d}, {counted(row[M.DAYS_SINCE_LAST], 'day')} before the as-of date"]
           if row.get(M.LAST_POST) is not None and row.get(M.DAYS_SINCE_LAST) is not None else []),
+        *([f"  roster: {' · '.join(f'{k} {v}' for k, v in own.items())}"] if own else []),
         "",
     ]
     judged = row.get(SL.VERDICT) != "insufficient_data"

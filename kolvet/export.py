@@ -5,6 +5,7 @@ injection before it leaves kolvet."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
@@ -65,8 +66,9 @@ def guard_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def ranked_table(result: VetResult, extra: dict[str, pl.Expr] | None = None) -> pl.DataFrame:
-    """The ranked table users get: HEAD columns in order, then the explanation columns."""
+def ranked_table(result: VetResult, extra: dict[str, pl.Expr] | None = None, reserve: Iterable[str] = ()) -> pl.DataFrame:
+    """The ranked table users get: HEAD columns in order, then the explanation columns, then
+    the rosters' own. `reserve`: columns the caller adds after (a roster's own is renamed)."""
     frame = result.creators
     cols = [c for c in (*HEAD, *DETAIL) if c in frame.columns]
     out = frame.select(cols).with_columns(
@@ -76,7 +78,17 @@ def ranked_table(result: VetResult, extra: dict[str, pl.Expr] | None = None) -> 
         out = out.with_columns(pl.col(S.QUOTE).cast(pl.Int64))  # prices in whole 元 read as 300, not 300.0
     if extra:
         out = out.with_columns(**extra)
-    return out
+    return with_own_columns(out, result.own_columns, reserve)
+
+
+def with_own_columns(table: pl.DataFrame, own: pl.DataFrame | None, reserve: Iterable[str] = ()) -> pl.DataFrame:
+    """The roster's own columns (schema.own_columns) after kolvet's, as the roster wrote them;
+    one named like a column of kolvet's (or a `reserve`d one) is handed back as "name (roster)"."""
+    if own is None:
+        return table
+    taken = {c.lower() for c in (*table.columns, *reserve)}
+    named = {c: f"{c} (roster)" if c.lower() in taken else c for c in own.columns if c != S.CREATOR_ID}
+    return table.join(own.rename(named), on=S.CREATOR_ID, how="left", maintain_order="left")
 
 
 def _whole(values: pl.Series) -> bool:

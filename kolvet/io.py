@@ -341,9 +341,11 @@ def _sniff_separator(first_line: str, suffix: str) -> str:
 
 
 def _string_overrides(header: list[str], aliases: dict[str, list[str]] | None = None) -> dict[str, pl.DataType]:
-    """Ids and free text are read as text: ids like "00123" must keep their zeros."""
+    """Everything but kolvet's counts and times is read as text: ids like "00123" must keep
+    their zeros, and a roster's own columns go back to it as written (schema.own_columns)."""
     mapping = S.map_columns(header, aliases)
-    return {mapping.source_of[c]: pl.String() for c in S.TEXT_COLUMNS if c in mapping.source_of}
+    counted = {h for c, h in mapping.source_of.items() if c not in S.TEXT_COLUMNS}
+    return {h: pl.String() for h in header if h not in counted}
 
 
 def _looks_binary(line: str) -> bool:

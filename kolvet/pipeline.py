@@ -60,6 +60,7 @@ class Loaded:
     comments: pl.DataFrame | None = None  # crawled comment texts, on notes in `posts`
     digits: pl.DataFrame | None = None  # last digits per notes file as read (digits.tally), before merges
     without_notes: pl.DataFrame | None = None  # creators named in the inputs with no usable note, and why
+    own_columns: pl.DataFrame | None = None  # roster sheets' columns kolvet doesn't read, per creator (S.own_columns)
 
     @classmethod
     def from_frame(cls, posts: pl.DataFrame, roster: pl.DataFrame | None = None, source: str = "memory",
@@ -113,6 +114,7 @@ class VetResult:
     digits_off: list[D.DigitCheck] = field(default_factory=list)  # files whose counts look typed by hand
     shared_ids: pl.DataFrame | None = None  # per notes file: notes whose post_id is also another creator's
     notices: list[str] = field(default_factory=list)  # about the run as a whole: what it did other than asked
+    own_columns: pl.DataFrame | None = None  # the rosters' own columns, handed back at the end of the ranking
 
     @property
     def warnings(self) -> list[str]:
@@ -151,6 +153,13 @@ class VetResult:
     def creator(self, creator_id: str) -> dict | None:
         rows = self.creators.filter(pl.col(S.CREATOR_ID) == creator_id)
         return rows.row(0, named=True) if rows.height else None
+
+    def own_of(self, creator_id: str) -> dict[str, object]:
+        """The creator's row of the rosters' own columns (column -> value, given ones only)."""
+        if self.own_columns is None:
+            return {}
+        rows = self.own_columns.filter(pl.col(S.CREATOR_ID) == creator_id)
+        return {k: v for k, v in rows.row(0, named=True).items() if k != S.CREATOR_ID and v is not None} if rows.height else {}
 
     @property
     def posts(self) -> pl.DataFrame:
@@ -194,7 +203,7 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
               config: Config, require_posts: bool = True, creators_only_ok: bool = False) -> Loaded:
     """Parse and validate read tables into one Loaded: notes, profiles, the roster, set-aside rows."""
     bench = {k: b.aliases for k, b in config.benchmarks.items()}
-    posts_parts, creator_parts, comment_parts, rejected_parts = [], [], [], []
+    posts_parts, creator_parts, comment_parts, rejected_parts, own_parts = [], [], [], [], []
     roster = None
     all_tables = [*tables, *([roster_table] if roster_table is not None else [])]
     for table in all_tables:
@@ -206,6 +215,8 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
             comment_parts.append(comments)
         else:
             creators, rejected = S.parse_creators(table.frame, table.mapping, table.source, bench)
+            if table is roster_table or table.family not in S.CRAWLED_PROFILES:
+                own_parts.append(S.own_columns(table.frame, table.mapping))
             if table is roster_table:
                 roster = creators
             else:
@@ -250,7 +261,8 @@ def _assemble(tables: list[io.RawTable], skipped: list[io.SkippedFile], roster_t
                      aside.get(t.source, 0), t.mapping.ambiguity(), t.unread_sheets, t.header_below)
         for t in all_tables
     ]
-    return Loaded(posts, creators, rejected, sources, skipped, roster, comments, digits, without_notes)
+    return Loaded(posts, creators, rejected, sources, skipped, roster, comments, digits, without_notes,
+                  S.merge_own_columns(own_parts))
 
 
 def _no_usable_notes(rejected: pl.DataFrame, files: set[str]) -> KolvetError:
@@ -277,8 +289,10 @@ def vet_loaded(loaded: Loaded, config: Config | None = None, fraud_model: F.Frau
     creators, notes = _per_creator(loaded, config, as_of)
     ids = loaded.posts.select(S.CREATOR_ID).unique()
     notices = _roster_notice(roster_matches(loaded.roster, ids), ids.get_column(S.CREATOR_ID)) if roster_notice else []
-    return _judge(creators, notes, loaded.rejected, loaded.sources, loaded.skipped, config, fraud_model, as_of, sort,
-                  loaded.digits, notices=notices)
+    result = _judge(creators, notes, loaded.rejected, loaded.sources, loaded.skipped, config, fraud_model, as_of, sort,
+                    loaded.digits, notices=notices)
+    result.own_columns = loaded.own_columns
+    return result
 
 
 def roster_matches(roster: pl.DataFrame | None, notes_ids: pl.DataFrame) -> pl.DataFrame | None:
@@ -425,7 +439,8 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
         notes_ids.append(ids.get_column(S.CREATOR_ID).sort().head(2))
         # Keep only what judging needs; the notes themselves wait on disk.
         loaded_parts.append((path, Loaded(S.empty_posts(), part.creators, part.rejected, part.sources, [], part.roster,
-                                          digits=part.digits, without_notes=part.without_notes)))
+                                          digits=part.digits, without_notes=part.without_notes,
+                                          own_columns=part.own_columns)))
     if newest is None:
         raise _no_usable_notes(pl.concat([part.rejected for _, part in loaded_parts], how="vertical"),
                                {t.source for t in tables if t.kind == "posts"})
@@ -452,6 +467,7 @@ def vet_streaming(inputs: Sequence[str | os.PathLike[str]], config: Config | Non
     result = _judge(pl.concat(creators).sort(S.CREATOR_ID), everything, rejected, sources, skipped, config,
                     fraud_model, as_of, sort, D.add(*(part.digits for _, part in loaded_parts)), parts,
                     _roster_notice(pl.concat(matches) if roster_table is not None else None, pl.concat(notes_ids)))
+    result.own_columns = S.merge_own_columns([part.own_columns for _, part in loaded_parts])
     result.meta["streaming"] = f"{parts} part(s) of about {rows_per_part:,} notes"
     result.workdir = workdir
     return result

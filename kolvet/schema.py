@@ -984,6 +984,57 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     return creators, rejected
 
 
+# Profile files a crawler saves: their other fields are crawl detail (avatars, tags, IP
+# locations), not what a user wrote down, so they aren't handed back (own_columns).
+CRAWLED_PROFILES = frozenset({"MediaCrawler creator profiles", "Spider_XHS users"})
+
+
+def own_columns(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame | None:
+    """A roster's columns kolvet doesn't read (对接人, 小红书号, 健康等级...), as written, one
+    row per creator (its last value given), keyed by CREATOR_ID: agencies brief from their own
+    sheet, so the ranking hands them back. None when there are none. Rows parse_creators sets
+    aside (misread, or naming no creator) bring nothing."""
+    read = set(mapping.source_of.values()) | {h for heads in mapping.passed_over.values() for h in heads}
+    keep = [c for c in frame.columns if c not in read and not c.startswith("_kolvet") and c != CREATOR_ID]
+    if not keep or CREATOR_ID not in mapping.source_of:
+        return None
+    cid = id_text(*_raw(frame, mapping, CREATOR_ID))
+    dashes = ["-", "--", "—", "/"]  # how agency exports write "no value" (as in their counts)
+    cells = [pl.when(blank_to_null(pl.col(c)).is_in(dashes)).then(None).otherwise(one_line(blank_to_null(pl.col(c)))).alias(c)
+             if frame.schema[c] == pl.String else pl.col(c) for c in keep]
+    own = (frame.filter(row_problem(frame).is_null() & cid.is_not_null())
+           .select(cid.alias(CREATOR_ID), *cells)
+           .group_by(CREATOR_ID, maintain_order=True).agg(pl.col(c).drop_nulls().last() for c in keep))
+    given = [c for c in keep if own.get_column(c).null_count() < own.height]  # a column left blank says nothing
+    return own.select(CREATOR_ID, *(_as_numbers(own.get_column(c)) for c in given)) if given else None
+
+
+_PLAIN_INTEGER = r"^-?(?:0|[1-9]\d{0,14})$"  # no leading zero (an id's "00123" stays text), exact as a float
+_PLAIN_DECIMAL = r"^-?(?:0|[1-9]\d{0,14})\.\d{1,6}$"
+
+
+def _as_numbers(values: pl.Series) -> pl.Series:
+    """A text column of plain numbers as numbers, so a workbook can sum and sort it; text
+    that a number would change ("00123", "1.2万", a 20-digit id) stays as written."""
+    if values.dtype != pl.String:
+        return values
+    given = values.drop_nulls()
+    if given.str.contains(_PLAIN_INTEGER).all():
+        return values.cast(pl.Int64)
+    if given.str.contains(rf"{_PLAIN_INTEGER}|{_PLAIN_DECIMAL}").all():
+        return values.cast(pl.Float64)
+    return values
+
+
+def merge_own_columns(parts: Iterable[pl.DataFrame | None]) -> pl.DataFrame | None:
+    """Several sheets' own_columns as one: per creator and column, the last sheet's value given."""
+    given = [p for p in parts if p is not None]
+    if len(given) <= 1:
+        return given[0] if given else None
+    both = pl.concat(given, how="diagonal_relaxed")
+    return both.group_by(CREATOR_ID, maintain_order=True).agg(pl.all().drop_nulls().last())
+
+
 def _creator_rejects(rows: pl.DataFrame, reason: pl.Expr, followers: pl.Expr) -> pl.DataFrame:
     """Creators-table rows as set-aside rows: their file, row, reason, id and followers."""
     return rows.select(

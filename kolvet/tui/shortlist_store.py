@@ -62,7 +62,7 @@ class ShortlistStore:
     def restore(self, result: VetResult) -> list[str]:
         """Read the file (if any) against this result. Returns messages for the user; raises
         ShortlistError if the file exists but can't be read (the store then starts empty)."""
-        self._ranked = export.ranked_table(result)
+        self._ranked = export.ranked_table(result, reserve=(NOTE, SCORED_IN))
         self._about = {"scored_in": self.scored_in, **export.metadata(result)}
         self.notes, self.carried = {}, pl.DataFrame()
         if not self.path.exists():

@@ -74,7 +74,7 @@ class DetailScreen(BrowserScreen):
         yield Header()
         with VerticalScroll(id="detail"):
             yield Static(self._who(), id="who")
-            yield Static(self._explain(row, notes, result.meta.get("weights", "")), id="explain")
+            yield Static(self._explain(row, notes, result.meta.get("weights", ""), result.own_of(self.creator_id)), id="explain")
             yield Static(Text("Notes over time", style="bold"), classes="section")
             yield NoteChart(notes, id="chart")
             yield Static(Text("Every note, newest first", style="bold"), classes="section")
@@ -95,9 +95,9 @@ class DetailScreen(BrowserScreen):
         return text
 
     @staticmethod
-    def _explain(row: dict, notes, weights: str) -> HangingLines:
+    def _explain(row: dict, notes, weights: str, own: dict) -> HangingLines:
         styled = []
-        for line in explain_lines(row, notes, weights):
+        for line in explain_lines(row, notes, weights, own=own):
             style = ""
             if line.startswith("Fake engagement: FLAGGED") or line.startswith("  - "):
                 style = "red"

@@ -1,0 +1,81 @@
+"""A roster's own columns (对接人, 小红书号, 健康等级...) come back beside its ranking, as written."""
+
+from __future__ import annotations
+
+import polars as pl
+from typer.testing import CliRunner
+
+from kolvet import batch as B
+from kolvet import schema as S
+from kolvet.cli import app
+from kolvet.config import Config
+from tests.conftest import cohort, write_csv, write_rows
+
+runner = CliRunner()
+
+
+def _roster(path, ids: list[str]) -> None:
+    write_csv(path, [{"博主ID": c, "粉丝数": "5000", "小红书号": f"0{9000 + i}", "对接人": ["王经理", "李经理"][i % 2],
+                      "健康等级": "优秀" if i % 3 else "-", "score": str(i), "女粉占比": f"{80 + i}.5"}
+                     for i, c in enumerate(ids)])
+
+
+def test_own_columns_are_kept_as_written_one_row_per_creator():
+    frame = pl.DataFrame({"博主ID": ["c1", "c1", "c2", None], "粉丝数": ["1万", "1万", "800", "5"],
+                          "小红书号": ["00123", None, "456", "9"], "对接人": ["王\n经理", "李经理", "-", "x"],
+                          "空列": [None, "", None, None], "件数": ["3", "4", "10", "1"]})
+    own = S.own_columns(frame, S.map_columns(frame.columns, kind="creators"))
+    # Mapped columns stay kolvet's; a blank column says nothing; "-" is no value, as in counts;
+    # a creator's last value given wins; a row naming no creator brings nothing.
+    assert own.columns == ["creator_id", "小红书号", "对接人", "件数"]
+    assert own.rows() == [("c1", "00123", "李经理", 4), ("c2", "456", None, 10)]
+    assert own.schema["小红书号"] == pl.String  # "00123" would lose its zeros as a number
+
+
+def test_vet_hands_the_rosters_columns_back_after_its_own(tmp_path):
+    rows = cohort(12)
+    write_rows(tmp_path / "notes.csv", rows)
+    ids = sorted({r[0] for r in rows})
+    _roster(tmp_path / "roster.csv", ids[:10] + ["c_nobody"])
+    res = runner.invoke(app, ["vet", str(tmp_path / "notes.csv"), "--creators", str(tmp_path / "roster.csv"),
+                              "-o", str(tmp_path / "out.csv"), "-q"])
+    assert res.exit_code == 0, res.output
+    out = pl.read_csv(tmp_path / "out.csv", infer_schema=False)
+    # After kolvet's columns, in the roster's order; "score" is kolvet's, so the roster's is renamed.
+    assert out.columns[-5:] == ["小红书号", "对接人", "健康等级", "score (roster)", "女粉占比"]
+    first = out.filter(pl.col("creator_id") == ids[0]).row(0, named=True)
+    assert (first["小红书号"], first["对接人"], first["健康等级"], first["score (roster)"]) == ("09000", "王经理", None, "0")
+    assert out.filter(pl.col("creator_id") == ids[11]).item(0, "对接人") is None  # not on the roster
+    assert out.filter(pl.col("creator_id") == "c_nobody").item(0, "verdict") == "insufficient_data"
+    assert out.height == 13  # every creator once
+    res = runner.invoke(app, ["explain", ids[1], str(tmp_path / "notes.csv"), "--creators", str(tmp_path / "roster.csv")])
+    assert "  roster: 小红书号 09001 · 对接人 李经理 · 健康等级 优秀 · score 1 · 女粉占比 81.5" in res.output
+    # In a workbook, plain numbers are numbers; an id with a leading zero stays text.
+    res = runner.invoke(app, ["vet", str(tmp_path / "notes.csv"), "--creators", str(tmp_path / "roster.csv"),
+                              "-o", str(tmp_path / "out.xlsx"), "-q"])
+    book = pl.read_excel(tmp_path / "out.xlsx", sheet_name="ranking")
+    assert book.schema["女粉占比"] == pl.Float64 and book.schema["小红书号"] == pl.String
+
+
+def test_crawled_profiles_bring_no_columns_of_their_own(tmp_path):
+    rows = cohort(12)
+    write_rows(tmp_path / "notes.csv", rows)
+    ids = sorted({r[0] for r in rows})
+    write_csv(tmp_path / "creator_profiles.csv", [{"user_id": c, "nickname": c, "fans": "5000", "interaction": "90000",
+                                                   "avatar": f"https://x/{c}.jpg", "ip_location": "上海"} for c in ids])
+    res = runner.invoke(app, ["vet", str(tmp_path / "notes.csv"), str(tmp_path / "creator_profiles.csv"),
+                              "-o", str(tmp_path / "out.csv"), "-q"])
+    assert res.exit_code == 0, res.output
+    assert not {"avatar", "ip_location"} & set(pl.read_csv(tmp_path / "out.csv").columns)
+
+
+def test_each_batch_roster_gets_its_own_sheets_columns(tmp_path):
+    rows = cohort(12)
+    write_rows(tmp_path / "crawl.csv", rows)
+    ids = sorted({r[0] for r in rows})
+    _roster(tmp_path / "brand.csv", ids[:4])
+    report = B.run_batch([tmp_path / "brand.csv", tmp_path / "crawl.csv"], tmp_path / "out", Config(), quiet=True)
+    brand, crawl = report.tables["brand"], report.tables["crawl"]
+    assert brand.sort("creator_id").get_column("对接人").to_list() == ["王经理", "李经理", "王经理", "李经理"]
+    assert "对接人" not in crawl.columns  # the brand's sheet, not the crawl's
+    assert pl.read_csv(tmp_path / "out" / "brand.ranked.csv", infer_schema=False).get_column("小红书号").sort()[0] == "09000"
