@@ -1064,7 +1064,9 @@ def parse_quote(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     price = pl.coalesce(amount(one.struct.field("1"), one.struct.field("2")),
                         (amount(span.struct.field("1"), low_unit) + amount(span.struct.field("3"), high_unit)) / 2)
     no_price = text.is_null() | text.str.to_lowercase().is_in(_NO_PRICE)
-    problem = pl.when(~no_price & price.is_null()).then(pl.format("quote: not a price ({})", raw.cast(pl.String)))
+    # The reason names no value: a thousand different typos would tally as a thousand reasons.
+    problem = pl.when(~no_price & price.is_null()).then(
+        pl.lit(f"{QUOTE}: not a price (write a number, such as 800, 1.2万 or 3000-5000)"))
     return pl.when(no_price | (price == 0)).then(None).otherwise(price), problem
 
 

@@ -200,7 +200,7 @@ def test_quotes_read_as_rosters_write_them():
     got = pl.DataFrame({"q": written}).select(price.alias("p"), problem.alias("why"))
     # A range is its midpoint; negotiable, missing and 0 are no price, and only "abc" is a problem.
     assert got.get_column("p").to_list() == [12000, 4000, 4000, 5000, 800, 800, 1200, None, None, None, None, None, None, None]
-    assert got.get_column("why").to_list() == [None] * 13 + ["quote: not a price (abc)"]
+    assert got.get_column("why").to_list() == [None] * 13 + ["quote: not a price (write a number, such as 800, 1.2万 or 3000-5000)"]
 
 
 @pytest.mark.parametrize("text,expected", [
