@@ -33,12 +33,12 @@ app = typer.Typer(
 )
 
 
-class _Stdout:
-    """stdout for `kolvet vet ... | head`: once the reader has gone, what is left to print is
-    dropped and the work goes on, so the files still get written and the exit code is the
-    work's (a closed pipe is not an input problem). Without a stream, sys.stdout is looked up
-    on each write, as tests swap it; main() wraps the real one too, for what Typer prints
-    itself (`kolvet --help | head`)."""
+class _PipeTolerant:
+    """stdout (or stderr) for `kolvet vet ... | head`: once the reader has gone, what is left
+    to print is dropped and the work goes on, so the files still get written and the exit code
+    is the work's (a closed pipe is not an input problem). Without a stream, sys.stdout is
+    looked up on each write, as tests swap it; main() wraps the real ones too, for what Typer
+    prints itself (`kolvet --help | head`, `kolvet nosuch 2>&1 | head`)."""
 
     def __init__(self, stream: Any = None) -> None:
         self._stream = stream
@@ -72,7 +72,7 @@ class _Stdout:
         return getattr(self._target(), name)
 
 
-out = Console(file=_Stdout(), highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)  # type: ignore[arg-type]
+out = Console(file=_PipeTolerant(), highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)  # type: ignore[arg-type]
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 InputsArg = Annotated[list[str], typer.Argument(help="Post files (CSV, TSV, JSON, JSONL, Parquet, XLSX), folders or globs.")]
@@ -542,5 +542,6 @@ def _root(
 
 
 def main() -> None:
-    sys.stdout = _Stdout(sys.stdout)  # type: ignore[assignment]
+    sys.stdout = _PipeTolerant(sys.stdout)  # type: ignore[assignment]
+    sys.stderr = _PipeTolerant(sys.stderr)  # type: ignore[assignment]
     app()

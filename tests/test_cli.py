@@ -75,6 +75,16 @@ def test_help_into_a_closed_pipe_is_no_error():
     assert proc.wait(timeout=60) == 0 and stderr == "", stderr
 
 
+def test_an_error_into_a_closed_pipe_keeps_its_exit_code():
+    """`kolvet nosuch 2>&1 | head`: the usage error still exits 2 when its reader has gone."""
+    import subprocess
+    import sys
+    proc = subprocess.Popen([sys.executable, "-c", "from kolvet.cli import main; main()", "nosuch"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 2
+
+
 def test_missing_file_is_one_line_exit_1(tmp_path):
     res = runner.invoke(app, ["vet", str(tmp_path / "nope.csv")])
     assert res.exit_code == 1
