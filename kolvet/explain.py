@@ -30,6 +30,12 @@ def _vs(x: Any) -> str:
     return "n/a" if x is None else f"{x:.2f}x"
 
 
+def _short(value: Any, width: int = 60) -> str:
+    """A roster cell on the roster: line, cut to `width` characters (the file has it whole)."""
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _no_likes(row: dict[str, Any]) -> bool:
     """metrics.no_likes() for one output row: its ratios to likes are blank."""
     return row.get(M.LIKES_JUDGED) == 0
@@ -67,7 +73,7 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         + (f"; rates are {per}" if basis in ("views", "followers") else "; no followers or views known, so no rates" if total else ""),
         *([f"  newest note {row[M.LAST_POST]:%Y-%m-%d}, {counted(row[M.DAYS_SINCE_LAST], 'day')} before the as-of date"]
           if row.get(M.LAST_POST) is not None and row.get(M.DAYS_SINCE_LAST) is not None else []),
-        *([f"  roster: {' · '.join(f'{k} {v}' for k, v in own.items())}"] if own else []),
+        *([f"  roster: {' · '.join(f'{k} {_short(v)}' for k, v in own.items())}"] if own else []),
         "",
     ]
     judged = row.get(SL.VERDICT) != "insufficient_data"

@@ -5,7 +5,6 @@ injection before it leaves kolvet."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
@@ -66,9 +65,9 @@ def guard_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def ranked_table(result: VetResult, extra: dict[str, pl.Expr] | None = None, reserve: Iterable[str] = ()) -> pl.DataFrame:
+def ranked_table(result: VetResult, extra: dict[str, pl.Expr] | None = None) -> pl.DataFrame:
     """The ranked table users get: HEAD columns in order, then the explanation columns, then
-    the rosters' own. `reserve`: columns the caller adds after (a roster's own is renamed)."""
+    the rosters' own."""
     frame = result.creators
     cols = [c for c in (*HEAD, *DETAIL) if c in frame.columns]
     out = frame.select(cols).with_columns(
@@ -78,16 +77,30 @@ def ranked_table(result: VetResult, extra: dict[str, pl.Expr] | None = None, res
         out = out.with_columns(pl.col(S.QUOTE).cast(pl.Int64))  # prices in whole 元 read as 300, not 300.0
     if extra:
         out = out.with_columns(**extra)
-    return with_own_columns(out, result.own_columns, reserve)
+    return with_own_columns(out, result.own_columns)
 
 
-def with_own_columns(table: pl.DataFrame, own: pl.DataFrame | None, reserve: Iterable[str] = ()) -> pl.DataFrame:
+# Columns other commands add after the ranked ones (the shortlist's note and scored_in, batch's
+# also_in and change): a roster's column of such a name is renamed in every output alike.
+ADDED_LATER = ("note", "scored_in", "also_in", "change", "roster")
+
+
+def with_own_columns(table: pl.DataFrame, own: pl.DataFrame | None) -> pl.DataFrame:
     """The roster's own columns (schema.own_columns) after kolvet's, as the roster wrote them;
-    one named like a column of kolvet's (or a `reserve`d one) is handed back as "name (roster)"."""
+    one named like a column of kolvet's (any case) is handed back as "name (roster)"."""
     if own is None:
         return table
-    taken = {c.lower() for c in (*table.columns, *reserve)}
-    named = {c: f"{c} (roster)" if c.lower() in taken else c for c in own.columns if c != S.CREATOR_ID}
+    kolvets = {c.lower() for c in (*table.columns, *ADDED_LATER)}
+    columns = [c for c in own.columns if c != S.CREATOR_ID]
+    taken = kolvets | {c.lower() for c in columns}
+    named = {}
+    for column in columns:
+        name, n = column, 0
+        while name.lower() in kolvets or (n and name.lower() in taken):  # "rank (roster)", or "rank (roster 2)"
+            n += 1
+            name = f"{column} (roster{f' {n}' if n > 1 else ''})"
+        taken.add(name.lower())
+        named[column] = name
     return table.join(own.rename(named), on=S.CREATOR_ID, how="left", maintain_order="left")
 
 

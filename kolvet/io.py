@@ -343,9 +343,11 @@ def _sniff_separator(first_line: str, suffix: str) -> str:
 def _string_overrides(header: list[str], aliases: dict[str, list[str]] | None = None) -> dict[str, pl.DataType]:
     """Everything but kolvet's counts and times is read as text: ids like "00123" must keep
     their zeros, and a roster's own columns go back to it as written (schema.own_columns)."""
-    mapping = S.map_columns(header, aliases)
+    # `header` as Polars names the columns (" 小红书号" keeps its space); mapped as kolvet reads it.
+    readable = [h.strip().strip('"') for h in header]
+    mapping = S.map_columns(readable, aliases)
     counted = {h for c, h in mapping.source_of.items() if c not in S.TEXT_COLUMNS}
-    return {h: pl.String() for h in header if h not in counted}
+    return {raw: pl.String() for raw, h in zip(header, readable, strict=True) if h not in counted}
 
 
 def _looks_binary(line: str) -> bool:
@@ -567,7 +569,8 @@ def read_csv(path: Path, encoding: str | None = None,
     if _looks_binary(first):
         raise KolvetError(f"{path}: doesn't look like a text table (binary or unknown encoding; try --encoding)")
     sep = _sniff_separator(first, path.suffix.lower())
-    header = [h.strip().strip('"') for h in first.rstrip("\r\n").split(sep)]
+    # As Polars names them: a field quoted whole loses its quotes, spaces around stay.
+    header = [h[1:-1] if len(h) > 1 and h[0] == h[-1] == '"' else h for h in first.rstrip("\r\n").split(sep)]
     frame = _csv_frame(path, source, enc, encoding, sep, header, aliases)
     if frame.select(_swallows_rows(frame.schema, sep).any()).item():
         raise _swallowed(path, frame.lazy(), sep)
@@ -1320,13 +1323,18 @@ def write_text(text: str, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def read_previous(path: str | os.PathLike[str]) -> pl.DataFrame:
-    """A ranked file kolvet wrote earlier (for batch --previous and shortlist restore)."""
+def read_previous(path: str | os.PathLike[str], typed: Iterable[str] = ()) -> pl.DataFrame:
+    """A ranked file kolvet wrote earlier (for batch --previous and shortlist restore). Only
+    the `typed` columns (kolvet's own) are read as numbers where they are; the rest (a roster's
+    own columns, the user's notes) as the text they are, so "00123" keeps its zeros."""
     p = Path(path)
     try:
         if p.suffix.lower() == ".parquet":
             return pl.read_parquet(p, glob=False)
-        frame = pl.read_csv(p, infer_schema_length=10_000, schema_overrides={S.CREATOR_ID: pl.String}, glob=False)
+        header = pl.read_csv(p, n_rows=0, glob=False).columns
+        typed = set(typed) - {S.CREATOR_ID}
+        frame = pl.read_csv(p, infer_schema_length=10_000, glob=False,
+                            schema_overrides={c: pl.String for c in header if c not in typed})
     except FileNotFoundError:
         raise KolvetError(f"{p}: no such file") from None
     except Exception as exc:

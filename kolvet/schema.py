@@ -468,6 +468,7 @@ _HALF_DAY = (  # 中午 is noon: 中午11:30 is still morning, 中午1:00 aftern
 # two ("5/14/25": XHS is younger than 2000, so 20xx).
 _YEAR_LAST = r"^\d{1,2}(?:/\d{1,2}/(?:\d{4}|\d{2})|\.\d{1,2}\.\d{4}|-\d{1,2}-\d{4})(?:\s|$)"
 _DAY_MONTH = r"^(\d{1,2})[/.-](\d{1,2})[/.-]"
+_TWO_DIGIT_YEAR = r"^\d{1,2}/\d{1,2}/\d{2}(?:\s|$)"
 _YEAR_LAST_TIMES = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p")
 _EXCEL_SERIALS = (20_000, 80_000)  # Excel's day numbers for 1954-2119: no epoch or yyyymmdd is this small
 EARLIEST_POST = datetime(2013, 6, 1)  # Xiaohongshu launched in June 2013
@@ -591,9 +592,13 @@ def _parse_year_last(text: pl.Series, order: str | None) -> pl.Series:
         text = pl.select(_twelve_hour(pl.lit(text))).to_series()
     forms = [order + fmt for fmt in _YEAR_LAST_TIMES]
     read = _first_reading(text, forms)
-    short = (read < _NO_YEAR_BELOW).fill_null(False)  # "5/14/25", Excel's US short date, read as the year 25
+    # "5/14/25", Excel's US short date, reads as the year 25 here. Only month-first: day-first,
+    # "25/5/14" is as likely China's year-first short date, and kolvet never guesses.
+    short = (read < _NO_YEAR_BELOW).fill_null(False)
     if short.any():
-        read = read.scatter(short.arg_true(), _first_reading(text.filter(short), [f.replace("%Y", "%y") for f in forms]))
+        again = (_first_reading(text.filter(short), [f.replace("%Y", "%y") for f in forms]) if order == "%m/%d/%Y"
+                 else pl.Series([None] * int(short.sum()), dtype=pl.Datetime("us")))
+        read = read.scatter(short.arg_true(), again)
     return read.alias(text.name)
 
 
@@ -612,6 +617,9 @@ def time_problem(text: pl.Expr, year_last_known: bool = False) -> pl.Expr:
         .then(pl.lit(f"{POSTED_AT}: a relative date needs the day it was crawled; export dates in full"))
         .when(text.str.contains(r"^\d{1,2}-\d{1,2}( \d{1,2}:\d{2})?$"))
         .then(pl.lit(f"{POSTED_AT}: no year, as the app shows this year's notes; export dates in full"))
+        .when(_unmarked(text).str.contains(_TWO_DIGIT_YEAR))
+        .then(pl.lit(f"{POSTED_AT}: a two-digit year is read only as month/day/year (5/14/25), and the column's "
+                     "dates don't show that order (25/5/14 may be year/month/day); export dates as YYYY-MM-DD"))
         .when(pl.lit(not year_last_known) & _unmarked(text).str.contains(_YEAR_LAST))
         .then(pl.lit(f"{POSTED_AT}: day and month can't be told apart (no day above 12 in the column shows their order, "
                      "or both orders do); export dates as YYYY-MM-DD"))
@@ -989,40 +997,69 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
 CRAWLED_PROFILES = frozenset({"MediaCrawler creator profiles", "Spider_XHS users"})
 
 
+# What parse_creators reads of a creators table; every other column is the roster's own.
+CREATOR_READS = (CREATOR_ID, NICKNAME, FOLLOWERS, LIFETIME_LIKES_SAVES, QUOTE, CATEGORY, SNAPSHOT_AT, ACTIVE_FANS,
+                 FOLLOWER_SERIES)
+_DASHES = ["-", "--", "—", "/"]  # how agency exports write "no value" (as in their counts)
+
+
 def own_columns(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame | None:
-    """A roster's columns kolvet doesn't read (对接人, 小红书号, 健康等级...), as written, one
-    row per creator (its last value given), keyed by CREATOR_ID: agencies brief from their own
-    sheet, so the ranking hands them back. None when there are none. Rows parse_creators sets
-    aside (misread, or naming no creator) bring nothing."""
-    read = set(mapping.source_of.values()) | {h for heads in mapping.passed_over.values() for h in heads}
-    keep = [c for c in frame.columns if c not in read and not c.startswith("_kolvet") and c != CREATOR_ID]
-    if not keep or CREATOR_ID not in mapping.source_of:
+    """A roster's columns kolvet doesn't read (对接人, 小红书号, 健康等级...), one row per creator
+    (its last value given), keyed by CREATOR_ID: agencies brief from their own sheet, so the
+    ranking hands them back. None when there are none. Rows parse_creators sets aside
+    (misread, or naming no creator) bring nothing."""
+    if CREATOR_ID not in mapping.source_of:
         return None
+    read = {mapping.source_of[c] for c in CREATOR_READS if c in mapping.source_of}
+    read |= {h for c, heads in mapping.passed_over.items() if c in CREATOR_READS for h in heads}
+    keep = [c for c in frame.columns if c not in read and not c.startswith("_kolvet")]
+    if not keep:
+        return None
+    named = _own_names(frame.columns, keep)
     cid = id_text(*_raw(frame, mapping, CREATOR_ID))
-    dashes = ["-", "--", "—", "/"]  # how agency exports write "no value" (as in their counts)
-    cells = [pl.when(blank_to_null(pl.col(c)).is_in(dashes)).then(None).otherwise(one_line(blank_to_null(pl.col(c)))).alias(c)
-             if frame.schema[c] == pl.String else pl.col(c) for c in keep]
-    own = (frame.filter(row_problem(frame).is_null() & cid.is_not_null())
-           .select(cid.alias(CREATOR_ID), *cells)
-           .group_by(CREATOR_ID, maintain_order=True).agg(pl.col(c).drop_nulls().last() for c in keep))
-    given = [c for c in keep if own.get_column(c).null_count() < own.height]  # a column left blank says nothing
-    return own.select(CREATOR_ID, *(_as_numbers(own.get_column(c)) for c in given)) if given else None
+    rows = frame.filter(row_problem(frame).is_null() & cid.is_not_null())
+    cells = [_own_cells(rows.get_column(c)).alias(named[c]) for c in keep]
+    own = (rows.select(cid.alias("_kolvet_id")).with_columns(cells)
+           .group_by("_kolvet_id", maintain_order=True).agg(pl.col(n).drop_nulls().last() for n in named.values()))
+    return own.select(pl.col("_kolvet_id").alias(CREATOR_ID), *(_as_numbers(own.get_column(n)) for n in named.values()))
 
 
-_PLAIN_INTEGER = r"^-?(?:0|[1-9]\d{0,14})$"  # no leading zero (an id's "00123" stays text), exact as a float
-_PLAIN_DECIMAL = r"^-?(?:0|[1-9]\d{0,14})\.\d{1,6}$"
+def _own_names(columns: list[str], keep: list[str]) -> dict[str, str]:
+    """Each kept column's name as the sheet shows it: spaces around dropped, a repeated header
+    ("备注" twice, which Polars calls 备注_duplicated_0) as "备注 (2)", one without a header as
+    "column 3" (its place in the sheet)."""
+    names = {}
+    for c in keep:
+        name = re.sub(r"_duplicated_(\d+)$", lambda m: f" ({int(m.group(1)) + 2})", c).strip()
+        if not name or re.fullmatch(r"__UNNAMED__\d+", name):
+            name = f"column {columns.index(c) + 1}"
+        names[c] = name
+    return names
+
+
+def _own_cells(values: pl.Series) -> pl.Series:
+    """A column's cells as the roster gave them: text on one line, "-" or blank as no value,
+    lists and records (JSON, Parquet rosters) as JSON text."""
+    if values.dtype.is_nested():
+        return pl.Series(values.name, [None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+                                       for v in values.to_list()], pl.String)
+    if values.dtype != pl.String:
+        return values
+    text = pl.select(blank_to_null(pl.lit(values))).to_series()
+    return pl.select(pl.when(text.is_in(_DASHES)).then(None).otherwise(one_line(pl.lit(text)))).to_series()
 
 
 def _as_numbers(values: pl.Series) -> pl.Series:
-    """A text column of plain numbers as numbers, so a workbook can sum and sort it; text
-    that a number would change ("00123", "1.2万", a 20-digit id) stays as written."""
-    if values.dtype != pl.String:
+    """A text column of plain numbers as numbers, so a workbook can sum and sort it; only
+    when each reads back exactly as written, so "00123" (an id), "80.50", "1.2万" and a 20-digit
+    id stay text, and a CSV gets the same characters either way."""
+    if values.dtype != pl.String or values.null_count() == values.len():
         return values
     given = values.drop_nulls()
-    if given.str.contains(_PLAIN_INTEGER).all():
-        return values.cast(pl.Int64)
-    if given.str.contains(rf"{_PLAIN_INTEGER}|{_PLAIN_DECIMAL}").all():
-        return values.cast(pl.Float64)
+    for dtype in (pl.Int64, pl.Float64):
+        number = given.cast(dtype, strict=False)
+        if number.null_count() == 0 and (number.cast(pl.String) == given).all():
+            return values.cast(dtype)
     return values
 
 
@@ -1031,7 +1068,10 @@ def merge_own_columns(parts: Iterable[pl.DataFrame | None]) -> pl.DataFrame | No
     given = [p for p in parts if p is not None]
     if len(given) <= 1:
         return given[0] if given else None
-    both = pl.concat(given, how="diagonal_relaxed")
+    try:
+        both = pl.concat(given, how="diagonal_relaxed")
+    except pl.exceptions.PolarsError:  # one sheet's dates beside another's text: keep the text
+        both = pl.concat([g.select(pl.all().cast(pl.String)) for g in given], how="diagonal_relaxed")
     return both.group_by(CREATOR_ID, maintain_order=True).agg(pl.all().drop_nulls().last())
 
 
@@ -1052,7 +1092,8 @@ _PRICE = r"(\d+(?:\.\d+)?)([万wW千kK]?)"
 def parse_quote(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """(price, problem) of a quote as rosters write it: "1,200", "¥1.2万", "5k", "800元"; a range
     "3000-5000" or "3-5k" is its midpoint; "面议" (negotiable), "-" and 0 are no price."""
-    text = narrow_text(raw.cast(pl.String)).str.replace_all(r"(?i)[,，¥￥元\s]|rmb|cny|/篇|每篇", "")  # "800元/篇": per note
+    # "800元/篇": per note; "800起": from 800, the price asked
+    text = narrow_text(raw.cast(pl.String)).str.replace_all(r"(?i)[,，¥￥元\s]|rmb|cny|/篇|每篇|起$", "")
     one = text.str.extract_groups(rf"^{_PRICE}$")
     span = text.str.extract_groups(rf"^{_PRICE}[-~～—至到]{_PRICE}$")
 
@@ -1064,9 +1105,11 @@ def parse_quote(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     price = pl.coalesce(amount(one.struct.field("1"), one.struct.field("2")),
                         (amount(span.struct.field("1"), low_unit) + amount(span.struct.field("3"), high_unit)) / 2)
     no_price = text.is_null() | text.str.to_lowercase().is_in(_NO_PRICE)
-    # The reason names no value: a thousand different typos would tally as a thousand reasons.
+    # The value as written goes in the set-aside row's reason (no column holds it); tallies
+    # leave it out (reasons_counted), or a thousand typos would count as a thousand reasons.
     problem = pl.when(~no_price & price.is_null()).then(
-        pl.lit(f"{QUOTE}: not a price (write a number, such as 800, 1.2万 or 3000-5000)"))
+        pl.format(f"{QUOTE}: not a price ({WAS}{{}}; write a number, such as 800, 1.2万 or 3000-5000)",
+                  one_line(raw.cast(pl.String).str.strip_chars())))
     return pl.when(no_price | (price == 0)).then(None).otherwise(price), problem
 
 
@@ -1204,8 +1247,19 @@ def reasons_counted(rejected: pl.DataFrame, kept: bool = False) -> list[tuple[st
     """(reason, rows), most common first: of the rows set aside (older snapshots apart) or,
     with `kept`, of the creators rows kept with a bad cell left empty (reasons without CELL_EMPTIED)."""
     entries = rejected.filter(row_kept() if kept else ~row_kept() & ~older_snapshot())
-    counts = entries.group_by(REASON).len().sort(["len", REASON], descending=[True, False])
+    counts = entries.group_by(tally_key(pl.col(REASON))).len().sort(["len", REASON], descending=[True, False])
     return [(r.removesuffix(CELL_EMPTIED), n) for r, n in counts.iter_rows()]
+
+
+WAS = "was "  # "quote: not a price (was abc; write a number...)": the row's own value, left out of tallies
+
+
+def tally_key(reason: pl.Expr) -> pl.Expr:
+    """A reason without what is the row's own (the value as written, the row kept instead),
+    so that rows set aside for the same reason count together."""
+    return (reason.str.replace(rf"\({WAS}.*?; ", "(")
+            .str.replace(r" \(kept the last: [^)]*\)", " (kept the last)")
+            .alias(REASON))
 
 
 ROWS_SET_ASIDE = "rows_set_aside"  # rows naming the creator that couldn't be used (duplicates aside)

@@ -313,9 +313,11 @@ def test_two_rosters_that_disagree_on_a_creator_say_so_where_they_lost(tmp_path)
     report = B.run_batch([tmp_path / "north", tmp_path / "south"], tmp_path / "out", Config(), quiet=True)
     north = report.summary.row(0, named=True)
     assert north["rows_set_aside"] == 1 and report.summary.get_column("rows_set_aside").to_list()[1] == 0
-    assert "1 row set aside (duplicate creator_id: an earlier row with other values (kept the last: " in north["problems"]
+    # The summary tallies reasons (which row was kept is each row's own); the file names it.
+    assert "1 row set aside (duplicate creator_id: an earlier row with other values (kept the last) (1))" in north["problems"]
     aside = pl.read_csv(tmp_path / "out" / "north.rejected.csv", infer_schema=False)
     assert aside.select("creator_id", "followers").rows() == [(ids[0], "2634")]
+    assert "(kept the last: " in aside.item(0, "reason")
     for table in report.tables.values():
         got = table.filter(pl.col("creator_id").is_in(ids[:2])).sort("creator_id")
         assert got.select("followers", "followers_floor").rows() == [(100_000, True), (14_518, False)]

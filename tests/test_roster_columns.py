@@ -6,9 +6,11 @@ import polars as pl
 from typer.testing import CliRunner
 
 from kolvet import batch as B
+from kolvet import export, io
 from kolvet import schema as S
 from kolvet.cli import app
 from kolvet.config import Config
+from kolvet.tui.shortlist_store import NOTE, SCORED_IN
 from tests.conftest import cohort, write_csv, write_rows
 
 runner = CliRunner()
@@ -25,11 +27,24 @@ def test_own_columns_are_kept_as_written_one_row_per_creator():
                           "小红书号": ["00123", None, "456", "9"], "对接人": ["王\n经理", "李经理", "-", "x"],
                           "空列": [None, "", None, None], "件数": ["3", "4", "10", "1"]})
     own = S.own_columns(frame, S.map_columns(frame.columns, kind="creators"))
-    # Mapped columns stay kolvet's; a blank column says nothing; "-" is no value, as in counts;
-    # a creator's last value given wins; a row naming no creator brings nothing.
-    assert own.columns == ["creator_id", "小红书号", "对接人", "件数"]
-    assert own.rows() == [("c1", "00123", "李经理", 4), ("c2", "456", None, 10)]
+    # Mapped columns stay kolvet's; a blank column is kept (the same columns every run); "-"
+    # is no value, as in counts; a creator's last value given wins; a row naming no creator
+    # brings nothing.
+    assert own.columns == ["creator_id", "小红书号", "对接人", "空列", "件数"]
+    assert own.rows() == [("c1", "00123", "李经理", None, 4), ("c2", "456", None, None, 10)]
     assert own.schema["小红书号"] == pl.String  # "00123" would lose its zeros as a number
+
+
+def test_own_columns_are_named_and_typed_as_the_sheet_shows_them():
+    frame = pl.DataFrame({"博主ID": ["c1", "c2"], "备注": ["a", "b"], "备注_duplicated_0": ["x", "y"], "": ["p", "q"],
+                          " 链接 ": ["https://x/1", None], "type": ["KOL", "KOC"], "点赞": ["5", "6"],
+                          "标签": [["美妆", "护肤"], None], "女粉": ["80.50", "1"], "占比": ["90.91", "65.4"]})
+    own = S.own_columns(frame, S.map_columns(frame.columns, kind="creators"))
+    # Headers kolvet reads only in notes files (链接, type, 点赞) are the roster's own here.
+    assert own.columns == ["creator_id", "备注", "备注 (2)", "column 4", "链接", "type", "点赞", "标签", "女粉", "占比"]
+    assert own.row(0) == ("c1", "a", "x", "p", "https://x/1", "KOL", 5, '["美妆", "护肤"]', "80.50", 90.91)
+    # Numbers only where they read back exactly as written ("80.50" and "1" would not).
+    assert (own.schema["女粉"], own.schema["占比"]) == (pl.String, pl.Float64)
 
 
 def test_vet_hands_the_rosters_columns_back_after_its_own(tmp_path):
@@ -44,10 +59,13 @@ def test_vet_hands_the_rosters_columns_back_after_its_own(tmp_path):
     # After kolvet's columns, in the roster's order; "score" is kolvet's, so the roster's is renamed.
     assert out.columns[-5:] == ["小红书号", "对接人", "健康等级", "score (roster)", "女粉占比"]
     first = out.filter(pl.col("creator_id") == ids[0]).row(0, named=True)
-    assert (first["小红书号"], first["对接人"], first["健康等级"], first["score (roster)"]) == ("09000", "王经理", None, "0")
+    assert (first["小红书号"], first["对接人"], first["健康等级"], first["score (roster)"], first["女粉占比"]) == (
+        "09000", "王经理", None, "0", "80.5")
     assert out.filter(pl.col("creator_id") == ids[11]).item(0, "对接人") is None  # not on the roster
     assert out.filter(pl.col("creator_id") == "c_nobody").item(0, "verdict") == "insufficient_data"
     assert out.height == 13  # every creator once
+    for added in export.ADDED_LATER:  # named like what the shortlist and batch add: renamed everywhere
+        assert added in (B.ALSO_IN, B.CHANGE, B.ROSTER, NOTE, SCORED_IN)
     res = runner.invoke(app, ["explain", ids[1], str(tmp_path / "notes.csv"), "--creators", str(tmp_path / "roster.csv")])
     assert "  roster: 小红书号 09001 · 对接人 李经理 · 健康等级 优秀 · score 1 · 女粉占比 81.5" in res.output
     # In a workbook, plain numbers are numbers; an id with a leading zero stays text.
@@ -79,3 +97,27 @@ def test_each_batch_roster_gets_its_own_sheets_columns(tmp_path):
     assert brand.sort("creator_id").get_column("对接人").to_list() == ["王经理", "李经理", "王经理", "李经理"]
     assert "对接人" not in crawl.columns  # the brand's sheet, not the crawl's
     assert pl.read_csv(tmp_path / "out" / "brand.ranked.csv", infer_schema=False).get_column("小红书号").sort()[0] == "09000"
+
+
+def test_clashing_names_nested_cells_and_spaced_headers(tmp_path):
+    rows = cohort(12)
+    write_rows(tmp_path / "notes.csv", rows)
+    ids = sorted({r[0] for r in rows})
+    (tmp_path / "roster.csv").write_text("博主ID, 粉丝数, 小红书号, rank, rank (roster), note\n"
+                                         + "".join(f"{c}, 5000, 00{i}, {i}, r{i}, n{i}\n" for i, c in enumerate(ids)),
+                                         encoding="utf-8")
+    pl.DataFrame({"博主ID": ids[:2], "粉丝数": [5000, 5000], "标签": [["美妆"], ["护肤", "穿搭"]]}).write_parquet(tmp_path / "tags.parquet")
+    res = runner.invoke(app, ["vet", str(tmp_path / "notes.csv"), str(tmp_path / "tags.parquet"), "--creators",
+                              str(tmp_path / "roster.csv"), "-o", str(tmp_path / "out.csv"), "-q"])
+    assert res.exit_code == 0, res.output
+    out = pl.read_csv(tmp_path / "out.csv", infer_schema=False)
+    assert out.columns[-5:] == ["标签", "小红书号", "rank (roster 2)", "rank (roster)", "note (roster)"]  # all kept
+    first = out.filter(pl.col("creator_id") == ids[0]).row(0, named=True)
+    assert (first["小红书号"], first["标签"], first["rank (roster 2)"], first["note (roster)"]) == ("000", '["美妆"]', "0", "n0")
+
+
+def test_an_earlier_ranking_reads_back_the_rosters_text_as_text(tmp_path):
+    """A shortlist or --previous file: kolvet's columns as numbers, the roster's as written."""
+    (tmp_path / "sl.csv").write_text("rank,creator_id,score,小红书号,note\n1,007,61.5,00123,0042\n", encoding="utf-8")
+    frame = io.read_previous(tmp_path / "sl.csv", typed=(*export.HEAD, *export.DETAIL))
+    assert frame.row(0) == (1, "007", 61.5, "00123", "0042")

@@ -200,7 +200,7 @@ def test_quotes_read_as_rosters_write_them():
     got = pl.DataFrame({"q": written}).select(price.alias("p"), problem.alias("why"))
     # A range is its midpoint; negotiable, missing and 0 are no price, and only "abc" is a problem.
     assert got.get_column("p").to_list() == [12000, 4000, 4000, 5000, 800, 800, 1200, None, None, None, None, None, None, None]
-    assert got.get_column("why").to_list() == [None] * 13 + ["quote: not a price (write a number, such as 800, 1.2万 or 3000-5000)"]
+    assert got.get_column("why").to_list() == [None] * 13 + ["quote: not a price (was abc; write a number, such as 800, 1.2万 or 3000-5000)"]
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -239,6 +239,9 @@ def test_dates_with_the_year_last_take_the_columns_day_month_order():
     # dashed dates with the year last.
     short = S.parse_time_column(pl.Series("t", ["12/1/25 15:00", "5/14/25", "5/3/25 3:05 PM"]))
     assert short.to_list() == [datetime(2025, 12, 1, 15), datetime(2025, 5, 14), datetime(2025, 5, 3, 15, 5)]
+    # Day-first, a two-digit year may as well be China's year-first short date: set aside.
+    assert S.parse_time_column(pl.Series("t", ["25/5/14", "25/5/30"])).to_list() == [None, None]
+    assert pl.select(S.time_problem(pl.lit("25/5/14"), True)).item().startswith("posted_at: a two-digit year is read only")
     dotted = S.parse_time_column(pl.Series("t", ["14.05.2025", "3.5.2025 10:00", "1-5-2025"]))
     assert dotted.to_list() == [datetime(2025, 5, 14), datetime(2025, 5, 3, 10), datetime(2025, 5, 1)]
     assert S.parse_time_column(pl.Series("t", ["05/14/2025 晚上12:00"])).item() == datetime(2025, 5, 15)

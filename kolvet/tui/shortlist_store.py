@@ -62,13 +62,13 @@ class ShortlistStore:
     def restore(self, result: VetResult) -> list[str]:
         """Read the file (if any) against this result. Returns messages for the user; raises
         ShortlistError if the file exists but can't be read (the store then starts empty)."""
-        self._ranked = export.ranked_table(result, reserve=(NOTE, SCORED_IN))
+        self._ranked = export.ranked_table(result)
         self._about = {"scored_in": self.scored_in, **export.metadata(result)}
         self.notes, self.carried = {}, pl.DataFrame()
         if not self.path.exists():
             return []
         try:
-            frame = io.read_previous(self.path)
+            frame = io.read_previous(self.path, typed=(*export.HEAD, *export.DETAIL))
         except Exception as exc:  # polars parse errors, encoding errors, OSError: all "unreadable"
             self._unreadable = True
             reason = _first_line(exc)  # kolvet's own read errors already name the file
