@@ -1028,11 +1028,13 @@ def _own_names(columns: list[str], keep: list[str]) -> dict[str, str]:
     """Each kept column's name as the sheet shows it: spaces around dropped, a repeated header
     ("备注" twice, which Polars calls 备注_duplicated_0) as "备注 (2)", one without a header as
     "column 3" (its place in the sheet)."""
-    names = {}
+    names: dict[str, str] = {}
     for c in keep:
         name = re.sub(r"_duplicated_(\d+)$", lambda m: f" ({int(m.group(1)) + 2})", c).strip()
         if not name or re.fullmatch(r"__UNNAMED__\d+", name):
             name = f"column {columns.index(c) + 1}"
+        if name in names.values():  # " 链接" beside "链接": both kept, told apart by place
+            name = f"{name} (column {columns.index(c) + 1})"
         names[c] = name
     return names
 
