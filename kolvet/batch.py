@@ -285,7 +285,7 @@ def read_previous_roster(prev_dir: Path, name: str) -> pl.DataFrame | None:
     path = prev_dir / f"{name}{RANKED_SUFFIX}"
     if not path.is_file():
         return None
-    frame = io.read_previous(path, typed=(*export.HEAD, *export.DETAIL))  # unreadable: a KolvetError naming the file
+    frame = io.read_previous(path, typed=export.KOLVET_COLUMNS)  # unreadable: a KolvetError naming the file
     need = [S.CREATOR_ID, SL.RANK, SC.SCORE, F.FRAUD_FLAG, SL.VERDICT]
     missing = [c for c in need if c not in frame.columns]
     if missing:

@@ -34,6 +34,8 @@ DETAIL = (
     S.LIFETIME_LIKES_SAVES, S.ACTIVE_FANS, M.FOLLOWER_JUMP, M.FOLLOWER_JUMP_DATE,
     C.COMMENTS_READ, C.TEMPLATE_SHARE, C.TOP_REPEATED,
 )
+KOLVET_COLUMNS = (*HEAD, *DETAIL)  # every column kolvet writes of its own, in order
+
 ROUNDING = {
     M.SAVE_RATE: 5, M.ENGAGEMENT_RATE: 5, M.LIKE_RATE: 5, M.COMMENT_RATE: 5, M.SHARE_RATE: 5,
     M.WEIGHTED_RATE: 5, M.SAVE_LIKE: 3, M.COMMENT_LIKE: 3, M.SHARE_LIKE: 3, M.HIT_RATE: 3,
@@ -69,7 +71,7 @@ def ranked_table(result: VetResult, extra: dict[str, pl.Expr] | None = None) -> 
     """The ranked table users get: HEAD columns in order, then the explanation columns, then
     the rosters' own."""
     frame = result.creators
-    cols = [c for c in (*HEAD, *DETAIL) if c in frame.columns]
+    cols = [c for c in KOLVET_COLUMNS if c in frame.columns]
     out = frame.select(cols).with_columns(
         pl.col(c).round(d) for c, d in ROUNDING.items() if c in cols
     )

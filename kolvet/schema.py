@@ -641,7 +641,7 @@ def parse_time_column(values: pl.Series) -> pl.Series:
     hits = sample.select(a.is_not_null().sum().alias(str(i)) for i, a in enumerate(attempts)).row(0)
     best = attempts[max(range(len(hits)), key=lambda i: (hits[i], -i))]
     frame = pl.DataFrame({"t": text})
-    parsed = frame.select(best.alias("p")).select(_some_year(pl.col("p"))).to_series()  # best read once
+    parsed = _read_once(frame, best)
     missed = parsed.is_null() & text.is_not_null()
     if not missed.any():
         return _after_late_midnights(values, parsed)
@@ -654,9 +654,14 @@ def parse_time_column(values: pl.Series) -> pl.Series:
         dated = rest.filter(year_last)
         filled = filled.scatter(year_last.arg_true(), _parse_year_last(dated, year_last_order(dated)))
     if not year_last.all():
-        others = pl.DataFrame({"t": rest.filter(~year_last)}).select(pl.coalesce(attempts).alias("p")).select(_some_year(pl.col("p"))).to_series()
+        others = _read_once(pl.DataFrame({"t": rest.filter(~year_last)}), pl.coalesce(attempts))
         filled = filled.scatter((~year_last).arg_true(), others)
     return _after_late_midnights(values, parsed.scatter(missed.arg_true(), filled))
+
+
+def _read_once(frame: pl.DataFrame, parsed: pl.Expr) -> pl.Series:
+    """`parsed` over the frame's text, evaluated once (_some_year names it twice), then _some_year."""
+    return frame.select(parsed.alias("p")).select(_some_year(pl.col("p"))).to_series()
 
 
 def _after_late_midnights(values: pl.Series, parsed: pl.Series) -> pl.Series:
@@ -1047,8 +1052,8 @@ def _own_cells(values: pl.Series) -> pl.Series:
                                        for v in values.to_list()], pl.String)
     if values.dtype != pl.String:
         return values
-    text = pl.select(blank_to_null(pl.lit(values))).to_series()
-    return pl.select(pl.when(text.is_in(_DASHES)).then(None).otherwise(one_line(pl.lit(text)))).to_series()
+    text = blank_to_null(pl.lit(values))
+    return pl.select(pl.when(text.is_in(_DASHES)).then(None).otherwise(one_line(text))).to_series()
 
 
 def _as_numbers(values: pl.Series) -> pl.Series:

@@ -119,5 +119,5 @@ def test_clashing_names_nested_cells_and_spaced_headers(tmp_path):
 def test_an_earlier_ranking_reads_back_the_rosters_text_as_text(tmp_path):
     """A shortlist or --previous file: kolvet's columns as numbers, the roster's as written."""
     (tmp_path / "sl.csv").write_text("rank,creator_id,score,小红书号,note\n1,007,61.5,00123,0042\n", encoding="utf-8")
-    frame = io.read_previous(tmp_path / "sl.csv", typed=(*export.HEAD, *export.DETAIL))
+    frame = io.read_previous(tmp_path / "sl.csv", typed=export.KOLVET_COLUMNS)
     assert frame.row(0) == (1, "007", 61.5, "00123", "0042")

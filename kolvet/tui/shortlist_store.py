@@ -68,7 +68,7 @@ class ShortlistStore:
         if not self.path.exists():
             return []
         try:
-            frame = io.read_previous(self.path, typed=(*export.HEAD, *export.DETAIL))
+            frame = io.read_previous(self.path, typed=export.KOLVET_COLUMNS)
         except Exception as exc:  # polars parse errors, encoding errors, OSError: all "unreadable"
             self._unreadable = True
             reason = _first_line(exc)  # kolvet's own read errors already name the file
