@@ -1021,7 +1021,8 @@ def classify_file(path: Path, frame: pl.DataFrame, aliases: dict[str, list[str]]
             body = frame.slice(i + 1)
             at = frame.get_column(S.ROW_INDEX)[i] + 1  # the sheet's row (its row 1 is the first frame's header)
             names = [c or f"__UNNAMED__{j}" for j, c in enumerate(cells)]
-            names = [n if names.index(n) == j else f"{n}_duplicated_{j}" for j, n in enumerate(names)]
+            # Repeats named as Polars names them in a CSV: the second "备注" is 备注_duplicated_0.
+            names = [n if names.index(n) == j else f"{n}_duplicated_{names[:j].count(n) - 1}" for j, n in enumerate(names)]
             cells_in = [c for c in body.columns if c not in (S.ROW_INDEX, S.ROW_PROBLEM)]
             below = body.rename(dict(zip(cells_in, names, strict=True)))
             said = f"header read from row {at}; the rows above it (a title) skipped"

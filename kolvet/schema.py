@@ -1020,7 +1020,7 @@ def own_columns(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame | N
     keep = [c for c in frame.columns if c not in read and not c.startswith("_kolvet")]
     if not keep:
         return None
-    named = _own_names(frame.columns, keep)
+    named = _own_names([c for c in frame.columns if not c.startswith("_kolvet")], keep)
     cid = id_text(*_raw(frame, mapping, CREATOR_ID))
     rows = frame.filter(row_problem(frame).is_null() & cid.is_not_null())
     cells = [_own_cells(rows.get_column(c)).alias(named[c]) for c in keep]

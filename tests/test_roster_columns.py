@@ -121,3 +121,21 @@ def test_an_earlier_ranking_reads_back_the_rosters_text_as_text(tmp_path):
     (tmp_path / "sl.csv").write_text("rank,creator_id,score,小红书号,note\n1,007,61.5,00123,0042\n", encoding="utf-8")
     frame = io.read_previous(tmp_path / "sl.csv", typed=export.KOLVET_COLUMNS)
     assert frame.row(0) == (1, "007", 61.5, "00123", "0042")
+
+
+def test_a_titled_workbooks_repeated_and_blank_headers_are_named_as_in_a_csv(tmp_path):
+    """Under a title row, a workbook's header is read a few rows down: its repeated and blank
+    headers get the names a CSV's would (备注 (2), column N counted in the sheet)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(tmp_path / "roster.xlsx")
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["代理商名单 2025"])
+    sheet.write_row(1, 0, ["博主ID", "粉丝数", "备注", "备注", ""])
+    for i in range(3):
+        sheet.write_row(2 + i, 0, [f"c{i}", "5000", f"a{i}", f"b{i}", f"x{i}"])
+    book.close()
+    table = io.read_creators_file(tmp_path / "roster.xlsx")
+    own = S.own_columns(table.frame, table.mapping)
+    assert own.columns == ["creator_id", "备注", "备注 (2)", "column 5"]
+    assert own.row(0) == ("c0", "a0", "b0", "x0")
