@@ -82,6 +82,16 @@ def ranked_table(result: VetResult, extra: dict[str, pl.Expr] | None = None) -> 
     return with_own_columns(out, result.own_columns)
 
 
+def own_columns_named(result: VetResult) -> pl.DataFrame | None:
+    """The rosters' own columns under the names the ranked table gives them (the browser shows
+    them so): creator_id, then one column each."""
+    own = result.own_columns
+    if own is None:
+        return None
+    kolvets = [c for c in KOLVET_COLUMNS if c in result.creators.columns]
+    return own.rename(own_names(kolvets, own.columns))
+
+
 # Columns other commands add after the ranked ones (the shortlist's note and scored_in, batch's
 # also_in and change): a roster's column of such a name is renamed in every output alike.
 ADDED_LATER = ("note", "scored_in", "also_in", "change", "roster")
@@ -92,8 +102,15 @@ def with_own_columns(table: pl.DataFrame, own: pl.DataFrame | None) -> pl.DataFr
     one named like a column of kolvet's (any case) is handed back as "name (roster)"."""
     if own is None:
         return table
-    kolvets = {c.lower() for c in (*table.columns, *ADDED_LATER)}
-    columns = [c for c in own.columns if c != S.CREATOR_ID]
+    named = own_names(table.columns, own.columns)
+    return table.join(own.rename(named), on=S.CREATOR_ID, how="left", maintain_order="left")
+
+
+def own_names(kolvet_columns: list[str], own_columns: list[str]) -> dict[str, str]:
+    """What each of the roster's own columns is called beside kolvet's: its own name, or
+    "name (roster)" (then "name (roster 2)") where that is taken, in any case."""
+    kolvets = {c.lower() for c in (*kolvet_columns, *ADDED_LATER)}
+    columns = [c for c in own_columns if c != S.CREATOR_ID]
     taken = kolvets | {c.lower() for c in columns}
     named = {}
     for column in columns:
@@ -103,7 +120,7 @@ def with_own_columns(table: pl.DataFrame, own: pl.DataFrame | None) -> pl.DataFr
             name = f"{column} (roster{f' {n}' if n > 1 else ''})"
         taken.add(name.lower())
         named[column] = name
-    return table.join(own.rename(named), on=S.CREATOR_ID, how="left", maintain_order="left")
+    return named
 
 
 def _whole(values: pl.Series) -> bool:

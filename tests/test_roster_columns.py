@@ -139,3 +139,45 @@ def test_a_titled_workbooks_repeated_and_blank_headers_are_named_as_in_a_csv(tmp
     own = S.own_columns(table.frame, table.mapping)
     assert own.columns == ["creator_id", "备注", "备注 (2)", "column 5"]
     assert own.row(0) == ("c0", "a0", "b0", "x0")
+
+
+def test_the_browser_shows_the_rosters_columns_after_kolvets_and_sorts_by_them(tmp_path):
+    import asyncio
+
+    from kolvet.pipeline import vet
+    from kolvet.tui import view
+    from kolvet.tui.app import create_app
+    from kolvet.tui.widgets.creator_table import CreatorTable
+
+    rows = cohort(12)
+    write_rows(tmp_path / "notes.csv", rows)
+    ids = sorted({r[0] for r in rows})
+    # As in real rosters, one share carries its "%" (so the column stays text), one is "9.5".
+    write_csv(tmp_path / "roster.csv", [{"博主ID": c, "小红书号": f"0{9000 + i}", "score": str(i),
+                                         "女粉占比": "9.5" if i == 11 else f"{80 + i}.5" + ("%" if i == 3 else "")}
+                                        for i, c in enumerate(ids)])
+    result = vet([tmp_path / "notes.csv"], creators_file=str(tmp_path / "roster.csv"))
+    frame, roster = view.table_frame(result)
+    assert roster == ("小红书号", "score (roster)", "女粉占比")  # the ranked CSV's names
+    assert frame.height == result.creators.height
+
+    async def drive() -> None:
+        app = create_app(lambda: result, tmp_path / "sl.csv", "notes.csv")
+        async with app.run_test(size=(300, 30)) as pilot:
+            while app.result is None:
+                await pilot.pause(0.01)
+            await pilot.pause()
+            table = app.screen.query_one(CreatorTable)
+            header = "".join(seg.text for seg in table.render_line(0))
+            assert header.index("verdict") < header.index("小红书号") < header.index("女粉占比")
+            # Text (kept as written), yet sorted by value, largest first: "9.5" last, not first;
+            # the sort picker lists them after kolvet's columns.
+            await pilot.press("o", "end", "enter")
+            assert app.screen.sort == view.Sort("女粉占比", True)
+            shown = table.frame.get_column("女粉占比").to_list()
+            assert shown[:3] == ["90.5", "89.5", "88.5"] and shown[-2:] == ["80.5", "9.5"] and "83.5%" in shown
+            assert "sort: 女粉占比 ↓" in str(app.screen.query_one("#status").render())
+            # An id with a leading zero shows as written.
+            assert "09000" in "".join("".join(s.text for s in table.render_line(y)) for y in range(1, 14))
+
+    asyncio.run(drive())

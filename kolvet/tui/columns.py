@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+from rich.cells import cell_len
 
 from kolvet import fraud as F
 from kolvet import metrics as M
@@ -57,6 +58,7 @@ class Column:
     right: bool  # numbers right-aligned
     fmt: Callable[[Any], str]
     descending_first: bool  # the natural first direction when sorting by it: best first
+    numeric_text: bool = False  # a roster's text column of numbers ("85.90"): sorted by value
 
 
 # The issue's column list, in its order, and what the rates are per. `fraud` carries the flag mark; `verdict` its colour.
@@ -82,12 +84,36 @@ CPE_COLUMN = Column(SC.CPE, "¥/eng.", 8, True, _two, False)
 BY_KEY = {c.key: c for c in (*COLUMNS, CPE_COLUMN)}
 
 
-def columns_for(creators: pl.DataFrame) -> tuple[Column, ...]:
-    """The table's columns for a result: cpe before fraud when any creator has a quote."""
+def columns_for(creators: pl.DataFrame, roster: tuple[str, ...] = ()) -> tuple[Column, ...]:
+    """The table's columns for a result: cpe before fraud when any creator has a quote, and
+    the roster's own columns (named as in the ranked CSV) after kolvet's."""
+    own = tuple(roster_column(name, creators.get_column(name)) for name in roster)
     if SC.CPE not in creators.columns or creators.get_column(SC.CPE).null_count() == creators.height:
-        return COLUMNS
+        return (*COLUMNS, *own)
     at = next(i for i, c in enumerate(COLUMNS) if c.key == F.FRAUD_SCORE)
-    return (*COLUMNS[:at], CPE_COLUMN, *COLUMNS[at:])
+    return (*COLUMNS[:at], CPE_COLUMN, *COLUMNS[at:], *own)
+
+
+def as_number(text: pl.Expr) -> pl.Expr:
+    """A roster's number written as text ("85.90", "78.45%", "1,200") as its value, else null."""
+    return text.str.strip_chars().str.strip_suffix("%").str.replace_all(",", "").cast(pl.Float64, strict=False)
+
+
+ROSTER_WIDTH = (4, 18)  # a roster column is as wide as its header or widest value, within these
+
+
+def roster_column(name: str, values: pl.Series) -> Column:
+    """A column of the roster's own (对接人, 小红书号, 红人健康等级...), shown as the roster wrote
+    it; numbers right-aligned and sorted largest first, text A to Z."""
+    given = values.drop_nulls()
+    # Kept as text when a cell wouldn't read back as written ("85.90", "78.45%"), yet numbers all the same.
+    numeric_text = values.dtype == pl.String and given.len() > 0 and \
+        given.to_frame().select(as_number(pl.col(name))).to_series().null_count() == 0
+    number = values.dtype.is_numeric() or numeric_text
+    texts = given.cast(pl.String).unique().sort().head(5000)  # enough to size the column
+    widest = max((cell_len(t) for t in texts), default=0)
+    width = max(ROSTER_WIDTH[0], min(ROSTER_WIDTH[1], max(cell_len(name) + 1, widest)))  # + the sort's arrow
+    return Column(name, name, width, number, _text, number, numeric_text)
 
 # What a marketer decides on. When the table is narrower than a row (an 80-column terminal),
 # these follow rank and nickname, so a row's verdict and fraud mark show without scrolling.

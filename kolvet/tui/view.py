@@ -4,10 +4,12 @@ testable and fast to reason about (a filter keystroke is one `apply`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import polars as pl
 
+from kolvet import export
 from kolvet import fraud as F
 from kolvet import metrics as M
 from kolvet import schema as S
@@ -15,7 +17,7 @@ from kolvet import score as SC
 from kolvet import shortlist as SL
 from kolvet.pipeline import VetResult
 from kolvet.text import counted
-from kolvet.tui.columns import BY_KEY, NEEDED
+from kolvet.tui.columns import BY_KEY, NEEDED, Column, as_number
 
 
 @dataclass(frozen=True)
@@ -62,20 +64,31 @@ class Sort:
     column: str = SL.RANK
     descending: bool = False
 
-    def describe(self) -> str:
-        return f"{BY_KEY[self.column].label} {'↓' if self.descending else '↑'}"
+    def describe(self, columns: Mapping[str, Column] = BY_KEY) -> str:
+        return f"{columns[self.column].label} {'↓' if self.descending else '↑'}"
 
-    def by(self, column: str) -> Sort:
+    def by(self, column: str, columns: Mapping[str, Column] = BY_KEY) -> Sort:
         """Choosing the current column again flips the direction; a new column starts with its
-        natural direction (best first)."""
+        natural direction (best first). `columns`: the table's, when it shows a roster's own."""
         if column == self.column:
             return Sort(column, not self.descending)
-        return Sort(column, BY_KEY[column].descending_first)
+        return Sort(column, columns[column].descending_first)
 
 
 def slim(creators: pl.DataFrame) -> pl.DataFrame:
     """Only the columns the table shows, so each filter copies ~14 columns, not ~65."""
     return creators.select([c for c in NEEDED if c in creators.columns])
+
+
+def table_frame(result: VetResult) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """What the ranking filters and sorts: the shown columns of kolvet's, then the roster's
+    own under their ranked-CSV names (which it also returns)."""
+    base = slim(result.creators)
+    own = export.own_columns_named(result)
+    if own is None:
+        return base, ()
+    return (base.join(own, on=S.CREATOR_ID, how="left", maintain_order="left"),
+            tuple(c for c in own.columns if c != S.CREATOR_ID))
 
 
 @dataclass(frozen=True)
@@ -87,7 +100,8 @@ class Shown:
     frame: pl.DataFrame
 
 
-def apply(frame: pl.DataFrame, filters: Filters, sort: Sort, last: Shown | None = None) -> pl.DataFrame:
+def apply(frame: pl.DataFrame, filters: Filters, sort: Sort, last: Shown | None = None,
+          columns: Mapping[str, Column] = BY_KEY) -> pl.DataFrame:
     """Filter with the shared shortlist filters, then sort; ties keep the pipeline's rank so
     the order is the same on every run. With `last` (the previous answer), a narrowing change
     filters only the rows already shown, which are in the right order already."""
@@ -99,6 +113,8 @@ def apply(frame: pl.DataFrame, filters: Filters, sort: Sort, last: Shown | None 
     # Verdicts sort best first (shortlist, review, reject, insufficient data), not by spelling.
     key = (pl.col(SL.VERDICT).replace_strict({v: -i for i, v in enumerate(SL.VERDICTS)}, default=None, return_dtype=pl.Int64)
            if sort.column == SL.VERDICT else pl.col(sort.column))
+    if (shown := columns.get(sort.column)) is not None and shown.numeric_text:
+        key = as_number(key)
     if sort.column == SC.CPE:  # as `vet --sort cpe`: unjudged and flagged creators after the rest
         return out.sort([*SL.behind_on_cost(), key, SL.RANK], descending=[False, False, sort.descending, False],
                         nulls_last=True)

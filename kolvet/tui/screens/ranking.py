@@ -17,7 +17,7 @@ from textual.widgets import Footer, Header, Input, LoadingIndicator, Select, Sta
 
 from kolvet.pipeline import VetResult
 from kolvet.tui import keys, view
-from kolvet.tui.columns import COLUMNS, columns_for
+from kolvet.tui.columns import BY_KEY, COLUMNS, columns_for
 from kolvet.tui.screens import BrowserScreen
 from kolvet.tui.screens.pickers import SortScreen
 from kolvet.tui.widgets.creator_table import CreatorTable
@@ -33,6 +33,7 @@ class RankingScreen(BrowserScreen):
         self.shown = pl.DataFrame()
         self.filters = view.Filters()
         self.sort = view.Sort()
+        self.by_key = dict(BY_KEY)  # the table's columns by key: kolvet's, then the roster's own
         self._last: view.Shown | None = None  # the previous answer, to narrow from
         self._started = monotonic()
 
@@ -66,7 +67,7 @@ class RankingScreen(BrowserScreen):
     # ---- the result arrives ------------------------------------------------------------
     def show_result(self, result: VetResult) -> None:
         self._tick.stop()
-        self.base = view.slim(result.creators)
+        self.base, roster = view.table_frame(result)
         self._last = None
         self.query_one("#summary", Static).update(view.cohort_summary(result))
         categories, tiers = view.choices(result)
@@ -75,7 +76,8 @@ class RankingScreen(BrowserScreen):
         self.query_one("#tier", Select).set_options((Text(t), t) for t in tiers)
         self.query_one("#loading").display = False
         table = self.query_one("#table", CreatorTable)
-        table.set_columns(columns_for(result.creators))
+        table.set_columns(columns_for(self.base, roster))
+        self.by_key = {c.key: c for c in table.given_columns}
         table.display = True
         table.set_marks(set(self.browser.store.notes))
         self.refilter()
@@ -91,7 +93,7 @@ class RankingScreen(BrowserScreen):
         top, where the new order's best are."""
         table = self.table
         keep = table.current_id if keep_cursor else None
-        self.shown = view.apply(self.base, self.filters, self.sort, self._last)
+        self.shown = view.apply(self.base, self.filters, self.sort, self._last, self.by_key)
         self._last = view.Shown(self.filters, self.sort, self.shown)
         table.set_sort(self.sort.column, self.sort.descending)
         table.show(self.shown, keep=keep)
@@ -106,7 +108,7 @@ class RankingScreen(BrowserScreen):
         described = self.filters.describe()
         parts = [f"showing {self.shown.height:,} of {self.base.height:,}"
                  + (f" ({described})" if described else ""),
-                 f"sort: {self.sort.describe()}",
+                 f"sort: {self.sort.describe(self.by_key)}",
                  f"★ {len(store)} shortlisted → {store.path}"]
         self.query_one("#status", Static).update(" · ".join(parts))
         self.query_one("#flagged", Static).update(
@@ -165,7 +167,7 @@ class RankingScreen(BrowserScreen):
         self.app.push_screen(SortScreen(self.sort, self.table.columns), chosen)
 
     def sort_by(self, column: str) -> None:
-        self.sort = self.sort.by(column)
+        self.sort = self.sort.by(column, self.by_key)
         self.refilter(keep_cursor=False)
 
     def action_clear_filters(self) -> None:
