@@ -1004,6 +1004,9 @@ def classify_file(path: Path, frame: pl.DataFrame, aliases: dict[str, list[str]]
                   want: str | None = None) -> RawTable:
     """classify, and when the header isn't on the first row (an agency export's title or a
     merged group header above it) but a few rows down, read the table from there and say so."""
+    two_rows = _two_row_header(frame, path, aliases, want)
+    if two_rows is not None:
+        return two_rows
     try:
         return classify(frame, str(path), aliases, want)
     except KolvetError as first:
@@ -1031,6 +1034,34 @@ def classify_file(path: Path, frame: pl.DataFrame, aliases: dict[str, list[str]]
         except KolvetError:
             raise first from None
         return replace(table, header_below=said)
+
+
+_NO_HEADER = re.compile(r"^(?:_duplicated_\d+|__UNNAMED__\d+)?$")  # how Polars and fastexcel name a blank header cell
+
+
+def _two_row_header(frame: pl.DataFrame, path: Path, aliases: dict[str, list[str]], want: str | None) -> RawTable | None:
+    """A header on two rows, as agencies lay out sheets: a group name merged over several columns
+    (互动数据 over 点赞数, 收藏数, 评论数), the columns' own names on the row below, and names
+    such as 博主ID merged down both rows. Read as one header, the lower row's name where it has
+    one, else the upper's; None unless every name on the lower row is one kolvet knows."""
+    cells = [c for c in frame.columns if c not in (S.ROW_INDEX, S.ROW_PROBLEM)]
+    if frame.height < 2:
+        return None
+    lower = [str(v).strip() if v is not None else "" for v in frame.select(cells).row(0)]
+    named = [n for n in lower if n]
+    if len(named) < 2 or not all(S.map_columns([n], aliases).source_of
+                                 or S.map_columns([n], aliases, kind="creators").source_of for n in named):
+        return None
+    upper = ["" if _NO_HEADER.match(c) else c for c in cells]
+    if not any(up and not lo for lo, up in zip(lower, upper, strict=True)):
+        return None  # the upper row names no column of its own: a title above the header (classify_file)
+    names = [lo or up or f"__UNNAMED__{j}" for j, (lo, up) in enumerate(zip(lower, upper, strict=True))]
+    names = [n if names.index(n) == j else f"{n}_duplicated_{names[:j].count(n) - 1}" for j, n in enumerate(names)]
+    try:
+        table = classify(frame.slice(1).rename(dict(zip(cells, names, strict=True))), str(path), aliases, want)
+    except KolvetError:
+        return None
+    return replace(table, header_below="header read from its first two rows (a group name above the columns' own)")
 
 
 def read_inputs(paths: Iterable[str | os.PathLike[str]], aliases: dict[str, list[str]] | None = None,

@@ -324,11 +324,17 @@ DUPLICATE = "duplicate "
 OLDER_NOTE = f"{DUPLICATE}post_id: older snapshot"
 NOTE_COPY = f"{DUPLICATE}post_id: another copy of the note"  # two exports of one note, neither newer
 OLDER_PROFILE = f"{DUPLICATE}creator_id: an older snapshot with other values"
-_TOTALS_LABELS = ["合计", "总计", "汇总", "小计", "total", "totals", "sum", "grand total"]
+# A label alone ("合计", "Total:") or with a note in brackets ("合计（18条）"); averages too.
+_TOTALS_LABEL = (r"(?i)^\s*(?:合计|总计|汇总|小计|平均值|平均|均值|total|totals|sum|grand total|average|avg|mean)"
+                 r"\s*[:：]?\s*(?:[(（][^)）]*[)）])?\s*[:：]?\s*$")
+# Two exports stacked in one sheet: the second one's header, and a label row between them ("第二批").
+HEADER_AGAIN = "the header again (two exports stacked), not a note"
+LABEL_ROW = "a row with one cell filled (a label such as 第二批), not a note"
+NOT_NOTES = (TOTALS_ROW, HEADER_AGAIN, LABEL_ROW)  # rows that name no creator, whatever their first cell says
 
 
 def is_totals_label(cell: pl.Expr) -> pl.Expr:
-    return cell.cast(pl.String).str.strip_chars().str.strip_chars(":：").str.to_lowercase().is_in(_TOTALS_LABELS).fill_null(False)
+    return cell.cast(pl.String).str.contains(_TOTALS_LABEL).fill_null(False)
 
 
 # An optional "about" ("约1.2万", "~500": rounded), the number, its unit and the "+" of a floor ("10万+").
@@ -925,6 +931,10 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
     bad = staged.filter(pl.col(REASON).is_not_null()).select(pl.col(f"_parsed_{ROW}").cast(pl.Int64).alias(ROW), REASON,
                                                              pl.col(f"_parsed_{CREATOR_ID}").alias("_id"), _POSITION,
                                                              _MISREAD)
+    if bad.height:  # checked on the few rows set aside only: it reads every cell of the row
+        bad = bad.with_columns(pl.when(~pl.col(_MISREAD)).then(
+            _not_a_note(frame[bad.get_column(_POSITION).to_list()], mapping)).otherwise(None).fill_null(pl.col(REASON))
+            .alias(REASON))
     as_written = {c: _as_written(*_raw(frame, mapping, c)) for c in REJECTED_COLUMNS[3:] if c in mapping.source_of}
     if POST_ID not in as_written and NOTE_URL in mapping.source_of:
         as_written[POST_ID] = _raw(frame, mapping, NOTE_URL)[0].cast(pl.String)
@@ -941,6 +951,21 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
           for c in REJECTED_COLUMNS[3:]],
     ) if bad.height else empty_rejected()
     return posts, rejected
+
+
+def _not_a_note(rows: pl.DataFrame, mapping: ColumnMapping) -> pl.Series:
+    """HEADER_AGAIN for a row whose cells repeat their columns' names (2 or more), LABEL_ROW for
+    one with a single cell filled; null for the rest."""
+    given = [c for c in rows.columns if not c.startswith("_kolvet")]
+    again = [(pl.col(src).cast(pl.String).str.strip_chars() == src.strip()).fill_null(False)
+             for src in mapping.source_of.values()]
+    filled = pl.sum_horizontal(blank_to_null(pl.col(c)).is_not_null() for c in given) if given else pl.lit(0)
+    return rows.select(
+        pl.when(pl.sum_horizontal(again) >= 2 if len(again) >= 2 else pl.lit(False)).then(pl.lit(HEADER_AGAIN))
+        # (A row that is one cell because its separators differ from the header's is not a label.)
+        .when((filled == 1) & ~pl.concat_str(given, ignore_nulls=True).str.contains(r"[;,\t|]")).then(pl.lit(LABEL_ROW))
+        .otherwise(pl.lit(None, pl.String))
+    ).to_series()
 
 
 def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
@@ -1099,8 +1124,11 @@ _PRICE = r"(\d+(?:\.\d+)?)([万wW千kK]?)"
 def parse_quote(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """(price, problem) of a quote as rosters write it: "1,200", "¥1.2万", "5k", "800元"; a range
     "3000-5000" or "3-5k" is its midpoint; "面议" (negotiable), "-" and 0 are no price."""
-    # "800元/篇": per note; "800起": from 800, the price asked
-    text = narrow_text(raw.cast(pl.String)).str.replace_all(r"(?i)[,，¥￥元\s]|rmb|cny|/篇|每篇|起$", "")
+    # "800元/篇", "1.2万/条": per note; "800起": from 800, the price asked. A comma only groups
+    # thousands ("1,200"): "1,5" or "1,2万" is a decimal comma or a typo, not a price to guess.
+    written = narrow_text(raw.cast(pl.String))
+    text = written.str.replace_all(r"(?i)[,，¥￥元\s]|rmb|cny|[/每](?:篇|条|个|次)(?:笔记)?|起$", "")
+    text = pl.when(written.str.contains(r"[,，](?:\d{0,2}(?:\D|$)|\d{4})")).then(pl.lit("?")).otherwise(text)
     one = text.str.extract_groups(rf"^{_PRICE}$")
     span = text.str.extract_groups(rf"^{_PRICE}[-~～—至到]{_PRICE}$")
 
@@ -1276,7 +1304,7 @@ def _naming_a_creator(rejected: pl.DataFrame) -> pl.DataFrame:
     """(creator_id, reason, nickname, followers) of the set-aside rows that name a creator: the
     id as the parser would read it (set-aside rows show cells as written, followers too),
     totals rows left out."""
-    return (rejected.filter(pl.col(REASON) != TOTALS_ROW)
+    return (rejected.filter(~pl.col(REASON).is_in(NOT_NOTES))
             .select(blank_to_null(pl.col(CREATOR_ID)).alias(CREATOR_ID), REASON,
                     blank_to_null(pl.col(NICKNAME)).alias(NICKNAME), FOLLOWERS)
             .drop_nulls(CREATOR_ID))
