@@ -577,8 +577,11 @@ def year_last_order(text: pl.Series) -> str | None:
     days above 12 show (a date with one part above 12 is a vote; "99/99" votes for neither).
     A stray typo doesn't outvote a column: the order needs ten times the other's votes. None
     when nothing shows it, and those dates are set aside rather than guessed."""
-    parts = _unmarked(text).str.extract_groups(_DAY_MONTH).struct.unnest().cast(pl.Int32, strict=False)
-    first, second = parts.get_column("1") > 12, parts.get_column("2") > 12
+    unmarked = _unmarked(text)
+    parts = unmarked.str.extract_groups(_DAY_MONTH).struct.unnest().cast(pl.Int32, strict=False)
+    # "25/5/10" is no vote for day-first: with two year digits it may be year/month/day, and is set aside.
+    first = (parts.get_column("1") > 12) & ~unmarked.str.contains(_TWO_DIGIT_YEAR)
+    second = parts.get_column("2") > 12
     day_first, month_first = int((first & ~second).sum()), int((second & ~first).sum())
     if day_first >= max(1, 10 * month_first):
         return "%d/%m/%Y"

@@ -241,6 +241,8 @@ def test_dates_with_the_year_last_take_the_columns_day_month_order():
     assert short.to_list() == [datetime(2025, 12, 1, 15), datetime(2025, 5, 14), datetime(2025, 5, 3, 15, 5)]
     # Day-first, a two-digit year may as well be China's year-first short date: set aside.
     assert S.parse_time_column(pl.Series("t", ["25/5/14", "25/5/30"])).to_list() == [None, None]
+    # ...and so is no sign of the column's order for the dates beside it.
+    assert S.parse_time_column(pl.Series("t", ["5/10/2025", "10/5/2025", "25/5/10"])).to_list() == [None] * 3
     assert pl.select(S.time_problem(pl.lit("25/5/14"), True)).item().startswith("posted_at: a two-digit year is read only")
     dotted = S.parse_time_column(pl.Series("t", ["14.05.2025", "3.5.2025 10:00", "1-5-2025"]))
     assert dotted.to_list() == [datetime(2025, 5, 14), datetime(2025, 5, 3, 10), datetime(2025, 5, 1)]
