@@ -1160,8 +1160,12 @@ def parse_share(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     num = text.str.strip_suffix("%").str.strip_chars().cast(pl.Float64, strict=False)
     in_percent = pct | (num.filter(~pct) > 1).any()
     value = pl.when(in_percent).then(num / 100).otherwise(num)
-    bad = text.is_not_null() & (num.is_null() | (value < 0) | (value > 1))
-    problem = pl.when(bad).then(pl.lit(f"{ACTIVE_FANS}: not a share between 0% and 100%"))
+    # 0.219 among 58.99s: a workbook's percent-formatted cell (21.9%) or 0.219%? Not guessed.
+    unclear = ~pct & (num.filter(~pct) > 1).any() & (num > 0) & (num < 1)
+    bad = text.is_not_null() & (num.is_null() | (value < 0) | (value > 1) | unclear)
+    problem = (pl.when(unclear).then(pl.format(f"{ACTIVE_FANS}: a fraction or a percent? ({WAS}{{}}; the column writes "
+                                               "58.99 for 58.99%: give this one its % sign)", text))
+               .when(bad).then(pl.lit(f"{ACTIVE_FANS}: not a share between 0% and 100%")))
     return pl.when(bad).then(None).otherwise(value), problem
 
 

@@ -33,9 +33,13 @@ def test_active_fan_share_reads_percent_strings_percent_numbers_and_fractions():
                                       "activeFansRate": ["21.9%", "null", "0.5%"]}))[0]
     assert as_text.get_column(S.ACTIVE_FANS).to_list() == [pytest.approx(0.219), None, pytest.approx(0.005)]
     # A roster sheet writes 58.99 for 58.99%: bare numbers above 1 make the column percent.
-    sheet = _creators(pl.DataFrame({"id": ["a", "b"], "fans count": ["2000", "3000"],
-                                    "活跃粉丝占比(仅>1K)": ["58.99", "0.8"]}))[0]
-    assert sheet.get_column(S.ACTIVE_FANS).to_list() == [pytest.approx(0.5899), pytest.approx(0.008)]
+    sheet, unclear = _creators(pl.DataFrame({"id": ["a", "b", "c"], "fans count": ["2000", "3000", "4000"],
+                                             "活跃粉丝占比(仅>1K)": ["58.99", "0.8", "0.8%"]}))
+    # A bare 0.8 among them is a workbook's percent-formatted 80% or 0.8%: not guessed.
+    assert sheet.get_column(S.ACTIVE_FANS).to_list() == [pytest.approx(0.5899), None, pytest.approx(0.008)]
+    assert unclear.get_column("reason").to_list() == [
+        "active_fan_share: a fraction or a percent? (was 0.8; the column writes 58.99 for 58.99%: give this one its "
+        "% sign)" + S.CELL_EMPTIED]
     # Sheets leave a share out as they leave out a count: no share, and nothing to report.
     blanks = _creators(pl.DataFrame({"id": list("abcdefg"), "fans": ["2000"] * 7,
                                      "活跃粉丝占比": ["-", "暂无", "—", "N/A", "--", "/", "30%"]}))
