@@ -411,7 +411,7 @@ def _problems(roster: Roster, previous_problem: str | None = None, warnings: Seq
         notes.append("no notes in its own files (creators only): its creators are judged on the notes other "
                      "rosters hold, and listed as insufficient_data where none does")
     if loaded is not None and loaded.rejected.height:
-        for kept, noun, what in ((False, "row", "set aside"), (True, "creators row", "kept with a bad cell left empty")):
+        for kept, noun, what in ((False, "row", "set aside"), (True, "row", "kept with a bad cell left empty")):
             reasons = S.reasons_counted(loaded.rejected, kept)
             if reasons:
                 rows = counted(sum(n for _, n in reasons), noun)

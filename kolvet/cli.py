@@ -183,7 +183,7 @@ def _print_summary(result, written: dict[str, Path] | None = None, top: int = 10
                   "(listed with the rows set aside)", markup=False)
     if emptied:
         total = sum(n for _, n in emptied)
-        out.print(f"{counted(total, 'creators row')} kept with a bad cell left empty: "
+        out.print(f"{counted(total, 'row')} kept with a bad cell left empty: "
                   + tally(emptied, 6), markup=False)
     out.print(f"[dim]weights {result.meta.get('weights')}; as of {result.meta.get('as_of')}; fraud: {result.meta.get('fraud_mode')}[/]")
     table = Table(title=f"Top {min(top, creators.height)}", show_lines=False)

@@ -142,7 +142,7 @@ class VetResult:
         return out
 
     def rejected_by_reason(self, kept: bool = False) -> list[tuple[str, int]]:
-        """The rows set aside by reason, older snapshots apart; with `kept`, the creators rows
+        """The rows set aside by reason, older snapshots apart; with `kept`, the rows
         kept with a bad cell emptied."""
         return S.reasons_counted(self.rejected, kept)
 

@@ -865,6 +865,7 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
                  .then(pl.lit(TOTALS_ROW))]
     problems += [pl.when(exprs[c].is_null()).then(pl.lit(f"missing {c}")) for c in (CREATOR_ID, POST_ID)]
     precisions: list[pl.Expr] = []
+    cell_problems: list[pl.Expr] = []  # a bad cell the note is kept without (CELL_EMPTIED)
 
     posted = pl.col("_time")
     exprs[POSTED_AT] = posted
@@ -890,6 +891,9 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         exprs[col] = value
         if col == FOLLOWERS:
             exprs[FOLLOWERS_PRECISION] = pl.when(value.is_not_null()).then(parsed.precision)
+            # The creator's, repeated on every note: a typo in one costs the note nothing but that cell.
+            cell_problems.append(parsed.problem)
+            continue
         problems.append(parsed.problem)
         if col in REQUIRED_COUNTS:
             problems.append(pl.when(value.is_null()).then(pl.lit(f"missing {col}")))
@@ -924,7 +928,9 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         numbered(frame).with_columns(parsed_times).lazy().with_row_index(_POSITION)
         .with_columns(e.alias(k) for k, e in first.items())
         .select(*[e.alias(f"_parsed_{k}") for k, e in exprs.items()], pl.col(_POSITION), reason.alias(REASON),
-                row_problem(frame).is_not_null().alias(_MISREAD))
+                row_problem(frame).is_not_null().alias(_MISREAD),
+                (pl.coalesce(cell_problems) + pl.lit(CELL_EMPTIED) if cell_problems else pl.lit(None, pl.String))
+                .alias("_cell_reason"))
         .collect()
     )
     posts = staged.filter(pl.col(REASON).is_null()).select(
@@ -938,6 +944,10 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         bad = bad.with_columns(pl.when(~pl.col(_MISREAD)).then(
             _not_a_note(frame[bad.get_column(_POSITION).to_list()], mapping)).otherwise(None).fill_null(pl.col(REASON))
             .alias(REASON))
+    # Notes kept without a bad cell are reported beside the set-aside rows, as a roster's are.
+    bad = pl.concat([bad, staged.filter(pl.col(REASON).is_null() & pl.col("_cell_reason").is_not_null()).select(
+        pl.col(f"_parsed_{ROW}").cast(pl.Int64).alias(ROW), pl.col("_cell_reason").alias(REASON),
+        pl.col(f"_parsed_{CREATOR_ID}").alias("_id"), _POSITION, _MISREAD)]).sort(ROW, maintain_order=True)
     as_written = {c: _as_written(*_raw(frame, mapping, c)) for c in REJECTED_COLUMNS[3:] if c in mapping.source_of}
     if POST_ID not in as_written and NOTE_URL in mapping.source_of:
         as_written[POST_ID] = _raw(frame, mapping, NOTE_URL)[0].cast(pl.String)
@@ -993,7 +1003,11 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         row_problem(frame),
         pl.when(cid.is_null()).then(pl.lit(f"missing {CREATOR_ID}")),
     )
-    cell_reason = pl.concat_str([followers.problem, lifetime.problem, quote_problem, active_problem,
+    # "10万+" is only a floor, and a floor can't show too few likes and saves per follower.
+    lifetime_floor = pl.when(lifetime.precision == LOWER_BOUND).then(
+        pl.format(f"{LIFETIME_LIKES_SAVES}: only a floor ({WAS}{{}}; a count is needed to compare with followers)",
+                  _raw(frame, mapping, LIFETIME_LIKES_SAVES)[0].cast(pl.String).str.strip_chars()))
+    cell_reason = pl.concat_str([followers.problem, lifetime.problem, lifetime_floor, quote_problem, active_problem,
                                  pl.col("_kolvet_series_problem")], separator="; ", ignore_nulls=True)
     staged = numbered(frame).select(
         _unless_misread(frame, cid).alias(CREATOR_ID),
@@ -1004,7 +1018,6 @@ def parse_creators(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         quote.alias(QUOTE),
         active.alias(ACTIVE_FANS),
         pl.col("_kolvet_series").alias(FOLLOWER_SERIES),
-        # "10万+" is only a floor, and a floor can't show too few likes and saves per follower.
         pl.when(lifetime.precision != LOWER_BOUND).then(lifetime.value).alias(LIFETIME_LIKES_SAVES),
         parse_time(raw_snap, snap_dtype).alias(SNAPSHOT_AT),
         pl.lit(source).alias(SOURCE),
@@ -1264,7 +1277,7 @@ def _comment_rejects(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 NO_NOTES = "no_notes"  # why a creator named in the inputs has no usable note
-# Ends the reason of a creators row kept without one bad cell: reported beside the set-aside
+# Ends the reason of a row (a roster's, or a note's followers) kept without one bad cell: reported beside the set-aside
 # rows, but not one of them.
 CELL_EMPTIED = " (that cell left empty; the row's other fields kept)"
 
@@ -1287,7 +1300,7 @@ def snapshots_replaced(rejected: pl.DataFrame) -> int:
 
 def reasons_counted(rejected: pl.DataFrame, kept: bool = False) -> list[tuple[str, int]]:
     """(reason, rows), most common first: of the rows set aside (older snapshots apart) or,
-    with `kept`, of the creators rows kept with a bad cell left empty (reasons without CELL_EMPTIED)."""
+    with `kept`, of the rows kept with a bad cell left empty (reasons without CELL_EMPTIED)."""
     entries = rejected.filter(row_kept() if kept else ~row_kept() & ~older_snapshot())
     counts = entries.group_by(tally_key(pl.col(REASON))).len().sort(["len", REASON], descending=[True, False])
     return [(r.removesuffix(CELL_EMPTIED), n) for r, n in counts.iter_rows()]

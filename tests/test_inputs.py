@@ -171,7 +171,7 @@ def test_roster_row_with_a_bad_cell_is_kept_without_it_and_reported(tmp_path):
         assert ("followers: not a count", 1) in result.rejected_by_reason(kept=True)
         assert ("followers: not a count", 1) not in result.rejected_by_reason()
         from kolvet.tui.view import cohort_summary
-        assert cohort_summary(result).endswith("; 1 bad roster cell left empty")
+        assert cohort_summary(result).endswith("; 1 bad cell left empty")
 
 
 def test_creator_whose_every_note_is_set_aside_is_listed_with_the_reasons(tmp_path):

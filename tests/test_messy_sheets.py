@@ -79,3 +79,25 @@ def test_a_quote_with_a_comma_reads_only_as_thousands(tmp_path):
     assert [got[c] for c in ids] == [1200, None, None, None, None, 12000, 800, 4000, 1234567, 1200, 800, None]
     bad = out.rejected_by_reason(kept=True)
     assert ("quote: not a price (write a number, such as 800, 1.2万 or 3000-5000)", 4) in bad
+
+
+def test_a_typo_in_a_notes_followers_cell_costs_the_note_nothing_but_that_cell(tmp_path):
+    rows = cohort(12)
+    rows[0][3], rows[1][3] = "abc", "1.234"  # two of c00's 8 notes; the other 6 give 5000
+    out = vet([write_rows(tmp_path / "notes.csv", rows)])
+    c00 = out.creators.filter(pl.col("creator_id") == "c00").row(0, named=True)
+    assert (c00["n_posts"], c00["followers"]) == (8, 5000)
+    assert out.rejected_by_reason() == []
+    assert out.rejected_by_reason(kept=True) == [("followers: not a count", 1), ("followers: not a whole number", 1)]
+
+
+def test_a_rosters_lifetime_likes_and_saves_given_as_a_floor_is_said(tmp_path):
+    rows = cohort(12)
+    ids = sorted({r[0] for r in rows})
+    roster = tmp_path / "roster.csv"
+    pl.DataFrame({"博主ID": ids[:2], "粉丝数": ["5000", "5000"], "获赞与收藏": ["10万+", "12000"]}).write_csv(roster)
+    out = vet([write_rows(tmp_path / "notes.csv", rows)], creators_file=str(roster))
+    assert out.creators.filter(pl.col("creator_id").is_in(ids[:2])).sort("creator_id").get_column(
+        "lifetime_likes_saves").to_list() == [None, 12000]
+    assert out.rejected_by_reason(kept=True) == [
+        ("lifetime_likes_saves: only a floor (a count is needed to compare with followers)", 1)]

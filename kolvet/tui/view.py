@@ -146,8 +146,8 @@ def cohort_summary(result: VetResult) -> str:
     most = f" (most: {reasons[0][0]}, {reasons[0][1]:,})" if len(reasons) > 1 else f" ({reasons[0][0]})" if reasons else ""
     aside_text = f"{counted(aside, 'row')} set aside{most}" if aside else "no rows set aside"
     emptied = sum(n for _, n in result.rejected_by_reason(kept=True))
-    if emptied:  # creators rows kept without a bad cell: not set aside, but said
-        aside_text += f"; {counted(emptied, 'bad roster cell')} left empty"
+    if emptied:  # rows kept without a bad cell: not set aside, but said
+        aside_text += f"; {counted(emptied, 'bad cell')} left empty"
     if replaced := result.snapshots_replaced():  # a re-crawl's routine: said apart from the problems
         aside_text += f"; {counted(replaced, 'older snapshot')} (or copies) replaced"
     return f"{counted(frame.height, 'creator')}: {verdicts}; {flagged:,} flagged; {aside_text}"
