@@ -81,7 +81,8 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
         lines.append("Not scored: no usable notes (see why).")
     elif not judged:
         lines += [
-            "Not scored: too little data to judge (see why). What its usable notes show:",
+            ("Not scored: too little data to judge (see why). What its usable notes show:" if basis in ("views", "followers")
+             else "Not scored: no follower count and no views, so no rates to judge by (see why). What its usable notes show:"),
             f"  median save rate {_pct(row.get(M.SAVE_RATE))} {per}; weighted engagement {_pct(row.get(M.WEIGHTED_RATE))} {per}; "
             f"评赞比 comments/likes {_per_like(row, M.COMMENT_LIKE)}",
             "",
@@ -128,6 +129,8 @@ def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None, config: Conf
     lines: list[str] = []
     if row.get(S.QUOTE) is not None:
         def per(cost: str, median: str, what: str) -> str:
+            if row.get(cost) is None and row.get(SL.VERDICT) == "insufficient_data":
+                return "none (not judged)"
             if row.get(cost) is None and row.get(median) is not None:  # a median note without any
                 return f"none (its median note has no {what})"
             return _num(row.get(cost), "¥{:,.2f}")

@@ -1071,14 +1071,16 @@ def why_not_judged(row: dict, fc: FraudConfig) -> str:
     if because == NO_RATE:
         return "no follower count and no views, so no rate to compare"
     median = row.get(M.MEDIAN_INTERACTIONS) or 0
-    return (f"its notes earned about {median * n:,.0f} likes, saves, comments and shares in all ({median:,.{1 if median < 10 else 0}f} "
-            f"on the median note; it takes {fc.min_interactions}): ratios of a handful of likes mean nothing")
+    # The median note times the notes, not their sum: one viral note among silent ones isn't enough.
+    return (f"its median note earned {median:,.{1 if median < 10 else 0}f} likes, saves, comments and shares, about "
+            f"{median * n:,.0f} over its {n} notes at that rate (it takes {fc.min_interactions}): ratios of a handful "
+            "of likes mean nothing")
 
 
 def not_judged(creators: pl.DataFrame, fc: FraudConfig) -> list[tuple[str, int]]:
     """How many creators the check left unjudged, by why, most first (fraud_flag is blank)."""
     label = {NO_NOTES: "no notes", FEW_NOTES: f"fewer than {fc.min_posts} notes judged",
-             NO_RATE: "no follower count and no views", FEW_INTERACTIONS: f"under {fc.min_interactions} interactions in all"}
+             NO_RATE: "no follower count and no views", FEW_INTERACTIONS: f"under {fc.min_interactions} interactions (the median note's times the notes)"}
     counts = (creators.filter(pl.col(FRAUD_FLAG).is_null())
               .select(_unjudged_because(fc).replace_strict(label).alias("why")).group_by("why").len())
     return sorted(counts.iter_rows(), key=lambda kv: (-kv[1], kv[0]))

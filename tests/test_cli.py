@@ -233,7 +233,8 @@ def test_explain_says_why_fraud_was_not_judged_and_takes_a_nickname_as_a_hint(tm
     assert "Fake engagement: not judged: only 3 notes judged (it takes 5)" in res.output
     res = runner.invoke(app, ["explain", "c2", str(notes)])
     said = " ".join(res.output.split())  # the console wraps long lines
-    assert "Fake engagement: not judged: its notes earned about 4 likes, saves, comments and shares in all (0.5 on the median note; it takes 20)" in said
+    assert ("Fake engagement: not judged: its median note earned 0.5 likes, saves, comments and shares, about 4 over "
+            "its 8 notes at that rate (it takes 20)") in said
     res = runner.invoke(app, ["explain", "小红", str(notes)])
     assert res.exit_code == 1 and "it is the nickname of c1: explain takes the creator_id" in " ".join(res.output.split())
 
