@@ -62,14 +62,17 @@ def explain_lines(row: dict[str, Any], notes: pl.DataFrame | None = None, weight
     per = {"views": "per view", "followers": "per follower"}.get(basis, "(no reach known)")
     name = row.get(S.NICKNAME) or row[S.CREATOR_ID]
     at_least = "at least " if row.get(S.FOLLOWERS_FLOOR) else ""  # written as "10万+"
+    aside = row.get(S.ROWS_SET_ASIDE) or 0
     lines = [
         f"{name} ({row[S.CREATOR_ID]}): rank {row[SL.RANK]}, "
         + (f"score {row[SC.SCORE]:.1f}/100" if row.get(SC.SCORE) is not None else "not scored")
         + f", verdict {row[SL.VERDICT]}",
         f"  why: {row.get(SL.VERDICT_REASON) or ''}",
         f"  {M.category_words(row.get(S.CATEGORY))} creator, {at_least}{_num(row.get(S.FOLLOWERS))} followers ({row.get(M.TIER)} tier), "
-        + (f"{row.get(M.N_POSTS)} notes judged of {total}" if (total := row.get(M.N_POSTS_TOTAL)) else "no notes in the inputs")
-        + (f" ({counted(aside, 'more row')} set aside)" if (aside := row.get(S.ROWS_SET_ASIDE) or 0) else "")
+        + (f"{row.get(M.N_POSTS)} notes judged of {total}" if (total := row.get(M.N_POSTS_TOTAL))
+           else f"no usable notes (all {counted(aside, 'row')} set aside)" if aside
+           else "no notes in the inputs")
+        + (f" ({counted(aside, 'more row')} set aside)" if total and aside else "")
         + (f"; rates are {per}" if basis in ("views", "followers") else "; no followers or views known, so no rates" if total else ""),
         *([f"  newest note {row[M.LAST_POST]:%Y-%m-%d}, {counted(row[M.DAYS_SINCE_LAST], 'day')} before the as-of date"]
           if row.get(M.LAST_POST) is not None and row.get(M.DAYS_SINCE_LAST) is not None else []),

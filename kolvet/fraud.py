@@ -1065,7 +1065,8 @@ def why_not_judged(row: dict, fc: FraudConfig) -> str:
     because = tested.select(_unjudged_because(fc)).item()
     n = row.get(M.N_POSTS) or 0
     if because == NO_NOTES:
-        return "no notes of this creator in the inputs"
+        aside = row.get(S.ROWS_SET_ASIDE) or 0
+        return f"no usable notes (all {aside} of its rows set aside)" if aside else "no notes of this creator in the inputs"
     if because == FEW_NOTES:
         return f"only {n} notes judged (it takes {fc.min_posts})"
     if because == NO_RATE:

@@ -296,3 +296,15 @@ def test_explain_without_inputs_says_it_read_the_bundled_sample():
     res = runner.invoke(app, ["explain", "u_not_there"])
     assert res.exit_code == 1
     assert "'u_not_there' is not in the bundled sample, which explain reads when given no inputs" in " ".join(res.output.split())
+
+
+def test_explain_a_creator_whose_rows_were_all_set_aside_says_so_in_one_voice(tmp_path):
+    notes = tmp_path / "notes.csv"
+    rows = ["creator_id,post_id,posted_at,followers,likes,saves,comments,shares"]
+    rows += [f"c{k},n{k}-{i},2025-05-{i + 1:02d} 12:00:00,5000,{40 + i},9,2,1" for k in range(3) for i in range(6)]
+    rows += [f"bad,b{i},2025-05-{i + 1:02d} 12:00:00,5000,lots,9,2,1" for i in range(4)]
+    notes.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    said = " ".join(runner.invoke(app, ["explain", "bad", str(notes)]).output.split())
+    assert "no usable notes: all 4 set aside" in said  # the verdict's reason
+    assert "no usable notes (all 4 rows set aside)" in said and "no notes in the inputs" not in said
+    assert "Fake engagement: not judged: no usable notes (all 4 of its rows set aside)" in said
