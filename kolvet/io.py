@@ -846,10 +846,27 @@ def read_table(path: Path, encoding: str | None = None, sheet: str | None = None
     if suffix in (".parquet", ".pq"):
         return read_parquet(path)
     if suffix in (".xlsx", ".xls"):
+        kind = _workbook_kind(path)
+        if kind == "html":
+            raise KolvetError(f"{path}: a web page (an HTML table) with an {suffix} name, as some platforms export: "
+                              "open it in Excel or WPS and save it as .xlsx or CSV")
+        if kind == "text":  # tab-separated text with an .xls name, another common export
+            return read_csv(path, encoding, aliases)
         return read_excel(path, sheet)
     if suffix in (".json", ".jsonl", ".ndjson"):
         return read_json(path, encoding)
     return read_csv(path, encoding, aliases)
+
+
+def _workbook_kind(path: Path) -> str:
+    """"workbook" (an .xlsx zip or an old .xls), or what an export named .xls really holds:
+    "html" (a web page's table) or "text" (tab-separated)."""
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return "workbook"
+    text = head.removeprefix(b"\xef\xbb\xbf").removeprefix(b"\xff\xfe").removeprefix(b"\xfe\xff").replace(b"\x00", b"")
+    return "html" if text.lstrip().startswith(b"<") else "text"
 
 
 def scan_table(path: Path, encoding: str | None = None) -> pl.LazyFrame | None:

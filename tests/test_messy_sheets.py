@@ -101,3 +101,15 @@ def test_a_rosters_lifetime_likes_and_saves_given_as_a_floor_is_said(tmp_path):
         "lifetime_likes_saves").to_list() == [None, 12000]
     assert out.rejected_by_reason(kept=True) == [
         ("lifetime_likes_saves: only a floor (a count is needed to compare with followers)", 1)]
+
+
+def test_an_xls_that_is_really_text_is_read_and_one_that_is_a_web_page_is_named(tmp_path):
+    rows = cohort(12)
+    fake = write_rows(tmp_path / "export.xls", rows, sep="\t")  # what many platforms' "Excel" export is
+    assert vet([fake]).creators.height == 12
+    page = tmp_path / "page.xls"
+    page.write_text("<html><body><table><tr><td>博主ID</td></tr></table></body></html>", encoding="utf-8")
+    res = runner.invoke(app, ["vet", str(page), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert res.stderr.strip() == (f"kolvet: error: {page}: a web page (an HTML table) with an .xls name, as some "
+                                  "platforms export: open it in Excel or WPS and save it as .xlsx or CSV")
