@@ -1076,7 +1076,9 @@ def _own_names(columns: list[str], keep: list[str]) -> dict[str, str]:
     "column 3" (its place in the sheet)."""
     names: dict[str, str] = {}
     for c in keep:
-        name = re.sub(r"_duplicated_(\d+)$", lambda m: f" ({int(m.group(1)) + 2})", c).strip()
+        repeat = re.fullmatch(r"(.*)_duplicated_(\d+)", c)
+        name = (f"{repeat.group(1).strip()} ({int(repeat.group(2)) + 2})" if repeat and repeat.group(1).strip()
+                else "" if repeat else c.strip())  # a second blank header is blank, not "(2)"
         if not name or re.fullmatch(r"__UNNAMED__\d+", name):
             name = f"column {columns.index(c) + 1}"
         if name in names.values():  # " 链接" beside "链接": both kept, told apart by place

@@ -181,3 +181,11 @@ def test_the_browser_shows_the_rosters_columns_after_kolvets_and_sorts_by_them(t
             assert "09000" in "".join("".join(s.text for s in table.render_line(y)) for y in range(1, 14))
 
     asyncio.run(drive())
+
+
+def test_a_second_blank_header_is_a_column_by_its_place_too(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("博主ID,粉丝数,,,备注\n00123,12000,a,b,c\n", encoding="utf-8")
+    table = io.read_creators_file(str(roster))
+    own = S.own_columns(table.frame, table.mapping)
+    assert own.columns == ["creator_id", "column 3", "column 4", "备注"]  # as the same sheet saved as .xlsx reads
