@@ -811,7 +811,10 @@ def read_sheets(path: Path, sheets: list[str], aliases: dict[str, list[str]],
         except UsageError:
             raise
         except KolvetError as exc:
-            skipped.append(SkippedFile(source, str(exc).removeprefix(f"{path}: ")))
+            # Without the hint to pass --sheet for another sheet: those sheets are being read already.
+            reason = re.sub(r"\. Sheet '.*' has the (?:notes|creators): pass --(?:creators-)?sheet .*$", "",
+                            str(exc).removeprefix(f"{path}: "))
+            skipped.append(SkippedFile(source, reason))
     return tables, skipped
 
 

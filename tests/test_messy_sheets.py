@@ -113,3 +113,18 @@ def test_an_xls_that_is_really_text_is_read_and_one_that_is_a_web_page_is_named(
     assert res.exit_code == 1 and "Traceback" not in res.output
     assert res.stderr.strip() == (f"kolvet: error: {page}: a web page (an HTML table) with an .xls name, as some "
                                   "platforms export: open it in Excel or WPS and save it as .xlsx or CSV")
+
+
+def test_a_skipped_sheet_of_a_workbook_read_whole_gives_no_hint_to_read_one_sheet(tmp_path):
+    rows = cohort(12)
+    book = tmp_path / "months.xlsx"
+    with xlsxwriter.Workbook(book) as wb:
+        wb.add_worksheet("说明").write(0, 0, "本表为机构内部数据")
+        for name, part in (("4月", rows[:48]), ("5月", rows[48:])):
+            ws = wb.add_worksheet(name)
+            for i, row in enumerate([HEADER, *part]):
+                ws.write_row(i, 0, row)
+    result = vet([book])
+    assert result.creators.height == 12
+    (skipped,) = result.skipped
+    assert skipped.source.endswith("[说明]") and "--sheet" not in skipped.reason
