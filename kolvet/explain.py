@@ -186,6 +186,13 @@ def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None, config: Conf
     )
     for column, heading, detail in marked:
         picked = notes.filter(pl.col(column)) if notes is not None and column in notes.columns else None
+        if picked is not None and column == F.BOOSTED and M.IN_WINDOW in picked.columns:
+            # Older notes stand out the same way, but the fraud check judged the window only: said apart.
+            older = picked.filter(~pl.col(M.IN_WINDOW)).height
+            picked = picked.filter(pl.col(M.IN_WINDOW))
+            if older:
+                lines.append(f"  {counted(older, 'older note')} before the judged window stand out as boosted notes do "
+                             "(not judged; `kolvet vet --posts-out FILE` marks them in its boosted column)")
         if picked is not None and picked.height:
             lines.append(f"  {heading} ({picked.height}):")
             lines += [f"    {r[S.POSTED_AT]:%Y-%m-%d} {r[S.POST_ID]}: {detail(r)}" for r in picked.head(SHOWN_NOTES).iter_rows(named=True)]
