@@ -176,6 +176,9 @@ def _context_lines(row: dict[str, Any], notes: pl.DataFrame | None, config: Conf
             lines.append(f"  - {reason}")
     else:
         lines.append(f"Fake engagement: not flagged, fraud score {fs:.3f} (flags need >= 0.50 and a reason a peer check confirms)")
+        if fs >= config.fraud.watch_score:  # the forest finds it unusual, but no check says how
+            lines.append(f"  not on watch either: that needs >= {config.fraud.watch_score:.2f} and a reason, and none of its "
+                         "checks gives one (the score says the isolation forest finds it unusual, not a pattern a check confirms)")
     lines.append(f"  method: {row.get(F.FRAUD_MODE)}")
     marked = (
         (F.BOOSTED, "notes that look boosted", lambda r: r[F.BOOST_REASON]),
