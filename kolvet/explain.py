@@ -115,7 +115,8 @@ def _score_lines(row: dict[str, Any], per: str, weights: str) -> list[str]:
            if row.get(SC.SPREAD_VS_COHORT) is not None else "too few notes to judge, so it scores a neutral 50; ")
         + f"hit rate {_pct(row.get(M.HIT_RATE), 0)} of notes >= 3x own median; {_num(row.get(M.POSTS_PER_WEEK), '{:.1f}')} notes a week",
         f"  quality score {_num(row.get(SC.QUALITY_SCORE), '{:.1f}')} - authenticity penalty "
-        f"{_num(row.get(SC.AUTHENTICITY_PENALTY), '{:.1f}')} = {_num(row.get(SC.SCORE), '{:.1f}')}",
+        f"{_num(row.get(SC.AUTHENTICITY_PENALTY), '{:.1f}')} = {_num(row.get(SC.SCORE), '{:.1f}')}"
+        + (" (a score stops at 0)" if (row.get(SC.QUALITY_SCORE) or 0) < (row.get(SC.AUTHENTICITY_PENALTY) or 0) else ""),
         *([f"  (rates are pulled toward what is expected for its size, which counts as {row[SC.PRIOR_WEIGHT]:.1f} notes "
             f"beside its {row.get(M.N_POSTS)} judged ones: the fewer its notes, the stronger the pull)"]
           if row.get(SC.PRIOR_WEIGHT) is not None else []),

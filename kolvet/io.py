@@ -853,7 +853,7 @@ def read_table(path: Path, encoding: str | None = None, sheet: str | None = None
         if kind == "html":
             raise KolvetError(f"{path}: a web page (an HTML table) with an {suffix} name, as some platforms export: "
                               "open it in Excel or WPS and save it as .xlsx or CSV")
-        if kind == "text":  # tab-separated text with an .xls name, another common export
+        if kind == "text" and suffix == ".xls":  # tab-separated text with an .xls name, another common export
             return read_csv(path, encoding, aliases)
         return read_excel(path, sheet)
     if suffix in (".json", ".jsonl", ".ndjson"):
