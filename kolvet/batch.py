@@ -411,10 +411,10 @@ def _problems(roster: Roster, previous_problem: str | None = None, warnings: Seq
         notes.append("no notes in its own files (creators only): its creators are judged on the notes other "
                      "rosters hold, and listed as insufficient_data where none does")
     if loaded is not None and loaded.rejected.height:
-        for kept, noun, what in ((False, "row", "set aside"), (True, "row", "kept with a bad cell left empty")):
+        for kept, what in ((False, "set aside"), (True, "kept with a bad cell left empty")):
             reasons = S.reasons_counted(loaded.rejected, kept)
             if reasons:
-                rows = counted(sum(n for _, n in reasons), noun)
+                rows = counted(sum(n for _, n in reasons), "row")
                 notes.append(f"{rows} {what} ({tally(reasons, 3)}), see {roster.name}{REJECTED_SUFFIX}")
         if replaced := S.snapshots_replaced(loaded.rejected):
             notes.append(f"{counted(replaced, 'older snapshot')} (or copies) replaced by newer ones, listed in {roster.name}{REJECTED_SUFFIX}")

@@ -1043,17 +1043,22 @@ def classify_file(path: Path, frame: pl.DataFrame, aliases: dict[str, list[str]]
         else:
             body = frame.slice(i + 1)
             at = frame.get_column(S.ROW_INDEX)[i] + 1  # the sheet's row (its row 1 is the first frame's header)
-            names = [c or f"__UNNAMED__{j}" for j, c in enumerate(cells)]
-            # Repeats named as Polars names them in a CSV: the second "备注" is 备注_duplicated_0.
-            names = [n if names.index(n) == j else f"{n}_duplicated_{names[:j].count(n) - 1}" for j, n in enumerate(names)]
             cells_in = [c for c in body.columns if c not in (S.ROW_INDEX, S.ROW_PROBLEM)]
-            below = body.rename(dict(zip(cells_in, names, strict=True)))
+            below = body.rename(dict(zip(cells_in, _as_polars_names(cells), strict=True)))
             said = f"header read from row {at}; the rows above it (a title) skipped"
         try:
             table = classify(below, str(path), aliases, want)
         except KolvetError:
             raise first from None
         return replace(table, header_below=said)
+
+
+def _as_polars_names(cells: list[str]) -> list[str]:
+    """Header cells read from a sheet's rows, named as a header row would be: a blank one as
+    fastexcel names it (__UNNAMED__3), a repeat as Polars does in a CSV (the second "备注" is
+    备注_duplicated_0), so a roster's own columns come back named alike (schema._own_names)."""
+    names = [c or f"__UNNAMED__{j}" for j, c in enumerate(cells)]
+    return [n if names.index(n) == j else f"{n}_duplicated_{names[:j].count(n) - 1}" for j, n in enumerate(names)]
 
 
 _NO_HEADER = re.compile(r"^(?:_duplicated_\d+|__UNNAMED__\d+)?$")  # how Polars and fastexcel name a blank header cell
@@ -1075,8 +1080,7 @@ def _two_row_header(frame: pl.DataFrame, path: Path, aliases: dict[str, list[str
     upper = ["" if _NO_HEADER.match(c) else c for c in cells]
     if not any(up and not lo for lo, up in zip(lower, upper, strict=True)):
         return None  # the upper row names no column of its own: a title above the header (classify_file)
-    names = [lo or up or f"__UNNAMED__{j}" for j, (lo, up) in enumerate(zip(lower, upper, strict=True))]
-    names = [n if names.index(n) == j else f"{n}_duplicated_{names[:j].count(n) - 1}" for j, n in enumerate(names)]
+    names = _as_polars_names([lo or up for lo, up in zip(lower, upper, strict=True)])
     try:
         table = classify(frame.slice(1).rename(dict(zip(cells, names, strict=True))), str(path), aliases, want)
     except KolvetError:

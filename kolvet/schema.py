@@ -865,7 +865,7 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
                  .then(pl.lit(TOTALS_ROW))]
     problems += [pl.when(exprs[c].is_null()).then(pl.lit(f"missing {c}")) for c in (CREATOR_ID, POST_ID)]
     precisions: list[pl.Expr] = []
-    cell_problems: list[pl.Expr] = []  # a bad cell the note is kept without (CELL_EMPTIED)
+    cell_problem = pl.lit(None, pl.String)  # a bad cell the note is kept without (CELL_EMPTIED)
 
     posted = pl.col("_time")
     exprs[POSTED_AT] = posted
@@ -892,7 +892,7 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         if col == FOLLOWERS:
             exprs[FOLLOWERS_PRECISION] = pl.when(value.is_not_null()).then(parsed.precision)
             # The creator's, repeated on every note: a typo in one costs the note nothing but that cell.
-            cell_problems.append(parsed.problem)
+            cell_problem = parsed.problem
             continue
         problems.append(parsed.problem)
         if col in REQUIRED_COUNTS:
@@ -928,26 +928,23 @@ def parse_posts(frame: pl.DataFrame, mapping: ColumnMapping, source: str,
         numbered(frame).with_columns(parsed_times).lazy().with_row_index(_POSITION)
         .with_columns(e.alias(k) for k, e in first.items())
         .select(*[e.alias(f"_parsed_{k}") for k, e in exprs.items()], pl.col(_POSITION), reason.alias(REASON),
-                row_problem(frame).is_not_null().alias(_MISREAD),
-                (pl.coalesce(cell_problems) + pl.lit(CELL_EMPTIED) if cell_problems else pl.lit(None, pl.String))
-                .alias("_cell_reason"))
+                row_problem(frame).is_not_null().alias(_MISREAD), cell_problem.alias("_cell_problem"))
         .collect()
     )
     posts = staged.filter(pl.col(REASON).is_null()).select(
         pl.col(f"_parsed_{k}").cast(dtype).alias(k) for k, dtype in POST_SCHEMA.items()
     )
     # The set-aside rows show their cells as written; only those few rows are turned to text.
-    bad = staged.filter(pl.col(REASON).is_not_null()).select(pl.col(f"_parsed_{ROW}").cast(pl.Int64).alias(ROW), REASON,
-                                                             pl.col(f"_parsed_{CREATOR_ID}").alias("_id"), _POSITION,
-                                                             _MISREAD)
-    if bad.height:  # checked on the few rows set aside only: it reads every cell of the row
-        bad = bad.with_columns(pl.when(~pl.col(_MISREAD)).then(
+    # Beside them, notes kept without a bad cell are reported, as a roster's are.
+    bad = staged.filter(pl.col(REASON).is_not_null() | pl.col("_cell_problem").is_not_null()).select(
+        pl.col(f"_parsed_{ROW}").cast(pl.Int64).alias(ROW),
+        pl.coalesce(REASON, pl.col("_cell_problem") + pl.lit(CELL_EMPTIED)).alias(REASON),
+        pl.col(REASON).is_not_null().alias("_aside"), pl.col(f"_parsed_{CREATOR_ID}").alias("_id"), _POSITION, _MISREAD)
+    if bad.height:  # checked on these few rows only: it reads every cell of the row
+        bad = bad.with_columns(pl.when(pl.col("_aside") & ~pl.col(_MISREAD)).then(
             _not_a_note(frame[bad.get_column(_POSITION).to_list()], mapping)).otherwise(None).fill_null(pl.col(REASON))
             .alias(REASON))
-    # Notes kept without a bad cell are reported beside the set-aside rows, as a roster's are.
-    bad = pl.concat([bad, staged.filter(pl.col(REASON).is_null() & pl.col("_cell_reason").is_not_null()).select(
-        pl.col(f"_parsed_{ROW}").cast(pl.Int64).alias(ROW), pl.col("_cell_reason").alias(REASON),
-        pl.col(f"_parsed_{CREATOR_ID}").alias("_id"), _POSITION, _MISREAD)]).sort(ROW, maintain_order=True)
+    bad = bad.drop("_aside")
     as_written = {c: _as_written(*_raw(frame, mapping, c)) for c in REJECTED_COLUMNS[3:] if c in mapping.source_of}
     if POST_ID not in as_written and NOTE_URL in mapping.source_of:
         as_written[POST_ID] = _raw(frame, mapping, NOTE_URL)[0].cast(pl.String)
@@ -1173,10 +1170,10 @@ def parse_share(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     text = pl.when(text.str.to_lowercase().is_in(_MISSING_TOKENS)).then(None).otherwise(text)  # "-", 暂无: no share given
     pct = text.str.ends_with("%")
     num = text.str.strip_suffix("%").str.strip_chars().cast(pl.Float64, strict=False)
-    in_percent = pct | (num.filter(~pct) > 1).any()
-    value = pl.when(in_percent).then(num / 100).otherwise(num)
+    percent_column = (num.filter(~pct) > 1).any()
+    value = pl.when(pct | percent_column).then(num / 100).otherwise(num)
     # 0.219 among 58.99s: a workbook's percent-formatted cell (21.9%) or 0.219%? Not guessed.
-    unclear = ~pct & (num.filter(~pct) > 1).any() & (num > 0) & (num < 1)
+    unclear = ~pct & percent_column & (num > 0) & (num < 1)
     bad = text.is_not_null() & (num.is_null() | (value < 0) | (value > 1) | unclear)
     problem = (pl.when(unclear).then(pl.format(f"{ACTIVE_FANS}: a fraction or a percent? ({WAS}{{}}; the column writes "
                                                "58.99 for 58.99%: give this one its % sign)", text))
